@@ -1,0 +1,517 @@
+"""The interview engine: pure functions of (definition, answers, cursor, input).
+
+No Telegram, no SQLite, no clock and no randomness: the caller passes ``today`` where a date
+matters, stores ``Step.changes`` and ``Step.cursor``, and shows ``Step.notice``/``Step.prompt``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.definition import ITEM_KINDS, Kind, Question, ReportType, Section, Value, has_content
+from bot.messages import Messages
+from bot.parsing import (
+    FINISH_WORDS,
+    Rejected,
+    check_value,
+    clean,
+    parse_items,
+    parse_scalar,
+    parse_toggles,
+)
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Where the interview stands: the question being asked (None once nothing is left)."""
+
+    question: str | None
+    review: bool = False  # after this question is settled, show the review again
+
+    def to_dict(self) -> dict[str, Any]:
+        """The cursor as JSON-ready data."""
+        return {"question": self.question, "review": self.review}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any] | None) -> Cursor:
+        """A cursor from stored data (a missing or odd value starts over)."""
+        if not isinstance(data, Mapping):
+            return cls(None)
+        question = data.get("question")
+        return cls(question if isinstance(question, str) else None, bool(data.get("review")))
+
+
+@dataclass(frozen=True)
+class State:
+    """Everything the engine needs about one report."""
+
+    answers: Mapping[str, Value]
+    cursor: Cursor
+    suggestions: Mapping[str, Value] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Section k of n, question i of m within it, and answers so far."""
+
+    section_number: int
+    section_count: int
+    question_number: int
+    question_count: int
+    answered: int
+    total: int
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One option as shown to the user; ``number`` is what they send or press."""
+
+    number: int
+    label: str
+    selected: bool = False
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """The question to ask now, with what the user needs to answer it."""
+
+    question: Question
+    section: Section
+    progress: Progress
+    current: Value = None
+    answered: bool = False  # a row exists, even a deliberate skip
+    suggestion: Value = None
+    choices: tuple[Choice, ...] = ()
+
+
+@dataclass(frozen=True)
+class ReviewItem:
+    """One answer in the review, addressable by ``number``."""
+
+    number: int
+    question: Question
+    value: Value
+    answered: bool
+    missing: bool
+
+
+@dataclass(frozen=True)
+class ReviewSection:
+    """A section's answers in the review."""
+
+    number: int
+    section: Section
+    items: tuple[ReviewItem, ...]
+
+
+@dataclass(frozen=True)
+class SectionStatus:
+    """A section as listed for jumping: how many of its questions are settled."""
+
+    number: int
+    section: Section
+    settled: int
+    total: int
+
+
+@dataclass(frozen=True)
+class Step:
+    """The outcome of one operation: what to store and what to say."""
+
+    changes: Mapping[str, Value]
+    cursor: Cursor
+    prompt: Prompt | None
+    notice: str = ""
+    rejected: bool = False
+    review: tuple[ReviewSection, ...] = ()
+    missing: tuple[Question, ...] = ()
+
+    @property
+    def complete(self) -> bool:
+        """Whether every required answer is present after this step."""
+        return not self.missing
+
+
+def suggest(
+    definition: ReportType,
+    profile: Mapping[str, Value],
+    previous: Mapping[str, Value],
+    today: dt.date,
+) -> dict[str, Value]:
+    """Values to offer as one-tap answers: profile, then the previous report, then defaults."""
+    offers: dict[str, Value] = {}
+    for q in definition.questions:
+        candidates: list[Value] = []
+        if q.profile:
+            candidates.append(profile.get(q.id))
+        if q.carry:
+            candidates.append(previous.get(q.id))
+        candidates.append(q.default)
+        if q.kind is Kind.YEAR:
+            candidates.append(today.year)
+        elif q.kind is Kind.DATE:
+            candidates.append(today.isoformat())
+        for value in candidates:
+            if has_content(value) and check_value(q, value) is None:
+                offers[q.id] = value
+                break
+    return offers
+
+
+def profile_updates(definition: ReportType, changes: Mapping[str, Value]) -> dict[str, Value]:
+    """The profile fields that ``changes`` sets, to be remembered for the user's next report."""
+    updates: dict[str, Value] = {}
+    for qid, value in changes.items():
+        try:
+            question = definition.question(qid)
+        except KeyError:
+            continue
+        if question.profile and has_content(value):
+            updates[qid] = value
+    return updates
+
+
+class Interview:
+    """The operations of an interview over one report definition."""
+
+    def __init__(self, definition: ReportType, messages: Messages) -> None:
+        self.definition = definition
+        self.messages = messages
+
+    # -- queries -------------------------------------------------------------------------
+
+    def applicable(self, answers: Mapping[str, Value]) -> list[Question]:
+        """Questions whose conditions hold, in order (answers to hidden questions are ignored)."""
+        visible: dict[str, Value] = {}
+        result = []
+        for q in self.definition.questions:
+            if q.when is None or q.when.holds(visible):
+                result.append(q)
+                if q.id in answers:
+                    visible[q.id] = answers[q.id]
+        return result
+
+    def visible_answers(self, answers: Mapping[str, Value]) -> dict[str, Value]:
+        """The answers that belong in the report (those of applicable questions)."""
+        return {q.id: answers[q.id] for q in self.applicable(answers) if q.id in answers}
+
+    def missing(self, answers: Mapping[str, Value]) -> list[Question]:
+        """Required questions that still lack an answer."""
+        return [q for q in self.applicable(answers) if not q.optional and not self._filled(q, answers)]
+
+    def progress(self, answers: Mapping[str, Value], question_id: str | None) -> Progress:
+        """Progress at ``question_id`` (or overall when None)."""
+        questions = self.applicable(answers)
+        sections = self._sections(questions)
+        settled = sum(1 for q in questions if not self._is_open(q, answers))
+        if question_id is None:
+            return Progress(len(sections), len(sections), 0, 0, settled, len(questions))
+        section = self.definition.section_of(question_id)
+        ids = [s.id for s, _ in sections]
+        in_section = next(qs for s, qs in sections if s.id == section.id)
+        return Progress(
+            ids.index(section.id) + 1,
+            len(sections),
+            [q.id for q in in_section].index(question_id) + 1,
+            len(in_section),
+            settled,
+            len(questions),
+        )
+
+    def sections(self, answers: Mapping[str, Value]) -> list[SectionStatus]:
+        """The sections that have questions to ask, with how far each has got."""
+        grouped = self._sections(self.applicable(answers))
+        return [
+            SectionStatus(n, s, sum(1 for q in qs if not self._is_open(q, answers)), len(qs))
+            for n, (s, qs) in enumerate(grouped, 1)
+        ]
+
+    def review_sections(self, answers: Mapping[str, Value]) -> tuple[ReviewSection, ...]:
+        """All answers by section, numbered for ``edit``."""
+        result = []
+        number = 0
+        for n, (section, questions) in enumerate(self._sections(self.applicable(answers)), 1):
+            items = []
+            for q in questions:
+                number += 1
+                items.append(
+                    ReviewItem(
+                        number,
+                        q,
+                        answers.get(q.id),
+                        q.id in answers,
+                        not q.optional and not self._filled(q, answers),
+                    )
+                )
+            result.append(ReviewSection(n, section, tuple(items)))
+        return tuple(result)
+
+    # -- operations ------------------------------------------------------------------------
+
+    def start(self, answers: Mapping[str, Value], suggestions: Mapping[str, Value]) -> Step:
+        """Begin (or resume) at the first question still open."""
+        state = State(answers, Cursor(self._next_open(answers, None)), suggestions)
+        return self._show(state)
+
+    def current(self, state: State) -> Step:
+        """Say again what is being asked."""
+        return self._show(self._normalize(state))
+
+    def answer(self, state: State, text: str, today: dt.date) -> Step:
+        """Take one message as the answer to the current question."""
+        state = self._normalize(state)
+        question = self._question(state)
+        if question is None:
+            return self._reject(state, "done")
+        text = clean(text)
+        if not text:
+            return self._reject(state, "empty")
+        try:
+            if question.kind in ITEM_KINDS:
+                if text.lower() in FINISH_WORDS:
+                    return self.finish(state)
+                return self._add_items(state, question, text)
+            value = parse_scalar(question, text, today)
+        except Rejected as exc:
+            return self._reject(state, exc.key, **exc.params)
+        return self._advance(state, {question.id: value})
+
+    def choose(self, state: State, number: int) -> Step:
+        """Pick option ``number`` (single choice, period) or toggle it (multi choice)."""
+        state = self._normalize(state)
+        question = self._question(state)
+        if question is None:
+            return self._reject(state, "done")
+        choices = self._choices(question, state.answers.get(question.id))
+        if not choices:
+            return self._reject(state, "no_choices")
+        if not 1 <= number <= len(choices):
+            return self._reject(state, "choice_number", count=len(choices))
+        if question.kind is Kind.MULTI_CHOICE:
+            return self._toggle(state, question, [number])
+        return self._advance(state, {question.id: choices[number - 1].label})
+
+    def finish(self, state: State) -> Step:
+        """End a list or a multi choice and move on."""
+        state = self._normalize(state)
+        question = self._question(state)
+        if question is None:
+            return self._reject(state, "done")
+        if question.kind not in ITEM_KINDS:
+            return self._reject(state, "not_a_list")
+        items = state.answers.get(question.id)
+        count = len(items) if isinstance(items, list) else 0
+        if count < question.min_items:
+            return self._reject(state, "too_few_items", min=question.min_items)
+        changes: dict[str, Value] = {}
+        if count == 0 and state.answers.get(question.id, "") is not None:
+            changes[question.id] = None  # an optional list left empty counts as skipped
+        return self._advance(state, changes)
+
+    def accept(self, state: State) -> Step:
+        """Keep the current answer, or take the offered one, and move on."""
+        state = self._normalize(state)
+        question = self._question(state)
+        if question is None:
+            return self._reject(state, "done")
+        current = state.answers.get(question.id)
+        if has_content(current):
+            if question.kind in ITEM_KINDS:
+                return self.finish(state)
+            return self._advance(state, {})
+        offer = state.suggestions.get(question.id)
+        if not has_content(offer):
+            return self._reject(state, "nothing_to_accept")
+        return self._advance(state, {question.id: offer})
+
+    def clear(self, state: State) -> Step:
+        """Empty the items of the current list or multi choice."""
+        state = self._normalize(state)
+        question = self._question(state)
+        if question is None:
+            return self._reject(state, "done")
+        if question.kind not in ITEM_KINDS:
+            return self._reject(state, "clear_not_needed")
+        return self._stay(state, {question.id: []}, self.messages.text("engine.cleared"))
+
+    def back(self, state: State) -> Step:
+        """Go to the previous question; later answers are kept."""
+        state = self._normalize(state)
+        questions = self.applicable(state.answers)
+        ids = [q.id for q in questions]
+        here = ids.index(state.cursor.question) if state.cursor.question else len(ids)
+        if here == 0:
+            return self._reject(state, "at_start")
+        return self._show(State(state.answers, Cursor(ids[here - 1]), state.suggestions))
+
+    def skip(self, state: State) -> Step:
+        """Pass over an optional question (a required one says why it cannot be skipped)."""
+        state = self._normalize(state)
+        question = self._question(state)
+        if question is None:
+            return self._reject(state, "done")
+        if not question.optional:
+            return self._reject(state, "cannot_skip", label=question.label)
+        changes: dict[str, Value] = {} if question.id in state.answers else {question.id: None}
+        return self._advance(state, changes)
+
+    def goto_section(self, state: State, number: int) -> Step:
+        """Jump to section ``number`` (as listed by :meth:`sections`)."""
+        state = self._normalize(state)
+        grouped = self._sections(self.applicable(state.answers))
+        if not 1 <= number <= len(grouped):
+            return self._reject(state, "section_number", count=len(grouped))
+        _, questions = grouped[number - 1]
+        target = next((q for q in questions if self._is_open(q, state.answers)), questions[0])
+        return self._show(State(state.answers, Cursor(target.id), state.suggestions))
+
+    def review(self, state: State) -> Step:
+        """All answers by section, numbered so that each can be changed."""
+        state = self._normalize(state)
+        step = self._show(state)
+        return Step(
+            {}, step.cursor, step.prompt, review=self.review_sections(state.answers),
+            missing=step.missing,
+        )
+
+    def edit(self, state: State, ref: str) -> Step:
+        """Change one answer (by review number or question id), then return to the review."""
+        state = self._normalize(state)
+        questions = self.applicable(state.answers)
+        ref = ref.strip()
+        target: Question | None = None
+        if ref.isdigit() and 1 <= int(ref) <= len(questions):
+            target = questions[int(ref) - 1]
+        else:
+            target = next((q for q in questions if q.id == ref), None)
+        if target is None:
+            return self._reject(state, "edit_number", count=len(questions))
+        return self._show(State(state.answers, Cursor(target.id, review=True), state.suggestions))
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _sections(self, questions: list[Question]) -> list[tuple[Section, list[Question]]]:
+        wanted = {q.id for q in questions}
+        grouped = []
+        for section in self.definition.sections:
+            qs = [q for q in section.questions if q.id in wanted]
+            if qs:
+                grouped.append((section, qs))
+        return grouped
+
+    @staticmethod
+    def _filled(question: Question, answers: Mapping[str, Value]) -> bool:
+        value = answers.get(question.id)
+        if question.kind in ITEM_KINDS:
+            return isinstance(value, list) and len(value) >= max(1, question.min_items)
+        return has_content(value)
+
+    def _is_open(self, question: Question, answers: Mapping[str, Value]) -> bool:
+        if question.optional and question.id in answers:
+            return False  # answered or deliberately skipped
+        return not self._filled(question, answers)
+
+    def _next_open(self, answers: Mapping[str, Value], after: str | None) -> str | None:
+        questions = self.applicable(answers)
+        ids = [q.id for q in questions]
+        start = ids.index(after) + 1 if after in ids else 0
+        for q in questions[start:] + questions[:start]:
+            if self._is_open(q, answers):
+                return q.id
+        return None
+
+    def _normalize(self, state: State) -> State:
+        """Move a cursor off a question that no longer applies (or no longer exists)."""
+        qid = state.cursor.question
+        if qid is None or qid in {q.id for q in self.applicable(state.answers)}:
+            return state
+        return State(state.answers, Cursor(self._next_open(state.answers, None)), state.suggestions)
+
+    def _question(self, state: State) -> Question | None:
+        qid = state.cursor.question
+        return None if qid is None else self.definition.question(qid)
+
+    def _choices(self, question: Question, current: Value) -> tuple[Choice, ...]:
+        selected = set(current) if isinstance(current, list) else {current}
+        labels = list(question.choices)
+        if question.kind is Kind.MULTI_CHOICE and isinstance(current, list):
+            labels += [item for item in current if item not in question.options]
+        return tuple(Choice(n, label, label in selected) for n, label in enumerate(labels, 1))
+
+    def _prompt(self, state: State) -> Prompt | None:
+        question = self._question(state)
+        if question is None:
+            return None
+        current = state.answers.get(question.id)
+        return Prompt(
+            question=question,
+            section=self.definition.section_of(question.id),
+            progress=self.progress(state.answers, question.id),
+            current=current,
+            answered=question.id in state.answers,
+            suggestion=state.suggestions.get(question.id),
+            choices=self._choices(question, current),
+        )
+
+    def _show(self, state: State, changes: Mapping[str, Value] | None = None, notice: str = "") -> Step:
+        return Step(
+            dict(changes or {}),
+            state.cursor,
+            self._prompt(state),
+            notice,
+            missing=tuple(self.missing(state.answers)),
+        )
+
+    def _stay(self, state: State, changes: Mapping[str, Value], notice: str = "") -> Step:
+        answers = {**state.answers, **changes}
+        return self._show(State(answers, state.cursor, state.suggestions), changes, notice)
+
+    def _advance(self, state: State, changes: Mapping[str, Value]) -> Step:
+        answers = {**state.answers, **changes}
+        if state.cursor.review:
+            cursor = Cursor(self._next_open(answers, None))
+            step = self._show(State(answers, cursor, state.suggestions), changes,
+                              self.messages.text("engine.changed"))
+            return Step(step.changes, step.cursor, step.prompt, step.notice,
+                        review=self.review_sections(answers), missing=step.missing)
+        cursor = Cursor(self._next_open(answers, state.cursor.question))
+        return self._show(State(answers, cursor, state.suggestions), changes)
+
+    def _reject(self, state: State, key: str, **params: Any) -> Step:
+        step = self._show(state, notice=self.messages.text(f"error.{key}", **params))
+        return Step(step.changes, step.cursor, step.prompt, step.notice, rejected=True,
+                    missing=step.missing)
+
+    def _add_items(self, state: State, question: Question, text: str) -> Step:
+        current = state.answers.get(question.id)
+        items = list(current) if isinstance(current, list) else []
+        if question.kind is Kind.MULTI_CHOICE:
+            toggles = parse_toggles(text, len(self._choices(question, current)))
+            if toggles is not None:
+                return self._toggle(state, question, toggles)
+        new = [item for item in parse_items(question, text) if item not in items]
+        if not new:
+            return self._reject(state, "duplicate_item")
+        if len(items) + len(new) > question.max_items:
+            return self._reject(state, "too_many_items", max=question.max_items)
+        items += new
+        notice = self.messages.text("engine.items_added", added=len(new), total=len(items))
+        return self._stay(state, {question.id: items}, notice)
+
+    def _toggle(self, state: State, question: Question, numbers: list[int]) -> Step:
+        current = state.answers.get(question.id)
+        choices = self._choices(question, current)
+        items = list(current) if isinstance(current, list) else []
+        for number in numbers:
+            label = choices[number - 1].label
+            if label in items:
+                items.remove(label)
+            else:
+                items.append(label)
+        if len(items) > question.max_items:
+            return self._reject(state, "too_many_items", max=question.max_items)
+        notice = self.messages.text("engine.selected", total=len(items))
+        return self._stay(state, {question.id: items}, notice)
