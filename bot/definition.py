@@ -39,6 +39,8 @@ PERIODS: tuple[str, ...] = ("第一季度", "第二季度", "第三季度", "第
 
 TEXT_KINDS = frozenset({Kind.SHORT_TEXT, Kind.LONG_TEXT})
 ITEM_KINDS = frozenset({Kind.LIST, Kind.MULTI_CHOICE})
+# Questions whose options speak for themselves need no example answer.
+CHOICE_KINDS = frozenset({Kind.SINGLE_CHOICE, Kind.MULTI_CHOICE, Kind.PERIOD})
 # Facts tied to one reporting period are not worth carrying into the next report.
 NON_CARRIED_KINDS = frozenset({Kind.DATE, Kind.YEAR, Kind.PERIOD})
 
@@ -266,7 +268,7 @@ def _question(data: Any, earlier: Mapping[str, Question], where: str) -> Questio
         raise _fail(where, f"unknown kind {data.get('kind')!r}; known kinds: {known}") from None
     label = _require_str(data, "label", where)
     prompt = _require_str(data, "prompt", where)
-    example = _require_str(data, "example", where, empty_ok=kind in (Kind.SINGLE_CHOICE, Kind.PERIOD))
+    example = _require_str(data, "example", where, empty_ok=kind in CHOICE_KINDS)
 
     options: tuple[str, ...] = ()
     if kind is Kind.SINGLE_CHOICE:

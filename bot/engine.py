@@ -318,10 +318,10 @@ class Interview:
         if question is None:
             return self._reject(state, "done")
         current = state.answers.get(question.id)
-        if has_content(current):
-            if question.kind in ITEM_KINDS:
-                return self.finish(state)
-            return self._advance(state, {})
+        if has_content(current) and question.kind in ITEM_KINDS:
+            return self.finish(state)
+        if has_content(current) or (current is None and question.id in state.answers):
+            return self._advance(state, {})  # keep the answer (or the skip) as it is
         offer = state.suggestions.get(question.id)
         if not has_content(offer):
             return self._reject(state, "nothing_to_accept")

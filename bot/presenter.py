@@ -35,8 +35,10 @@ def format_prompt(prompt: Prompt, messages: Messages, *, numbered: bool = True) 
             questions=p.question_count,
             title=prompt.section.title,
         ),
-        q.prompt,
     ]
+    if p.question_number == 1 and prompt.section.intro:
+        lines.append(prompt.section.intro)
+    lines.append(q.prompt)
     if q.example:
         lines.append(messages.text("prompt.example", example=q.example))
     if q.optional:

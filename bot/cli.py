@@ -1,0 +1,141 @@
+"""The ``reportbot`` command line: a thin click layer over the library."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from bot.config import Settings
+from bot.console import ConsoleChat
+from bot.definition import DefinitionError, describe, load_definition, report_folders
+from bot.messages import Messages, MessagesError
+from bot.service import Catalog, Reports
+from storage.store import Store
+
+
+def _settings() -> Settings:
+    return Settings.load()
+
+
+def _catalog(settings: Settings) -> Catalog:
+    try:
+        return Catalog.load(settings.templates_dir)
+    except (DefinitionError, MessagesError) as exc:
+        raise click.ClickException(f"report definitions are broken: {exc}") from None
+
+
+def _reports(settings: Settings) -> Reports:
+    return Reports(Store.open(settings.db_path), _catalog(settings), settings.today)
+
+
+def _owner(user: str | None) -> str:
+    """Console users live in their own id space, apart from Telegram user ids."""
+    name = user or getpass.getuser() or "console"
+    return f"console:{name}"
+
+
+@click.group()
+def main() -> None:
+    """reportbot: 意识形态工作责任制落实情况报告助手."""
+
+
+@main.command()
+@click.option("--user", help="Console user name (default: your login name).")
+def start(user: str | None) -> None:
+    """Start the Telegram bot if TELEGRAM_BOT_TOKEN is set, otherwise the console chat."""
+    settings = _settings()
+    if settings.telegram_token:
+        click.echo(
+            "已设置 TELEGRAM_BOT_TOKEN，但此版本尚未包含 Telegram 前端；现在启动终端对话。",
+            err=True,
+        )
+    _chat(settings, user)
+
+
+@main.command()
+@click.option("--user", help="Console user name (default: your login name).")
+def chat(user: str | None) -> None:
+    """The interview in the terminal (works with piped stdin)."""
+    _chat(_settings(), user)
+
+
+def _chat(settings: Settings, user: str | None) -> None:
+    reports = _reports(settings)
+    try:
+        session = ConsoleChat(reports, _owner(user), sys.stdin, sys.stdout, settings.zone())
+        sys.exit(session.run())
+    except KeyboardInterrupt:
+        click.echo("\n" + reports.catalog.messages.text("console.saved"))
+    finally:
+        reports.store.close()
+
+
+@main.command()
+def types() -> None:
+    """List the report types with their Chinese names."""
+    for type_id, definition in _catalog(_settings()).types.items():
+        click.echo(f"{type_id}\t{definition.name}")
+
+
+@main.command()
+@click.argument("type_id")
+def schema(type_id: str) -> None:
+    """Print a report type's definition as JSON."""
+    catalog = _catalog(_settings())
+    if type_id not in catalog.types:
+        known = ", ".join(catalog.types)
+        raise click.ClickException(f"unknown report type '{type_id}'; known types: {known}")
+    click.echo(json.dumps(describe(catalog.types[type_id]), ensure_ascii=False, indent=2))
+
+
+@main.command()
+@click.option("--user", help="Console user name (default: your login name).")
+def drafts(user: str | None) -> None:
+    """List a user's unfinished reports."""
+    settings = _settings()
+    reports = _reports(settings)
+    try:
+        infos = reports.drafts(_owner(user), settings.zone())
+        messages = reports.catalog.messages
+        if not infos:
+            click.echo(messages.text("console.no_drafts"))
+        for info in infos:
+            period = info.period or messages.text("console.period_unknown")
+            click.echo(
+                f"{info.id}\t{info.type_name}\t{period}\t"
+                f"{info.settled}/{info.total}\t{info.updated:%Y-%m-%d %H:%M}"
+            )
+    finally:
+        reports.store.close()
+
+
+@main.group()
+def templates() -> None:
+    """Report definitions in templates/."""
+
+
+@templates.command("check")
+@click.option(
+    "--dir", "directory", type=click.Path(file_okay=False, path_type=Path),
+    help="Templates folder to check (default: the configured one).",
+)
+def templates_check(directory: Path | None) -> None:
+    """Validate every report definition and the message catalogue; fail on the first problem."""
+    root = directory or _settings().templates_dir
+    if not root.is_dir():
+        raise click.ClickException(f"{root}: not a folder")
+    try:
+        Messages.load(root)
+        folders = report_folders(root)
+        if not folders:
+            raise DefinitionError(f"{root}: no report definitions found")
+        for folder in folders:
+            definition = load_definition(folder)
+            click.echo(f"ok  {definition.id}: {len(definition.questions)} questions")
+    except (DefinitionError, MessagesError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{len(folders)} report definitions are valid.")

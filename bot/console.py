@@ -1,0 +1,191 @@
+"""The interview in a terminal: the same engine and database as the bot, line by line.
+
+Reads plain lines, so it works interactively and with piped stdin (scripts, tests).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import TextIO
+
+from bot.engine import Step
+from bot.messages import Messages
+from bot.presenter import format_step
+from bot.service import Reports, UnknownReportType
+from storage.store import ReportNotFound
+
+QUIT = "quit"
+
+
+class ConsoleChat:
+    """One console user's session: choose or resume a report, then answer line by line."""
+
+    def __init__(
+        self,
+        reports: Reports,
+        owner: str,
+        stdin: TextIO,
+        stdout: TextIO,
+        zone: dt.tzinfo,
+    ) -> None:
+        self.reports = reports
+        self.owner = owner
+        self.stdin = stdin
+        self.stdout = stdout
+        self.zone = zone
+        self.report_id: int | None = None
+
+    @property
+    def messages(self) -> Messages:
+        """The message catalogue."""
+        return self.reports.catalog.messages
+
+    def say(self, text: str) -> None:
+        """Print one reply followed by a blank line."""
+        self.stdout.write(text.rstrip() + "\n\n")
+        self.stdout.flush()
+
+    def _read(self) -> str | None:
+        line = self.stdin.readline()
+        return None if line == "" else line.rstrip("\n")
+
+    def run(self) -> int:
+        """The whole session; returns the exit status."""
+        self.say(self.messages.text("console.welcome"))
+        if not self._choose_report():
+            self.say(self.messages.text("console.saved"))
+            return 0
+        while True:
+            line = self._read()
+            if line is None or self._handle(line) == QUIT:
+                break
+        self.say(self.messages.text("console.saved"))
+        return 0
+
+    # -- choosing a report -----------------------------------------------------------------
+
+    def _menu(self) -> list[Callable[[], None]]:
+        """Print drafts then report types, numbered together; return the action per number."""
+        actions: list[Callable[[], None]] = []
+        drafts = self.reports.drafts(self.owner, self.zone)
+        lines = []
+        if drafts:
+            lines.append(self.messages.text("console.drafts_title"))
+            for info in drafts:
+                actions.append(lambda rid=info.id: self._resume(rid))
+                lines.append(
+                    self.messages.text(
+                        "console.draft_line",
+                        number=len(actions),
+                        name=info.type_name,
+                        period=info.period or self.messages.text("console.period_unknown"),
+                        settled=info.settled,
+                        total=info.total,
+                        updated=info.updated.strftime("%Y-%m-%d %H:%M"),
+                    )
+                )
+        lines.append(self.messages.text("console.types_title"))
+        for type_id, definition in self.reports.catalog.types.items():
+            actions.append(lambda tid=type_id: self._start(tid))
+            lines.append(self.messages.text("console.type_line", number=len(actions), name=definition.name))
+        lines.append(self.messages.text("console.choose_start"))
+        self.say("\n".join(lines))
+        return actions
+
+    def _choose_report(self) -> bool:
+        actions = self._menu()
+        types = self.reports.catalog.types
+        while True:
+            line = self._read()
+            if line is None:
+                return False
+            choice = line.strip()
+            if choice in ("/quit", "/q", "退出"):
+                return False
+            if choice == "/help":
+                self.say(self.messages.text("console.help"))
+                continue
+            by_name = {t.name: tid for tid, t in types.items()}
+            if choice.isdigit() and 1 <= int(choice) <= len(actions):
+                actions[int(choice) - 1]()
+                return True
+            if choice in types or choice in by_name:
+                self._start(by_name.get(choice, choice))
+                return True
+            if choice:
+                self.say(self.messages.text("console.bad_start"))
+
+    def _start(self, type_id: str) -> None:
+        self.report_id, step = self.reports.new(self.owner, type_id)
+        name = self.reports.catalog.types[type_id].name
+        self.say(self.messages.text("console.started", name=name, id=self.report_id))
+        self._show(step)
+
+    def _resume(self, report_id: int) -> None:
+        self.report_id = report_id
+        report = self.reports.load(self.owner, report_id)
+        name = self.reports.catalog.types[report.type].name
+        self.say(self.messages.text("console.resumed", name=name, id=report_id))
+        self._show(self.reports.current(self.owner, report_id))
+
+    # -- the interview ---------------------------------------------------------------------
+
+    def _show(self, step: Step) -> None:
+        text = format_step(step, self.messages)
+        if step.prompt is None and not step.rejected and not step.review and step.complete:
+            text = "\n\n".join(t for t in (text, self.messages.text("console.finished")) if t)
+        if text:
+            self.say(text)
+
+    def _handle(self, line: str) -> str | None:
+        assert self.report_id is not None
+        text = line.strip()
+        if text.startswith("／"):
+            text = "/" + text[1:]
+        if not text.startswith("/"):
+            self._show(self.reports.act(self.owner, self.report_id, "answer", line))
+            return None
+        command, _, arg = text.partition(" ")
+        arg = arg.strip()
+        simple = {"/back": "back", "/skip": "skip", "/ok": "accept", "/clear": "clear",
+                  "/done": "finish", "/review": "review"}
+        try:
+            if command in ("/quit", "/q", "/exit"):
+                return QUIT
+            if command == "/help":
+                self.say(self.messages.text("console.help"))
+            elif command in simple:
+                self._show(self.reports.act(self.owner, self.report_id, simple[command]))
+            elif command == "/edit":
+                self._show(self.reports.act(self.owner, self.report_id, "edit", arg))
+            elif command == "/section":
+                self._section(arg)
+            elif command in ("/drafts", "/new"):
+                if not self._choose_report():
+                    return QUIT
+            else:
+                self.say(self.messages.text("console.unknown_command", command=command))
+        except (ReportNotFound, UnknownReportType):
+            self.say(self.messages.text("console.bad_start"))
+            if not self._choose_report():
+                return QUIT
+        return None
+
+    def _section(self, arg: str) -> None:
+        assert self.report_id is not None
+        if arg.isdigit():
+            self._show(self.reports.act(self.owner, self.report_id, "section", int(arg)))
+            return
+        lines = [self.messages.text("console.sections_title")]
+        for status in self.reports.sections(self.owner, self.report_id):
+            lines.append(
+                self.messages.text(
+                    "console.section_line",
+                    number=status.number,
+                    title=status.section.title,
+                    settled=status.settled,
+                    total=status.total,
+                )
+            )
+        self.say("\n".join(lines))

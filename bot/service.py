@@ -1,0 +1,183 @@
+"""Application service: runs engine operations on stored reports and persists each step.
+
+Front ends (console, Telegram) call this and only render what comes back; the engine stays
+pure and the store stays a plain repository.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from bot.definition import Kind, ReportType, load_catalog
+from bot.engine import Cursor, Interview, SectionStatus, State, Step, profile_updates, suggest
+from bot.messages import Messages
+from bot.presenter import format_value
+from storage.store import COMPLETE, DRAFT, Report, ReportNotFound, Store
+
+
+class UnknownReportType(LookupError):
+    """A stored report refers to a report type that is no longer defined."""
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """The report types and message texts from ``templates/``."""
+
+    types: dict[str, ReportType]
+    messages: Messages
+
+    @classmethod
+    def load(cls, root: Path) -> Catalog:
+        """Load every definition and the message catalogue under ``root``."""
+        return cls(load_catalog(root), Messages.load(root))
+
+    @cached_property
+    def _interviews(self) -> dict[str, Interview]:
+        return {tid: Interview(t, self.messages) for tid, t in self.types.items()}
+
+    def interview(self, type_id: str) -> Interview:
+        """The interview for a report type."""
+        try:
+            return self._interviews[type_id]
+        except KeyError:
+            raise UnknownReportType(type_id) from None
+
+
+@dataclass(frozen=True)
+class DraftInfo:
+    """A report as listed for the user: what it is, for when, how far, last changed."""
+
+    id: int
+    type_id: str
+    type_name: str
+    period: str
+    settled: int
+    total: int
+    updated: dt.datetime
+    status: str
+
+
+class Reports:
+    """Engine operations on stored reports, one transaction per step."""
+
+    def __init__(self, store: Store, catalog: Catalog, today: Callable[[], dt.date]) -> None:
+        self.store = store
+        self.catalog = catalog
+        self.today = today
+
+    def _state(self, report: Report) -> State:
+        interview = self.catalog.interview(report.type)
+        previous = self.store.latest_report(report.owner, report.type, exclude=report.id)
+        offers = suggest(
+            interview.definition,
+            self.store.profile(report.owner),
+            previous.answers if previous else {},
+            self.today(),
+        )
+        return State(report.answers, Cursor.from_dict(report.cursor), offers)
+
+    def _persist(self, owner: str, report: Report, step: Step) -> None:
+        finished = step.cursor.question is None and step.complete
+        self.store.save_step(
+            owner,
+            report.id,
+            step.changes,
+            step.cursor.to_dict(),
+            status=COMPLETE if finished else DRAFT,
+            profile=profile_updates(self.catalog.interview(report.type).definition, step.changes),
+        )
+
+    def new(self, owner: str, type_id: str) -> tuple[int, Step]:
+        """Start a report of ``type_id``; returns its id and the first question."""
+        interview = self.catalog.interview(type_id)
+        first = interview.start({}, {})
+        report_id = self.store.create_report(owner, type_id, first.cursor.to_dict())
+        return report_id, self.current(owner, report_id)
+
+    def load(self, owner: str, report_id: int) -> Report:
+        """A report of ``owner`` (ReportNotFound for anyone else's)."""
+        return self.store.load_report(owner, report_id)
+
+    def current(self, owner: str, report_id: int) -> Step:
+        """What the report is asking now."""
+        report = self.store.load_report(owner, report_id)
+        return self.catalog.interview(report.type).current(self._state(report))
+
+    def act(self, owner: str, report_id: int, operation: str, *args: Any) -> Step:
+        """Run an engine operation (``answer``, ``back``, ``skip``…) and store its outcome."""
+        report = self.store.load_report(owner, report_id)
+        interview = self.catalog.interview(report.type)
+        state = self._state(report)
+        handlers: dict[str, Callable[..., Step]] = {
+            "answer": lambda text: interview.answer(state, text, self.today()),
+            "choose": lambda number: interview.choose(state, number),
+            "finish": lambda: interview.finish(state),
+            "accept": lambda: interview.accept(state),
+            "clear": lambda: interview.clear(state),
+            "back": lambda: interview.back(state),
+            "skip": lambda: interview.skip(state),
+            "section": lambda number: interview.goto_section(state, number),
+            "review": lambda: interview.review(state),
+            "edit": lambda ref: interview.edit(state, ref),
+        }
+        if operation not in handlers:
+            raise ValueError(f"unknown operation {operation!r}")
+        step = handlers[operation](*args)
+        if not step.rejected and (step.changes or step.cursor.to_dict() != report.cursor):
+            self._persist(owner, report, step)
+        return step
+
+    def sections(self, owner: str, report_id: int) -> list[SectionStatus]:
+        """The report's sections with their progress, for jumping."""
+        report = self.store.load_report(owner, report_id)
+        return self.catalog.interview(report.type).sections(report.answers)
+
+    def delete(self, owner: str, report_id: int) -> None:
+        """Delete one of the owner's reports."""
+        self.store.delete_report(owner, report_id)
+
+    def describe(self, report: Report, zone: dt.tzinfo) -> DraftInfo:
+        """A stored report as the user sees it in a list."""
+        interview = self.catalog.interview(report.type)
+        answers = interview.visible_answers(report.answers)
+        progress = interview.progress(report.answers, None)
+        return DraftInfo(
+            id=report.id,
+            type_id=report.type,
+            type_name=interview.definition.name,
+            period=self.period_label(interview.definition, answers),
+            settled=progress.answered,
+            total=progress.total,
+            updated=dt.datetime.fromisoformat(report.updated).astimezone(zone),
+            status=report.status,
+        )
+
+    def drafts(self, owner: str, zone: dt.tzinfo) -> list[DraftInfo]:
+        """The owner's unfinished reports, most recent first (unknown types left out)."""
+        infos = []
+        for report in self.store.list_reports(owner):
+            try:
+                infos.append(self.describe(report, zone))
+            except UnknownReportType:
+                continue
+        return infos
+
+    def period_label(self, definition: ReportType, answers: dict[str, Any]) -> str:
+        """``2023年第三季度`` from the year and period answers, else the first date, else ''."""
+        messages = self.catalog.messages
+        by_kind: dict[Kind, str] = {}
+        for q in definition.questions:
+            value = answers.get(q.id)
+            if value is not None and q.kind in (Kind.YEAR, Kind.PERIOD, Kind.DATE):
+                by_kind.setdefault(q.kind, format_value(q, value, messages))
+        if Kind.YEAR in by_kind or Kind.PERIOD in by_kind:
+            return by_kind.get(Kind.YEAR, "") + by_kind.get(Kind.PERIOD, "")
+        return by_kind.get(Kind.DATE, "")
+
+
+__all__ = ["Catalog", "DraftInfo", "ReportNotFound", "Reports", "UnknownReportType"]

@@ -1,0 +1,91 @@
+"""The database schema as a list of forward migrations; the version is kept in ``schema_version``."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlite_utils import Database
+
+
+def _v1_initial(db: Database) -> None:
+    """Users with their profile, reports with their cursor, one answer row per question."""
+    db["users"].create({"id": str, "profile": str, "created": str}, pk="id", not_null={"profile"})
+    db["reports"].create(
+        {
+            "id": int,
+            "owner": str,
+            "type": str,
+            "status": str,
+            "cursor": str,
+            "created": str,
+            "updated": str,
+        },
+        pk="id",
+        foreign_keys=[("owner", "users", "id")],
+        not_null={"owner", "type", "status", "cursor", "created", "updated"},
+    )
+    db["answers"].create(
+        {"report_id": int, "question_id": str, "value": str, "updated": str},
+        pk=("report_id", "question_id"),
+        foreign_keys=[("report_id", "reports", "id")],
+        not_null={"value", "updated"},
+    )
+
+
+def _v2_owner_index(db: Database) -> None:
+    """Listing a user's drafts newest first must not scan every report; users get ``updated``."""
+    db["reports"].create_index(["owner", "status", "updated"], index_name="idx_reports_owner_status")
+    db["users"].add_column("updated", str)
+    db.execute("UPDATE users SET updated = created WHERE updated IS NULL")
+
+
+MIGRATIONS: list[Callable[[Database], None]] = [_v1_initial, _v2_owner_index]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def schema_version(db: Database) -> int:
+    """The version the database is at (0 for an empty file)."""
+    if not db["schema_version"].exists():
+        return 0
+    row = next(db.query("SELECT version FROM schema_version"), None)
+    return int(row["version"]) if row else 0
+
+
+def migrate(db: Database, target: int = SCHEMA_VERSION) -> int:
+    """Apply every migration up to ``target``, each in its own transaction; return the version."""
+    current = schema_version(db)
+    if current > SCHEMA_VERSION:
+        raise RuntimeError(
+            f"database schema version {current} is newer than this program ({SCHEMA_VERSION})"
+        )
+    for version in range(current + 1, target + 1):
+        with db.atomic():
+            MIGRATIONS[version - 1](db)
+            if not db["schema_version"].exists():
+                db["schema_version"].create({"version": int})
+            db.execute("DELETE FROM schema_version")
+            db.execute("INSERT INTO schema_version (version) VALUES (?)", [version])
+    return max(current, target)
+
+
+def connect(path: Path | str, *, migrate_to: int | None = SCHEMA_VERSION) -> Database:
+    """Open (creating if needed, readable by its owner only) and migrate the database at ``path``."""
+    if str(path) != ":memory:":
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists():
+            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    conn = sqlite3.connect(str(path), timeout=10, check_same_thread=False)
+    db = Database(conn)
+    db.execute("PRAGMA foreign_keys = ON")
+    db.execute("PRAGMA busy_timeout = 10000")
+    if str(path) != ":memory:":
+        db.enable_wal()
+        # FULL: an acknowledged answer must survive a power cut, not only a crash.
+        db.execute("PRAGMA synchronous = FULL")
+    if migrate_to is not None:
+        migrate(db, migrate_to)
+    return db

@@ -1,0 +1,207 @@
+"""A small repository API over sqlite-utils: users and profiles, reports, answers.
+
+Every method that touches a report takes its owner and filters by it, so one user can never
+read or change another user's report, whatever id they send.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from storage.schema import connect
+
+DRAFT = "draft"
+COMPLETE = "complete"
+STATUSES = (DRAFT, COMPLETE)
+
+Clock = Callable[[], dt.datetime]
+
+
+def utc_now() -> dt.datetime:
+    """The current time in UTC, to the second."""
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
+class ReportNotFound(LookupError):
+    """No report with that id belongs to that owner."""
+
+
+@dataclass(frozen=True)
+class Report:
+    """A stored report with its answers."""
+
+    id: int
+    owner: str
+    type: str
+    status: str
+    cursor: dict[str, Any]
+    created: str
+    updated: str
+    answers: dict[str, Any] = field(default_factory=dict)
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+class Store:
+    """The reportbot database."""
+
+    def __init__(self, db: Database, clock: Clock = utc_now) -> None:
+        self.db = db
+        self.clock = clock
+
+    @classmethod
+    def open(cls, path: Path | str, clock: Clock = utc_now) -> Store:
+        """Open (and create or migrate) the database file at ``path``."""
+        return cls(connect(path), clock)
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.db.close()
+
+    def _now(self) -> str:
+        return self.clock().isoformat()
+
+    # -- users -----------------------------------------------------------------------------
+
+    def _ensure_user(self, user_id: str, now: str) -> None:
+        self.db.execute(
+            "INSERT INTO users (id, profile, created, updated) VALUES (?, '{}', ?, ?) "
+            "ON CONFLICT(id) DO NOTHING",
+            [user_id, now, now],
+        )
+
+    def profile(self, user_id: str) -> dict[str, Any]:
+        """The remembered profile fields of a user (empty for an unknown user)."""
+        row = next(self.db.query("SELECT profile FROM users WHERE id = ?", [user_id]), None)
+        return dict(json.loads(row["profile"])) if row else {}
+
+    def update_profile(self, user_id: str, updates: Mapping[str, Any]) -> None:
+        """Remember ``updates`` in the user's profile."""
+        with self.db.atomic():
+            self._merge_profile(user_id, updates, self._now())
+
+    def _merge_profile(self, user_id: str, updates: Mapping[str, Any], now: str) -> None:
+        self._ensure_user(user_id, now)
+        merged = {**self.profile(user_id), **updates}
+        self.db.execute(
+            "UPDATE users SET profile = ?, updated = ? WHERE id = ?", [_dumps(merged), now, user_id]
+        )
+
+    # -- reports ---------------------------------------------------------------------------
+
+    def create_report(self, owner: str, type_id: str, cursor: Mapping[str, Any]) -> int:
+        """Start a draft of ``type_id`` for ``owner``; returns its id."""
+        now = self._now()
+        with self.db.atomic():
+            self._ensure_user(owner, now)
+            cur = self.db.execute(
+                "INSERT INTO reports (owner, type, status, cursor, created, updated) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [owner, type_id, DRAFT, _dumps(dict(cursor)), now, now],
+            )
+            assert cur.lastrowid is not None
+            return cur.lastrowid
+
+    def save_step(
+        self,
+        owner: str,
+        report_id: int,
+        changes: Mapping[str, Any],
+        cursor: Mapping[str, Any],
+        *,
+        status: str | None = None,
+        profile: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Store answers, the new cursor, status and profile fields in one transaction."""
+        if status is not None and status not in STATUSES:
+            raise ValueError(f"unknown status {status!r}")
+        now = self._now()
+        with self.db.atomic():
+            # The write comes first so the transaction takes the write lock before it reads.
+            cur = self.db.execute(
+                "UPDATE reports SET cursor = ?, status = COALESCE(?, status), updated = ? "
+                "WHERE id = ? AND owner = ?",
+                [_dumps(dict(cursor)), status, now, report_id, owner],
+            )
+            if cur.rowcount != 1:
+                raise ReportNotFound(report_id)
+            for question_id, value in changes.items():
+                self.db.execute(
+                    "INSERT INTO answers (report_id, question_id, value, updated) VALUES (?, ?, ?, ?) "
+                    "ON CONFLICT(report_id, question_id) DO UPDATE "
+                    "SET value = excluded.value, updated = excluded.updated",
+                    [report_id, question_id, _dumps(value), now],
+                )
+            if profile:
+                self._merge_profile(owner, profile, now)
+
+    def _answers(self, owner: str, report_id: int) -> dict[str, Any]:
+        rows = self.db.query(
+            "SELECT a.question_id, a.value FROM answers a JOIN reports r ON r.id = a.report_id "
+            "WHERE a.report_id = ? AND r.owner = ?",
+            [report_id, owner],
+        )
+        return {row["question_id"]: json.loads(row["value"]) for row in rows}
+
+    def _report(self, row: Mapping[str, Any], answers: dict[str, Any]) -> Report:
+        return Report(
+            id=row["id"],
+            owner=row["owner"],
+            type=row["type"],
+            status=row["status"],
+            cursor=json.loads(row["cursor"]),
+            created=row["created"],
+            updated=row["updated"],
+            answers=answers,
+        )
+
+    def load_report(self, owner: str, report_id: int) -> Report:
+        """A report of ``owner`` with its answers (ReportNotFound otherwise)."""
+        row = next(
+            self.db.query("SELECT * FROM reports WHERE id = ? AND owner = ?", [report_id, owner]),
+            None,
+        )
+        if row is None:
+            raise ReportNotFound(report_id)
+        return self._report(row, self._answers(owner, report_id))
+
+    def _rows(self, sql: str, params: list[Any]) -> Iterator[Report]:
+        for row in list(self.db.query(sql, params)):
+            yield self._report(row, self._answers(row["owner"], row["id"]))
+
+    def list_reports(self, owner: str, status: str | None = DRAFT) -> list[Report]:
+        """The owner's reports (drafts by default), most recently changed first."""
+        if status is None:
+            sql = "SELECT * FROM reports WHERE owner = ? ORDER BY updated DESC, id DESC"
+            return list(self._rows(sql, [owner]))
+        sql = "SELECT * FROM reports WHERE owner = ? AND status = ? ORDER BY updated DESC, id DESC"
+        return list(self._rows(sql, [owner, status]))
+
+    def latest_report(self, owner: str, type_id: str, *, exclude: int | None = None) -> Report | None:
+        """The owner's most recent other report of this type, complete ones preferred."""
+        sql = (
+            "SELECT * FROM reports WHERE owner = ? AND type = ? AND id IS NOT ? "
+            "ORDER BY status = 'complete' DESC, updated DESC, id DESC LIMIT 1"
+        )
+        return next(self._rows(sql, [owner, type_id, exclude]), None)
+
+    def delete_report(self, owner: str, report_id: int) -> None:
+        """Delete a report of ``owner`` and its answers."""
+        with self.db.atomic():
+            self.db.execute(
+                "DELETE FROM answers WHERE report_id IN "
+                "(SELECT id FROM reports WHERE id = ? AND owner = ?)",
+                [report_id, owner],
+            )
+            cur = self.db.execute("DELETE FROM reports WHERE id = ? AND owner = ?", [report_id, owner])
+            if cur.rowcount != 1:
+                raise ReportNotFound(report_id)
