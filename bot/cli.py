@@ -120,7 +120,9 @@ def templates() -> None:
 
 @templates.command("check")
 @click.option(
-    "--dir", "directory", type=click.Path(file_okay=False, path_type=Path),
+    "--dir",
+    "directory",
+    type=click.Path(file_okay=False, path_type=Path),
     help="Templates folder to check (default: the configured one).",
 )
 def templates_check(directory: Path | None) -> None:

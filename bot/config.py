@@ -44,7 +44,10 @@ class Settings:
     @classmethod
     def load(cls, environ: Mapping[str, str] | None = None, dotenv: Path | None = None) -> Settings:
         """Settings from ``environ`` (default: the process environment) over ``.env``."""
-        env = {**read_dotenv(dotenv or Path.cwd() / ".env"), **(os.environ if environ is None else environ)}
+        env = {
+            **read_dotenv(dotenv or Path.cwd() / ".env"),
+            **(os.environ if environ is None else environ),
+        }
         return cls(
             db_path=Path(env.get("REPORTBOT_DB") or DEFAULT_DB),
             templates_dir=Path(env.get("REPORTBOT_TEMPLATES") or DEFAULT_TEMPLATES),

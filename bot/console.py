@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from functools import partial
 from typing import TextIO
 
 from bot.engine import Step
@@ -73,7 +74,7 @@ class ConsoleChat:
         if drafts:
             lines.append(self.messages.text("console.drafts_title"))
             for info in drafts:
-                actions.append(lambda rid=info.id: self._resume(rid))
+                actions.append(partial(self._resume, info.id))
                 lines.append(
                     self.messages.text(
                         "console.draft_line",
@@ -87,8 +88,10 @@ class ConsoleChat:
                 )
         lines.append(self.messages.text("console.types_title"))
         for type_id, definition in self.reports.catalog.types.items():
-            actions.append(lambda tid=type_id: self._start(tid))
-            lines.append(self.messages.text("console.type_line", number=len(actions), name=definition.name))
+            actions.append(partial(self._start, type_id))
+            lines.append(
+                self.messages.text("console.type_line", number=len(actions), name=definition.name)
+            )
         lines.append(self.messages.text("console.choose_start"))
         self.say("\n".join(lines))
         return actions
@@ -148,8 +151,14 @@ class ConsoleChat:
             return None
         command, _, arg = text.partition(" ")
         arg = arg.strip()
-        simple = {"/back": "back", "/skip": "skip", "/ok": "accept", "/clear": "clear",
-                  "/done": "finish", "/review": "review"}
+        simple = {
+            "/back": "back",
+            "/skip": "skip",
+            "/ok": "accept",
+            "/clear": "clear",
+            "/done": "finish",
+            "/review": "review",
+        }
         try:
             if command in ("/quit", "/q", "/exit"):
                 return QUIT

@@ -35,7 +35,15 @@ class Kind(StrEnum):
     PERIOD = "period"
 
 
-PERIODS: tuple[str, ...] = ("第一季度", "第二季度", "第三季度", "第四季度", "上半年", "下半年", "全年")
+PERIODS: tuple[str, ...] = (
+    "第一季度",
+    "第二季度",
+    "第三季度",
+    "第四季度",
+    "上半年",
+    "下半年",
+    "全年",
+)
 
 TEXT_KINDS = frozenset({Kind.SHORT_TEXT, Kind.LONG_TEXT})
 ITEM_KINDS = frozenset({Kind.LIST, Kind.MULTI_CHOICE})
@@ -84,7 +92,9 @@ class Condition:
             assert isinstance(self.operand, tuple)
             return value in self.operand
         if self.op == "min":
-            return isinstance(value, int) and isinstance(self.operand, int) and value >= self.operand
+            return (
+                isinstance(value, int) and isinstance(self.operand, int) and value >= self.operand
+            )
         raise AssertionError(self.op)
 
     def describe(self) -> dict[str, Any]:
@@ -176,8 +186,23 @@ def has_content(value: Value) -> bool:
 
 
 _QUESTION_KEYS = {
-    "id", "kind", "label", "prompt", "example", "optional", "profile", "carry", "default",
-    "when", "options", "phrase_bank", "max_length", "min", "max", "min_items", "max_items",
+    "id",
+    "kind",
+    "label",
+    "prompt",
+    "example",
+    "optional",
+    "profile",
+    "carry",
+    "default",
+    "when",
+    "options",
+    "phrase_bank",
+    "max_length",
+    "min",
+    "max",
+    "min_items",
+    "max_items",
     "unit",
 }
 _SECTION_KEYS = {"id", "title", "intro", "questions"}
@@ -198,7 +223,9 @@ def _require_str(data: Mapping[str, Any], key: str, where: str, *, empty_ok: boo
 def _check_keys(data: Mapping[str, Any], allowed: set[str], where: str) -> None:
     unknown = sorted(set(data) - allowed)
     if unknown:
-        raise _fail(where, f"unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(allowed))}")
+        raise _fail(
+            where, f"unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(allowed))}"
+        )
 
 
 def _strings(value: Any, key: str, where: str) -> tuple[str, ...]:
@@ -221,7 +248,7 @@ def _int_or_none(data: Mapping[str, Any], key: str, where: str) -> int | None:
 
 def _condition(data: Any, earlier: Mapping[str, Question], where: str) -> Condition:
     if not isinstance(data, dict):
-        raise _fail(where, "'when' must be a table such as { question = \"x\", equals = \"是\" }")
+        raise _fail(where, '\'when\' must be a table such as { question = "x", equals = "是" }')
     _check_keys(data, {"question", *Condition.OPS}, f"{where} when")
     ref = data.get("question")
     if not isinstance(ref, str) or ref not in earlier:
@@ -245,7 +272,9 @@ def _condition(data: Any, earlier: Mapping[str, Question], where: str) -> Condit
     if target.choices:
         bad = [v for v in values if v not in target.choices]
         if bad:
-            raise _fail(where, f"'when' compares '{ref}' with {bad!r}, which is not one of its options")
+            raise _fail(
+                where, f"'when' compares '{ref}' with {bad!r}, which is not one of its options"
+            )
     if op == "in":
         return Condition(ref, op, tuple(str(v) for v in values))
     return Condition(ref, op, operand)
@@ -262,7 +291,7 @@ def _question(data: Any, earlier: Mapping[str, Question], where: str) -> Questio
     if qid in earlier:
         raise _fail(where, f"duplicate question id '{qid}'")
     try:
-        kind = Kind(data.get("kind"))
+        kind = Kind(str(data.get("kind")))
     except ValueError:
         known = ", ".join(k.value for k in Kind)
         raise _fail(where, f"unknown kind {data.get('kind')!r}; known kinds: {known}") from None
@@ -299,7 +328,9 @@ def _question(data: Any, earlier: Mapping[str, Question], where: str) -> Questio
         raise _fail(where, f"'max_length' does not apply to {kind.value}")
     lo, hi = _int_or_none(data, "min", where), _int_or_none(data, "max", where)
     if (lo is not None or hi is not None) and kind not in DEFAULT_MIN:
-        raise _fail(where, f"'min'/'max' only apply to integer and year questions, not {kind.value}")
+        raise _fail(
+            where, f"'min'/'max' only apply to integer and year questions, not {kind.value}"
+        )
     lo = DEFAULT_MIN.get(kind) if lo is None else lo
     hi = DEFAULT_MAX.get(kind) if hi is None else hi
     if lo is not None and hi is not None and lo > hi:
@@ -399,10 +430,16 @@ def load_definition(folder: Path) -> ReportType:
         raise DefinitionError(f"{path}: not valid TOML: {exc}") from None
     report_type = parse_definition(data, str(path))
     if report_type.id != folder.name:
-        raise DefinitionError(f"{path}: id '{report_type.id}' differs from its folder '{folder.name}'")
+        raise DefinitionError(
+            f"{path}: id '{report_type.id}' differs from its folder '{folder.name}'"
+        )
     return ReportType(
-        report_type.id, report_type.name, report_type.description, report_type.sections,
-        report_type.order, folder,
+        report_type.id,
+        report_type.name,
+        report_type.description,
+        report_type.sections,
+        report_type.order,
+        folder,
     )
 
 

@@ -200,7 +200,9 @@ class Interview:
 
     def missing(self, answers: Mapping[str, Value]) -> list[Question]:
         """Required questions that still lack an answer."""
-        return [q for q in self.applicable(answers) if not q.optional and not self._filled(q, answers)]
+        return [
+            q for q in self.applicable(answers) if not q.optional and not self._filled(q, answers)
+        ]
 
     def progress(self, answers: Mapping[str, Value], question_id: str | None) -> Progress:
         """Progress at ``question_id`` (or overall when None)."""
@@ -373,7 +375,10 @@ class Interview:
         state = self._normalize(state)
         step = self._show(state)
         return Step(
-            {}, step.cursor, step.prompt, review=self.review_sections(state.answers),
+            {},
+            step.cursor,
+            step.prompt,
+            review=self.review_sections(state.answers),
             missing=step.missing,
         )
 
@@ -456,7 +461,9 @@ class Interview:
             choices=self._choices(question, current),
         )
 
-    def _show(self, state: State, changes: Mapping[str, Value] | None = None, notice: str = "") -> Step:
+    def _show(
+        self, state: State, changes: Mapping[str, Value] | None = None, notice: str = ""
+    ) -> Step:
         return Step(
             dict(changes or {}),
             state.cursor,
@@ -473,17 +480,27 @@ class Interview:
         answers = {**state.answers, **changes}
         if state.cursor.review:
             cursor = Cursor(self._next_open(answers, None))
-            step = self._show(State(answers, cursor, state.suggestions), changes,
-                              self.messages.text("engine.changed"))
-            return Step(step.changes, step.cursor, step.prompt, step.notice,
-                        review=self.review_sections(answers), missing=step.missing)
+            step = self._show(
+                State(answers, cursor, state.suggestions),
+                changes,
+                self.messages.text("engine.changed"),
+            )
+            return Step(
+                step.changes,
+                step.cursor,
+                step.prompt,
+                step.notice,
+                review=self.review_sections(answers),
+                missing=step.missing,
+            )
         cursor = Cursor(self._next_open(answers, state.cursor.question))
         return self._show(State(answers, cursor, state.suggestions), changes)
 
     def _reject(self, state: State, key: str, **params: Any) -> Step:
         step = self._show(state, notice=self.messages.text(f"error.{key}", **params))
-        return Step(step.changes, step.cursor, step.prompt, step.notice, rejected=True,
-                    missing=step.missing)
+        return Step(
+            step.changes, step.cursor, step.prompt, step.notice, rejected=True, missing=step.missing
+        )
 
     def _add_items(self, state: State, question: Question, text: str) -> Step:
         current = state.answers.get(question.id)

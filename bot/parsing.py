@@ -25,7 +25,9 @@ class Rejected(Exception):
 
 
 # Words that mean "none" when a count is asked for.
-_ZERO_WORDS = frozenset({"无", "没有", "暂无", "零", "〇", "没", "未开展", "未召开", "尚无", "无此项"})
+_ZERO_WORDS = frozenset(
+    {"无", "没有", "暂无", "零", "〇", "没", "未开展", "未召开", "尚无", "无此项"}
+)
 # Measure words and decorations around a count: 共3次, 3次, 20余篇, 约5场.
 _COUNT_RE = re.compile(
     r"^(?:共|共计|累计|合计|约|大约|计)?\s*(?P<num>[0-9]+|[零〇○一二两三四五六七八九十百千万亿]+)\s*"
@@ -45,10 +47,21 @@ _PERIOD_ALIASES = {
     **{f"第{n}季度": PERIODS[i] for i, n in enumerate("1234")},
     **{f"{n}季度": PERIODS[i] for i, n in enumerate("1234")},
     **{f"q{n}": PERIODS[i] for i, n in enumerate("1234")},
-    "上半年度": "上半年", "前半年": "上半年", "1-6月": "上半年", "一至六月": "上半年",
-    "下半年度": "下半年", "后半年": "下半年", "7-12月": "下半年", "七至十二月": "下半年",
-    "全年度": "全年", "年度": "全年", "本年度": "全年", "一年": "全年", "年终": "全年",
-    "全年工作": "全年", "年底": "全年",
+    "上半年度": "上半年",
+    "前半年": "上半年",
+    "1-6月": "上半年",
+    "一至六月": "上半年",
+    "下半年度": "下半年",
+    "后半年": "下半年",
+    "7-12月": "下半年",
+    "七至十二月": "下半年",
+    "全年度": "全年",
+    "年度": "全年",
+    "本年度": "全年",
+    "一年": "全年",
+    "年终": "全年",
+    "全年工作": "全年",
+    "年底": "全年",
 }
 _ITEM_PREFIX_RE = re.compile(
     r"^\s*(?:"
@@ -131,7 +144,11 @@ def parse_year(question: Question, text: str, today: dt.date) -> int:
         year = chinese_to_int(compact) or 0
     else:
         raise Rejected("not_year")
-    if question.min is not None and question.max is not None and not question.min <= year <= question.max:
+    if (
+        question.min is not None
+        and question.max is not None
+        and not question.min <= year <= question.max
+    ):
         raise Rejected("year_range", min=question.min, max=question.max)
     return year
 

@@ -8,12 +8,19 @@ from collections.abc import Callable
 from pathlib import Path
 
 from sqlite_utils import Database
+from sqlite_utils.db import Table
+
+
+def _table(db: Database, name: str) -> Table:
+    table = db.table(name)
+    assert isinstance(table, Table)
+    return table
 
 
 def _v1_initial(db: Database) -> None:
     """Users with their profile, reports with their cursor, one answer row per question."""
-    db["users"].create({"id": str, "profile": str, "created": str}, pk="id", not_null={"profile"})
-    db["reports"].create(
+    _table(db, "users").create({"id": str, "profile": str, "created": str}, pk="id", not_null={"profile"})
+    _table(db, "reports").create(
         {
             "id": int,
             "owner": str,
@@ -27,7 +34,7 @@ def _v1_initial(db: Database) -> None:
         foreign_keys=[("owner", "users", "id")],
         not_null={"owner", "type", "status", "cursor", "created", "updated"},
     )
-    db["answers"].create(
+    _table(db, "answers").create(
         {"report_id": int, "question_id": str, "value": str, "updated": str},
         pk=("report_id", "question_id"),
         foreign_keys=[("report_id", "reports", "id")],
@@ -37,8 +44,10 @@ def _v1_initial(db: Database) -> None:
 
 def _v2_owner_index(db: Database) -> None:
     """Listing a user's drafts newest first must not scan every report; users get ``updated``."""
-    db["reports"].create_index(["owner", "status", "updated"], index_name="idx_reports_owner_status")
-    db["users"].add_column("updated", str)
+    _table(db, "reports").create_index(
+        ["owner", "status", "updated"], index_name="idx_reports_owner_status"
+    )
+    _table(db, "users").add_column("updated", str)
     db.execute("UPDATE users SET updated = created WHERE updated IS NULL")
 
 
@@ -65,7 +74,7 @@ def migrate(db: Database, target: int = SCHEMA_VERSION) -> int:
         with db.atomic():
             MIGRATIONS[version - 1](db)
             if not db["schema_version"].exists():
-                db["schema_version"].create({"version": int})
+                _table(db, "schema_version").create({"version": int})
             db.execute("DELETE FROM schema_version")
             db.execute("INSERT INTO schema_version (version) VALUES (?)", [version])
     return max(current, target)

@@ -186,7 +186,9 @@ class Store:
         sql = "SELECT * FROM reports WHERE owner = ? AND status = ? ORDER BY updated DESC, id DESC"
         return list(self._rows(sql, [owner, status]))
 
-    def latest_report(self, owner: str, type_id: str, *, exclude: int | None = None) -> Report | None:
+    def latest_report(
+        self, owner: str, type_id: str, *, exclude: int | None = None
+    ) -> Report | None:
         """The owner's most recent other report of this type, complete ones preferred."""
         sql = (
             "SELECT * FROM reports WHERE owner = ? AND type = ? AND id IS NOT ? "
@@ -202,6 +204,8 @@ class Store:
                 "(SELECT id FROM reports WHERE id = ? AND owner = ?)",
                 [report_id, owner],
             )
-            cur = self.db.execute("DELETE FROM reports WHERE id = ? AND owner = ?", [report_id, owner])
+            cur = self.db.execute(
+                "DELETE FROM reports WHERE id = ? AND owner = ?", [report_id, owner]
+            )
             if cur.rowcount != 1:
                 raise ReportNotFound(report_id)

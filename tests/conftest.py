@@ -1,0 +1,240 @@
+"""Shared fixtures: the shipped catalogue, a fresh database, a fixed 'today', small definitions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tomllib
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.config import DEFAULT_TEMPLATES
+from bot.definition import Kind, ReportType, parse_definition
+from bot.engine import Cursor, Interview, State, Step
+from bot.messages import Messages
+from bot.service import Catalog, Reports
+from storage.store import Store
+
+TODAY = dt.date(2023, 10, 8)
+TEMPLATES = DEFAULT_TEMPLATES
+REPO = TEMPLATES.parent
+TYPE_IDS = (
+    "unit_periodic",
+    "leader_personal",
+    "party_group_inspection",
+    "self_inspection",
+    "study_speech",
+)
+
+# A small definition that exercises every kind, a condition and a profile field.
+MINI_TOML = """
+id = "mini"
+name = "测试报告"
+description = ""
+
+[[sections]]
+id = "basic"
+title = "基本信息"
+
+[[sections.questions]]
+id = "unit_name"
+kind = "short_text"
+label = "单位名称"
+prompt = "单位名称？"
+example = "某局"
+profile = true
+max_length = 20
+
+[[sections.questions]]
+id = "year"
+kind = "year"
+label = "年度"
+prompt = "哪一年？"
+example = "2023"
+
+[[sections.questions]]
+id = "period"
+kind = "period"
+label = "期间"
+prompt = "哪个期间？"
+
+[[sections]]
+id = "work"
+title = "工作情况"
+
+[[sections.questions]]
+id = "meetings"
+kind = "integer"
+label = "会议次数"
+prompt = "开了几次会？"
+example = "3"
+unit = "次"
+max = 100
+
+[[sections.questions]]
+id = "has_extra"
+kind = "single_choice"
+label = "是否有补充"
+prompt = "有补充吗？"
+options = ["是", "否"]
+
+[[sections.questions]]
+id = "extra"
+kind = "long_text"
+label = "补充说明"
+prompt = "请补充。"
+example = "无"
+when = { question = "has_extra", equals = "是" }
+
+[[sections.questions]]
+id = "activities"
+kind = "list"
+label = "活动"
+prompt = "开展了哪些活动？"
+example = "开展主题党日"
+max_items = 3
+
+[[sections.questions]]
+id = "note"
+kind = "short_text"
+label = "备注"
+prompt = "备注？"
+example = "无"
+optional = true
+
+[[sections]]
+id = "end"
+title = "结尾"
+
+[[sections.questions]]
+id = "problems"
+kind = "multi_choice"
+label = "存在问题"
+prompt = "有哪些问题？"
+phrase_bank = ["认识不够", "方法不多", "宣传不足"]
+
+[[sections.questions]]
+id = "report_date"
+kind = "date"
+label = "日期"
+prompt = "日期？"
+example = "今天"
+"""
+
+
+@pytest.fixture(scope="session")
+def messages() -> Messages:
+    """The shipped message catalogue."""
+    return Messages.load(TEMPLATES)
+
+
+@pytest.fixture(scope="session")
+def catalog() -> Catalog:
+    """The shipped report types."""
+    return Catalog.load(TEMPLATES)
+
+
+@pytest.fixture
+def mini() -> ReportType:
+    """The small test definition."""
+    return parse_definition(tomllib.loads(MINI_TOML), "mini")
+
+
+@pytest.fixture
+def interview(mini: ReportType, messages: Messages) -> Interview:
+    """An interview over the small definition."""
+    return Interview(mini, messages)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    """A fresh database file."""
+    s = Store.open(tmp_path / "test.db")
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def reports(store: Store, catalog: Catalog) -> Reports:
+    """The application service over a fresh database, with 'today' fixed."""
+    return Reports(store, catalog, lambda: TODAY)
+
+
+class Driver:
+    """Applies engine steps to an in-memory state, as a front end with storage would."""
+
+    def __init__(self, interview: Interview, suggestions: dict[str, object] | None = None) -> None:
+        self.interview = interview
+        self.answers: dict[str, object] = {}
+        first = interview.start({}, {})
+        self.cursor: Cursor = first.cursor
+        self.suggestions = suggestions or {}
+        self.last: Step = first
+
+    @property
+    def state(self) -> State:
+        return State(dict(self.answers), self.cursor, self.suggestions)  # type: ignore[arg-type]
+
+    def apply(self, step: Step) -> Step:
+        self.answers.update(step.changes)
+        self.cursor = step.cursor
+        self.last = step
+        return step
+
+    def do(self, operation: str, *args: object) -> Step:
+        method: Callable[..., Step] = getattr(self.interview, operation)
+        if operation == "answer":
+            return self.apply(method(self.state, *args, TODAY))
+        return self.apply(method(self.state, *args))
+
+    def say(self, text: str) -> Step:
+        return self.do("answer", text)
+
+    @property
+    def at(self) -> str | None:
+        return self.cursor.question
+
+
+@pytest.fixture
+def driver(interview: Interview) -> Driver:
+    """A driver over the small definition."""
+    return Driver(interview)
+
+
+def sample_input(kind: Kind, example: str) -> list[str]:
+    """Lines a user could send to answer a question of ``kind`` fully."""
+    return {
+        Kind.SHORT_TEXT: [example or "示例"],
+        Kind.LONG_TEXT: [example or "示例内容。"],
+        Kind.INTEGER: ["3"],
+        Kind.SINGLE_CHOICE: ["1"],
+        Kind.MULTI_CHOICE: ["1 2", "完成"],
+        Kind.LIST: [example or "示例", "完成"],
+        Kind.DATE: ["2023年10月8日"],
+        Kind.YEAR: ["2023"],
+        Kind.PERIOD: ["3"],
+    }[kind]
+
+
+def full_script(interview: Interview) -> list[str]:
+    """The lines that answer every question of a report type in order, found by running it."""
+    drv = Driver(interview)
+    lines: list[str] = []
+    while drv.at is not None:
+        question = interview.definition.question(drv.at)
+        for line in sample_input(question.kind, question.example):
+            lines.append(line)
+            step = drv.say(line)
+            assert not step.rejected, (question.id, line, step.notice)
+    return lines
+
+
+@pytest.fixture
+def cli_env(tmp_path: Path) -> dict[str, str]:
+    """Environment for running the CLI in a subprocess against a temporary database."""
+    env = dict(os.environ)
+    env["REPORTBOT_DB"] = str(tmp_path / "cli.db")
+    env.pop("TELEGRAM_BOT_TOKEN", None)
+    return env

@@ -1,0 +1,265 @@
+"""The interview engine's operations on the small test definition."""
+
+from __future__ import annotations
+
+from bot.definition import ReportType
+from bot.engine import Cursor, Interview, State, profile_updates, suggest
+from bot.messages import Messages
+from tests.conftest import TODAY, Driver
+
+
+def answer_basics(d: Driver) -> None:
+    for text in ("某市交通局", "2023", "3"):
+        assert not d.say(text).rejected
+
+
+def test_start_asks_first_question_with_progress(driver: Driver) -> None:
+    prompt = driver.last.prompt
+    assert prompt is not None and prompt.question.id == "unit_name"
+    p = prompt.progress
+    assert (p.section_number, p.section_count, p.question_number, p.question_count) == (1, 3, 1, 3)
+
+
+def test_answers_are_parsed_and_cursor_moves_on(driver: Driver) -> None:
+    step = driver.say("  某市交通局  ")
+    assert step.changes == {"unit_name": "某市交通局"}
+    assert driver.at == "year"
+    driver.say("二〇二三年")
+    driver.say("三季度")
+    assert driver.answers == {"unit_name": "某市交通局", "year": 2023, "period": "第三季度"}
+    prompt = driver.last.prompt
+    assert prompt is not None and prompt.progress.section_number == 2
+
+
+def test_rejected_answer_changes_nothing_and_says_what_to_send(driver: Driver) -> None:
+    answer_basics(driver)
+    step = driver.say("很多")
+    assert step.rejected and step.changes == {}
+    assert driver.at == "meetings"
+    assert "请发送一个整数" in step.notice
+    assert driver.say("-2").notice.startswith("这里需要填写次数或数量，不能是负数")
+    assert driver.say("101").notice == "数字不能大于 100，请核对后重新发送。"
+    assert "meetings" not in driver.answers
+
+
+def test_empty_message_is_not_an_answer(driver: Driver) -> None:
+    step = driver.say("   \n ")
+    assert step.rejected and "没有收到内容" in step.notice and driver.answers == {}
+
+
+def test_too_long_text_states_limit(driver: Driver) -> None:
+    step = driver.say("很" * 21)
+    assert step.rejected and "最多 20 个字" in step.notice and "21 个字" in step.notice
+
+
+def test_single_choice_by_button_number(driver: Driver) -> None:
+    answer_basics(driver)
+    driver.say("3")
+    step = driver.do("choose", 2)
+    assert step.changes == {"has_extra": "否"}
+    assert driver.at == "activities"  # the condition on 'extra' fails, so it is not asked
+
+
+def test_condition_asks_dependent_question(driver: Driver) -> None:
+    answer_basics(driver)
+    driver.say("3")
+    driver.say("是")
+    assert driver.at == "extra"
+
+
+def test_list_collects_items_until_finished(driver: Driver) -> None:
+    answer_basics(driver)
+    driver.say("3")
+    driver.say("否")
+    step = driver.say("1. 主题党日\n2. 志愿服务")
+    assert step.changes == {"activities": ["主题党日", "志愿服务"]}
+    assert driver.at == "activities"
+    assert driver.say("志愿服务").rejected  # duplicate
+    driver.say("宣讲活动")
+    assert driver.say("第四条").notice.startswith("这一项最多 3 条")
+    driver.say("完成")
+    assert driver.at == "note"
+    assert driver.answers["activities"] == ["主题党日", "志愿服务", "宣讲活动"]
+
+
+def test_required_list_cannot_finish_empty(driver: Driver) -> None:
+    answer_basics(driver)
+    driver.say("3")
+    driver.say("否")
+    step = driver.do("finish")
+    assert step.rejected and "至少需要 1 条" in step.notice
+
+
+def test_multi_choice_toggles_and_takes_own_phrases(driver: Driver) -> None:
+    driver.cursor = Cursor("problems")
+    driver.do("choose", 1)
+    driver.say("3")
+    assert driver.answers["problems"] == ["认识不够", "宣传不足"]
+    driver.do("choose", 1)  # toggled off again
+    driver.say("我们自己的问题表述")
+    assert driver.answers["problems"] == ["宣传不足", "我们自己的问题表述"]
+    prompt = driver.last.prompt
+    assert prompt is not None
+    assert [(c.number, c.label, c.selected) for c in prompt.choices] == [
+        (1, "认识不够", False),
+        (2, "方法不多", False),
+        (3, "宣传不足", True),
+        (4, "我们自己的问题表述", True),
+    ]
+    driver.say("4")  # the user's own phrase can be removed like any other
+    driver.do("finish")
+    assert driver.answers["problems"] == ["宣传不足"]
+    assert driver.at == "report_date"
+
+
+def test_back_keeps_later_answers_and_forward_resumes(driver: Driver) -> None:
+    answer_basics(driver)
+    driver.say("5")
+    assert driver.at == "has_extra"
+    driver.do("back")
+    driver.do("back")
+    assert driver.at == "period"
+    prompt = driver.last.prompt
+    assert prompt is not None and prompt.current == "第三季度"
+    assert driver.answers["meetings"] == 5
+    step = driver.say("上半年")
+    assert step.changes == {"period": "上半年"}  # only that answer is overwritten
+    assert driver.answers["meetings"] == 5
+    assert driver.at == "has_extra"  # straight back to where the user was
+
+
+def test_back_at_first_question(driver: Driver) -> None:
+    step = driver.do("back")
+    assert step.rejected and step.notice == "已经是第一个问题了。"
+
+
+def test_skip_only_optional(driver: Driver) -> None:
+    step = driver.do("skip")
+    assert step.rejected and "“单位名称”是必填项" in step.notice and "/section" in step.notice
+    answer_basics(driver)
+    driver.say("3")
+    driver.say("否")
+    driver.say("活动")
+    driver.say("完成")
+    assert driver.at == "note"
+    step = driver.do("skip")
+    assert step.changes == {"note": None}
+    assert driver.at == "problems"
+
+
+def test_accept_takes_suggestion_and_keeps_current(interview: Interview) -> None:
+    d = Driver(interview, suggestions={"unit_name": "某市交通局"})
+    prompt = d.last.prompt
+    assert prompt is None or prompt.suggestion is None  # start() has no suggestions passed
+    d.do("current")
+    prompt = d.last.prompt
+    assert prompt is not None and prompt.suggestion == "某市交通局"
+    step = d.do("accept")
+    assert step.changes == {"unit_name": "某市交通局"} and d.at == "year"
+    assert d.do("accept").rejected  # no offer for the year here
+    d.do("back")
+    step = d.do("accept")
+    assert step.changes == {} and d.at == "year"
+
+
+def test_goto_section_and_sections_listing(driver: Driver) -> None:
+    answer_basics(driver)
+    step = driver.do("goto_section", 3)
+    assert driver.at == "problems" and step.prompt is not None
+    statuses = driver.interview.sections(driver.answers)
+    assert [(s.number, s.section.id, s.settled, s.total) for s in statuses] == [
+        (1, "basic", 3, 3),
+        (2, "work", 0, 4),
+        (3, "end", 0, 2),
+    ]
+    assert driver.do("goto_section", 9).rejected
+    # Answering in a later section, then continuing, returns to the first open question.
+    driver.do("choose", 1)
+    driver.do("finish")
+    driver.say("今天")
+    assert driver.at == "meetings"
+
+
+def test_review_lists_answers_and_edit_returns_to_review(driver: Driver) -> None:
+    answer_basics(driver)
+    step = driver.do("review")
+    assert step.review
+    items = [item for section in step.review for item in section.items]
+    assert [i.number for i in items] == list(range(1, len(items) + 1))
+    assert items[0].value == "某市交通局" and not items[0].missing
+    assert items[3].question.id == "meetings" and items[3].missing
+    assert driver.at == "meetings"
+
+    driver.do("edit", "1")
+    assert driver.cursor == Cursor("unit_name", review=True)
+    step = driver.say("某市交通运输局")
+    assert step.changes == {"unit_name": "某市交通运输局"}
+    assert step.review and step.notice == "已修改。"
+    assert driver.at == "meetings" and not driver.cursor.review
+    assert driver.do("edit", "99").rejected
+
+
+def test_completeness_and_finish(driver: Driver) -> None:
+    assert [q.id for q in driver.interview.missing({})] == [
+        "unit_name",
+        "year",
+        "period",
+        "meetings",
+        "has_extra",
+        "activities",
+        "problems",
+        "report_date",
+    ]
+    answer_basics(driver)
+    driver.say("无")
+    driver.say("否")
+    driver.say("活动")
+    driver.say("完成")
+    driver.do("skip")
+    driver.say("1")
+    driver.say("完成")
+    step = driver.say("2023年10月8日")
+    assert step.complete and step.prompt is None and driver.at is None
+    assert driver.answers["meetings"] == 0
+    assert driver.say("再说一句").notice.startswith("这份报告的问题都已回答完毕")
+    driver.do("back")
+    assert driver.at == "report_date"
+
+
+def test_changing_a_condition_hides_answers_without_deleting(driver: Driver) -> None:
+    answer_basics(driver)
+    driver.say("3")
+    driver.say("是")
+    driver.say("补充的内容")
+    driver.do("edit", "has_extra")
+    driver.say("否")
+    assert driver.answers["extra"] == "补充的内容"  # kept, in case the user switches back
+    assert "extra" not in driver.interview.visible_answers(driver.answers)
+
+
+def test_cursor_on_question_that_no_longer_applies_moves_on(interview: Interview) -> None:
+    state = State({"has_extra": "否"}, Cursor("extra"), {})
+    step = interview.current(state)
+    assert step.cursor.question == "unit_name"
+
+
+def test_engine_is_pure(interview: Interview) -> None:
+    state = State({}, Cursor("unit_name"), {})
+    first = interview.answer(state, "某局", TODAY)
+    second = interview.answer(state, "某局", TODAY)
+    assert first == second and state.answers == {}
+
+
+def test_suggestions_and_profile_updates(mini: ReportType) -> None:
+    offers = suggest(
+        mini, {"unit_name": "某局"}, {"meetings": 4, "period": "全年", "year": 2020}, TODAY
+    )
+    assert offers["unit_name"] == "某局"
+    assert offers["meetings"] == 4  # carried from the previous report
+    assert "period" not in offers  # periods are not carried over
+    assert offers["year"] == 2023 and offers["report_date"] == "2023-10-08"
+    assert profile_updates(mini, {"unit_name": "新局", "meetings": 3}) == {"unit_name": "新局"}
+
+
+def test_messages_fill_parameters(messages: Messages) -> None:
+    assert messages.text("error.choice_number", count=4) == "请发送 1 到 4 之间的编号。"

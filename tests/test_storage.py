@@ -1,0 +1,165 @@
+"""The SQLite store: schema, migrations, transactions, owner isolation, durability."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+import stat
+from pathlib import Path
+
+import pytest
+
+from storage.schema import SCHEMA_VERSION, connect, migrate, schema_version
+from storage.store import COMPLETE, DRAFT, ReportNotFound, Store
+
+
+def test_fresh_database(tmp_path: Path) -> None:
+    path = tmp_path / "sub" / "fresh.db"
+    store = Store.open(path)
+    assert schema_version(store.db) == SCHEMA_VERSION
+    assert {"users", "reports", "answers", "schema_version"} <= set(store.db.table_names())
+    assert store.db.journal_mode == "wal"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert store.list_reports("nobody") == []
+    assert store.profile("nobody") == {}
+    store.close()
+
+
+def test_migration_from_version_1_keeps_data(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    db = connect(path, migrate_to=1)
+    assert schema_version(db) == 1
+    db.execute(
+        "INSERT INTO users (id, profile, created) VALUES ('u', '{\"unit_name\": \"某局\"}', '2023-01-01')"
+    )
+    db.execute(
+        "INSERT INTO reports (owner, type, status, cursor, created, updated) "
+        "VALUES ('u', 'unit_periodic', 'draft', '{\"question\": \"year\"}', '2023-01-01', '2023-01-02')"
+    )
+    db.execute("INSERT INTO answers VALUES (1, 'unit_name', '\"某局\"', '2023-01-02')")
+    db.close()
+
+    store = Store.open(path)  # opening migrates forward
+    assert schema_version(store.db) == SCHEMA_VERSION
+    assert "idx_reports_owner_status" in {i.name for i in store.db["reports"].indexes}
+    report = store.load_report("u", 1)
+    assert report.answers == {"unit_name": "某局"} and report.cursor == {"question": "year"}
+    assert store.profile("u") == {"unit_name": "某局"}
+    row = next(store.db.query("SELECT updated FROM users WHERE id = 'u'"))
+    assert row["updated"] == "2023-01-01"
+    assert migrate(store.db) == SCHEMA_VERSION  # idempotent
+    store.close()
+
+
+def test_newer_schema_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "new.db"
+    db = connect(path)
+    db.execute("UPDATE schema_version SET version = 99")
+    db.close()
+    with pytest.raises(RuntimeError, match="newer than this program"):
+        connect(path)
+
+
+def test_save_step_stores_answers_cursor_status_and_profile(store: Store) -> None:
+    rid = store.create_report("alice", "unit_periodic", {"question": "unit_name"})
+    store.save_step(
+        "alice", rid, {"unit_name": "某局"}, {"question": "year"}, profile={"unit_name": "某局"}
+    )
+    store.save_step(
+        "alice",
+        rid,
+        {"year": 2023, "items": ["甲", "乙"], "note": None},
+        {"question": None},
+        status=COMPLETE,
+    )
+    report = store.load_report("alice", rid)
+    assert report.answers == {
+        "unit_name": "某局",
+        "year": 2023,
+        "items": ["甲", "乙"],
+        "note": None,
+    }
+    assert report.cursor == {"question": None} and report.status == COMPLETE
+    assert store.profile("alice") == {"unit_name": "某局"}
+    raw = next(store.db.query("SELECT value FROM answers WHERE question_id = 'items'"))
+    assert json.loads(raw["value"]) == ["甲", "乙"]
+
+
+def test_answer_overwrite_is_one_row(store: Store) -> None:
+    rid = store.create_report("alice", "unit_periodic", {})
+    store.save_step("alice", rid, {"year": 2022}, {})
+    store.save_step("alice", rid, {"year": 2023}, {})
+    assert store.db["answers"].count == 1
+    assert store.load_report("alice", rid).answers == {"year": 2023}
+
+
+def test_save_step_is_atomic(store: Store) -> None:
+    rid = store.create_report("alice", "unit_periodic", {"question": "a"})
+    with pytest.raises(TypeError):
+        # The second value cannot be stored; the first answer and the cursor must not be either.
+        store.save_step("alice", rid, {"ok": 1, "bad": object()}, {"question": "b"})
+    report = store.load_report("alice", rid)
+    assert report.answers == {} and report.cursor == {"question": "a"}
+
+
+def test_owner_isolation(store: Store) -> None:
+    rid = store.create_report("alice", "unit_periodic", {})
+    store.save_step("alice", rid, {"unit_name": "甲局"}, {})
+    with pytest.raises(ReportNotFound):
+        store.load_report("mallory", rid)
+    with pytest.raises(ReportNotFound):
+        store.save_step("mallory", rid, {"unit_name": "篡改"}, {})
+    with pytest.raises(ReportNotFound):
+        store.delete_report("mallory", rid)
+    assert store.list_reports("mallory") == []
+    assert store.latest_report("mallory", "unit_periodic") is None
+    assert store.load_report("alice", rid).answers == {"unit_name": "甲局"}
+
+
+def test_report_survives_closing_and_reopening(tmp_path: Path) -> None:
+    path = tmp_path / "durable.db"
+    store = Store.open(path)
+    rid = store.create_report("alice", "leader_personal", {"question": "x"})
+    store.save_step("alice", rid, {"leader_name": "张三"}, {"question": "y"})
+    store.close()
+    # A plain sqlite3 connection sees the committed data too (nothing left only in memory).
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT count(*) FROM answers").fetchone() == (1,)
+    reopened = Store.open(path)
+    report = reopened.load_report("alice", rid)
+    assert report.answers == {"leader_name": "张三"} and report.cursor == {"question": "y"}
+    reopened.close()
+
+
+def test_several_drafts_newest_first_and_delete(tmp_path: Path) -> None:
+    times = iter(dt.datetime(2023, 10, d, tzinfo=dt.UTC) for d in range(1, 20))
+    store = Store.open(tmp_path / "d.db", clock=lambda: next(times))
+    first = store.create_report("alice", "unit_periodic", {})
+    second = store.create_report("alice", "self_inspection", {})
+    done = store.create_report("alice", "study_speech", {})
+    store.save_step("alice", done, {}, {}, status=COMPLETE)
+    store.save_step("alice", first, {"year": 2023}, {})  # touched last
+    assert [r.id for r in store.list_reports("alice")] == [first, second]
+    assert [r.id for r in store.list_reports("alice", status=None)] == [first, done, second]
+    assert store.list_reports("alice", status=COMPLETE)[0].status == COMPLETE
+    store.delete_report("alice", first)
+    assert [r.id for r in store.list_reports("alice", DRAFT)] == [second]
+    assert store.db["answers"].count == 0
+    store.close()
+
+
+def test_latest_report_prefers_complete(store: Store) -> None:
+    done = store.create_report("alice", "unit_periodic", {})
+    store.save_step("alice", done, {"unit_name": "旧"}, {}, status=COMPLETE)
+    draft = store.create_report("alice", "unit_periodic", {})
+    current = store.create_report("alice", "unit_periodic", {})
+    latest = store.latest_report("alice", "unit_periodic", exclude=current)
+    assert latest is not None and latest.id == done and latest.answers == {"unit_name": "旧"}
+    assert draft != done
+
+
+def test_unknown_status_rejected(store: Store) -> None:
+    rid = store.create_report("alice", "unit_periodic", {})
+    with pytest.raises(ValueError):
+        store.save_step("alice", rid, {}, {}, status="weird")
