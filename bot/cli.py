@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import json
+import logging
 import sys
 from pathlib import Path
 
@@ -41,6 +42,8 @@ def _owner(user: str | None) -> str:
 @click.group()
 def main() -> None:
     """reportbot: 意识形态工作责任制落实情况报告助手."""
+    # httpx logs every request URL at INFO, and Telegram's URLs contain the bot token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
 @main.command()

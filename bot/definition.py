@@ -280,16 +280,22 @@ def _condition(data: Any, earlier: Mapping[str, Question], where: str) -> Condit
     return Condition(ref, op, operand)
 
 
-def _question(data: Any, earlier: Mapping[str, Question], where: str) -> Question:
+def _table_id(data: Any, allowed: set[str], what: str, seen: Mapping[str, Any] | set[str], where: str) -> str:
+    """The id of a section or question table, after checking its keys and uniqueness."""
     if not isinstance(data, dict):
-        raise _fail(where, "a question must be a table")
-    _check_keys(data, _QUESTION_KEYS, where)
-    qid = data.get("id")
-    if not isinstance(qid, str) or not ID_PATTERN.match(qid):
-        raise _fail(where, f"question id {qid!r} must match {ID_PATTERN.pattern}")
+        raise _fail(where, f"a {what} must be a table")
+    _check_keys(data, allowed, where)
+    item_id = data.get("id")
+    if not isinstance(item_id, str) or not ID_PATTERN.match(item_id):
+        raise _fail(where, f"{what} id {item_id!r} must match {ID_PATTERN.pattern}")
+    if item_id in seen:
+        raise _fail(where, f"duplicate {what} id '{item_id}'")
+    return item_id
+
+
+def _question(data: Any, earlier: Mapping[str, Question], where: str) -> Question:
+    qid = _table_id(data, _QUESTION_KEYS, "question", earlier, where)
     where = f"{where} ({qid})"
-    if qid in earlier:
-        raise _fail(where, f"duplicate question id '{qid}'")
     try:
         kind = Kind(str(data.get("kind")))
     except ValueError:
@@ -393,15 +399,7 @@ def parse_definition(data: Mapping[str, Any], where: str) -> ReportType:
     sections: list[Section] = []
     section_ids: set[str] = set()
     for n, raw in enumerate(raw_sections, 1):
-        s_where = f"{where}: section {n}"
-        if not isinstance(raw, dict):
-            raise _fail(s_where, "a section must be a table")
-        _check_keys(raw, _SECTION_KEYS, s_where)
-        sid = raw.get("id")
-        if not isinstance(sid, str) or not ID_PATTERN.match(sid):
-            raise _fail(s_where, f"section id {sid!r} must match {ID_PATTERN.pattern}")
-        if sid in section_ids:
-            raise _fail(s_where, f"duplicate section id '{sid}'")
+        sid = _table_id(raw, _SECTION_KEYS, "section", section_ids, f"{where}: section {n}")
         section_ids.add(sid)
         s_where = f"{where}: section '{sid}'"
         title = _require_str(raw, "title", s_where)

@@ -7,9 +7,10 @@ matters, stores ``Step.changes`` and ``Step.cursor``, and shows ``Step.notice``/
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+import functools
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Concatenate, ParamSpec
 
 from bot.definition import ITEM_KINDS, Kind, Question, ReportType, Section, Value, has_content
 from bot.messages import Messages
@@ -174,6 +175,25 @@ def profile_updates(definition: ReportType, changes: Mapping[str, Value]) -> dic
     return updates
 
 
+P = ParamSpec("P")
+
+
+def _on_question(
+    method: Callable[Concatenate[Interview, State, Question, P], Step],
+) -> Callable[Concatenate[Interview, State, P], Step]:
+    """Run an operation on the current question; once nothing is left, say the report is done."""
+
+    @functools.wraps(method)
+    def wrapper(self: Interview, state: State, /, *args: P.args, **kwargs: P.kwargs) -> Step:
+        state = self._normalize(state)
+        question = self._question(state)
+        if question is None:
+            return self._reject(state, "done")
+        return method(self, state, question, *args, **kwargs)
+
+    return wrapper
+
+
 class Interview:
     """The operations of an interview over one report definition."""
 
@@ -262,12 +282,9 @@ class Interview:
         """Say again what is being asked."""
         return self._show(self._normalize(state))
 
-    def answer(self, state: State, text: str, today: dt.date) -> Step:
+    @_on_question
+    def answer(self, state: State, question: Question, text: str, today: dt.date) -> Step:
         """Take one message as the answer to the current question."""
-        state = self._normalize(state)
-        question = self._question(state)
-        if question is None:
-            return self._reject(state, "done")
         text = clean(text)
         if not text:
             return self._reject(state, "empty")
@@ -281,12 +298,9 @@ class Interview:
             return self._reject(state, exc.key, **exc.params)
         return self._advance(state, {question.id: value})
 
-    def choose(self, state: State, number: int) -> Step:
+    @_on_question
+    def choose(self, state: State, question: Question, number: int) -> Step:
         """Pick option ``number`` (single choice, period) or toggle it (multi choice)."""
-        state = self._normalize(state)
-        question = self._question(state)
-        if question is None:
-            return self._reject(state, "done")
         choices = self._choices(question, state.answers.get(question.id))
         if not choices:
             return self._reject(state, "no_choices")
@@ -296,12 +310,9 @@ class Interview:
             return self._toggle(state, question, [number])
         return self._advance(state, {question.id: choices[number - 1].label})
 
-    def finish(self, state: State) -> Step:
+    @_on_question
+    def finish(self, state: State, question: Question) -> Step:
         """End a list or a multi choice and move on."""
-        state = self._normalize(state)
-        question = self._question(state)
-        if question is None:
-            return self._reject(state, "done")
         if question.kind not in ITEM_KINDS:
             return self._reject(state, "not_a_list")
         items = state.answers.get(question.id)
@@ -313,12 +324,9 @@ class Interview:
             changes[question.id] = None  # an optional list left empty counts as skipped
         return self._advance(state, changes)
 
-    def accept(self, state: State) -> Step:
+    @_on_question
+    def accept(self, state: State, question: Question) -> Step:
         """Keep the current answer, or take the offered one, and move on."""
-        state = self._normalize(state)
-        question = self._question(state)
-        if question is None:
-            return self._reject(state, "done")
         current = state.answers.get(question.id)
         if has_content(current) and question.kind in ITEM_KINDS:
             return self.finish(state)
@@ -329,12 +337,9 @@ class Interview:
             return self._reject(state, "nothing_to_accept")
         return self._advance(state, {question.id: offer})
 
-    def clear(self, state: State) -> Step:
+    @_on_question
+    def clear(self, state: State, question: Question) -> Step:
         """Empty the items of the current list or multi choice."""
-        state = self._normalize(state)
-        question = self._question(state)
-        if question is None:
-            return self._reject(state, "done")
         if question.kind not in ITEM_KINDS:
             return self._reject(state, "clear_not_needed")
         return self._stay(state, {question.id: []}, self.messages.text("engine.cleared"))
@@ -349,12 +354,9 @@ class Interview:
             return self._reject(state, "at_start")
         return self._show(State(state.answers, Cursor(ids[here - 1]), state.suggestions))
 
-    def skip(self, state: State) -> Step:
+    @_on_question
+    def skip(self, state: State, question: Question) -> Step:
         """Pass over an optional question (a required one says why it cannot be skipped)."""
-        state = self._normalize(state)
-        question = self._question(state)
-        if question is None:
-            return self._reject(state, "done")
         if not question.optional:
             return self._reject(state, "cannot_skip", label=question.label)
         changes: dict[str, Value] = {} if question.id in state.answers else {question.id: None}
