@@ -178,6 +178,18 @@ def profile_updates(definition: ReportType, changes: Mapping[str, Value]) -> dic
 P = ParamSpec("P")
 
 
+def visible_questions(definition: ReportType, answers: Mapping[str, Value]) -> list[Question]:
+    """Questions whose conditions hold, in order (answers to hidden questions are ignored)."""
+    visible: dict[str, Value] = {}
+    result = []
+    for q in definition.questions:
+        if q.when is None or q.when.holds(visible):
+            result.append(q)
+            if q.id in answers:
+                visible[q.id] = answers[q.id]
+    return result
+
+
 def _on_question(
     method: Callable[Concatenate[Interview, State, Question, P], Step],
 ) -> Callable[Concatenate[Interview, State, P], Step]:
@@ -205,14 +217,7 @@ class Interview:
 
     def applicable(self, answers: Mapping[str, Value]) -> list[Question]:
         """Questions whose conditions hold, in order (answers to hidden questions are ignored)."""
-        visible: dict[str, Value] = {}
-        result = []
-        for q in self.definition.questions:
-            if q.when is None or q.when.holds(visible):
-                result.append(q)
-                if q.id in answers:
-                    visible[q.id] = answers[q.id]
-        return result
+        return visible_questions(self.definition, answers)
 
     def visible_answers(self, answers: Mapping[str, Value]) -> dict[str, Value]:
         """The answers that belong in the report (those of applicable questions)."""

@@ -1,0 +1,320 @@
+"""The DOCX writer: a document model laid out to GB/T 9704-2012 with python-docx.
+
+Only this module knows about DOCX. Fonts are set in all four slots (ascii, hAnsi, eastAsia, cs)
+on every style and run, and theme-font attributes are removed, because Word prefers
+``eastAsiaTheme`` over ``eastAsia`` and python-docx's ``font.name`` sets no eastAsia at all.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import os
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from docx import Document as new_docx
+from docx.enum.style import WD_STYLE_TYPE
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_COLOR_INDEX, WD_LINE_SPACING
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Mm, Pt, RGBColor
+
+from bot.document import Document, Paragraph, Role
+
+LINE_PITCH_TWIPS = 579  # 28.95 pt: 22 lines fit the 225 mm type area (29 pt gives only 21)
+BODY_PT = 16  # 3号
+TITLE_PT = 22  # 2号
+PAGE_NUMBER_PT = 14  # 4号
+TITLE_LINE_CHARS = 20  # 156 mm at 2号 holds about 21 characters
+THEME_ATTRS = ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme")
+FONT_SLOTS = ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs")
+EM_DASH = "\u2014"
+# python-docx's oxml elements are lxml elements, which carry no type information.
+Element = Any
+
+
+@dataclass(frozen=True)
+class Fonts:
+    """Font names per role; the standard 公文 fonts or fallbacks for machines without them."""
+
+    title: str = "方正小标宋简体"
+    body: str = "仿宋_GB2312"
+    heading1: str = "黑体"
+    heading2: str = "楷体_GB2312"
+    page_number: str = "宋体"
+
+    @classmethod
+    def fallback(cls) -> Fonts:
+        """Fonts that ship with common Chinese systems (仿宋 and 楷体 without _GB2312)."""
+        return cls(title="方正小标宋简体", body="仿宋", heading1="黑体", heading2="楷体", page_number="宋体")
+
+    @classmethod
+    def from_settings(cls, env: Mapping[str, str]) -> Fonts:
+        """Fonts from ``REPORTBOT_FONTS=fallback`` and ``REPORTBOT_FONT_<ROLE>`` overrides."""
+        base = cls.fallback() if env.get("REPORTBOT_FONTS", "").strip() == "fallback" else cls()
+        overrides = {
+            field: env[f"REPORTBOT_FONT_{field.upper()}"].strip()
+            for field in ("title", "body", "heading1", "heading2", "page_number")
+            if env.get(f"REPORTBOT_FONT_{field.upper()}", "").strip()
+        }
+        return cls(**{**base.__dict__, **overrides})
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How one role is set: style name, font, size, alignment and indents in characters."""
+
+    style: str
+    font: str
+    size: float
+    align: WD_ALIGN_PARAGRAPH
+    first_line_chars: int = 0
+    left_chars: int = 0
+    right_chars: int = 0
+
+
+def layouts(fonts: Fonts) -> dict[Role, Layout]:
+    """The layout of every role, per the document format table."""
+    left, right, center = WD_ALIGN_PARAGRAPH.LEFT, WD_ALIGN_PARAGRAPH.RIGHT, WD_ALIGN_PARAGRAPH.CENTER
+    justify = WD_ALIGN_PARAGRAPH.JUSTIFY
+    return {
+        Role.TITLE: Layout("公文标题", fonts.title, TITLE_PT, center),
+        Role.AUTHOR: Layout("公文作者", fonts.heading2, BODY_PT, center),
+        Role.RECIPIENT: Layout("主送机关", fonts.body, BODY_PT, left),
+        Role.SALUTATION: Layout("称呼", fonts.body, BODY_PT, left),
+        Role.HEADING1: Layout("一级标题", fonts.heading1, BODY_PT, justify, 200),
+        Role.HEADING2: Layout("二级标题", fonts.heading2, BODY_PT, justify, 200),
+        Role.HEADING3: Layout("三级标题", fonts.body, BODY_PT, justify, 200),
+        Role.BODY: Layout("公文正文", fonts.body, BODY_PT, justify, 200),
+        Role.SIGNATURE: Layout("发文机关署名", fonts.body, BODY_PT, right),
+        Role.DATE: Layout("成文日期", fonts.body, BODY_PT, right, right_chars=400),
+    }
+
+
+# -- low-level XML helpers -------------------------------------------------------------------
+
+
+def _child(parent: Element, tag: str) -> Element:
+    found = parent.find(qn(tag))
+    if found is None:
+        found = OxmlElement(tag)
+        parent.append(found)
+    return found
+
+
+def set_fonts(rpr: Element, font: str, size: float | None = None) -> None:
+    """All four font slots on a run or style's ``rPr``, theme attributes removed, size set."""
+    fonts = rpr.find(qn("w:rFonts"))
+    if fonts is None:
+        fonts = OxmlElement("w:rFonts")
+        rpr.insert(0, fonts)
+    for attr in THEME_ATTRS:
+        fonts.attrib.pop(qn(attr), None)
+    for slot in FONT_SLOTS:
+        fonts.set(qn(slot), font)
+    if size is not None:
+        half_points = str(round(size * 2))
+        for tag in ("w:sz", "w:szCs"):
+            _child(rpr, tag).set(qn("w:val"), half_points)
+
+
+def _indent(ppr: Element, layout: Layout, char_pt: float) -> None:
+    ind = _child(ppr, "w:ind")
+    for attr, chars in (("firstLine", layout.first_line_chars), ("left", layout.left_chars),
+                        ("right", layout.right_chars)):
+        if chars:
+            ind.set(qn(f"w:{attr}Chars"), str(chars))
+            ind.set(qn(f"w:{attr}"), str(round(chars / 100 * char_pt * 20)))
+
+
+def _spacing(ppr: Element, line_twips: int = LINE_PITCH_TWIPS) -> None:
+    spacing = _child(ppr, "w:spacing")
+    spacing.set(qn("w:before"), "0")
+    spacing.set(qn("w:after"), "0")
+    spacing.set(qn("w:line"), str(line_twips))
+    spacing.set(qn("w:lineRule"), "exact")
+
+
+def split_title(title: str, width: int = TITLE_LINE_CHARS) -> list[str]:
+    """A long title in balanced lines, broken after a particle where one is near."""
+    if len(title) <= width:
+        return [title]
+    count = math.ceil(len(title) / width)
+    target = math.ceil(len(title) / count)
+    lines: list[str] = []
+    rest = title
+    while len(rest) > width:
+        cut = target
+        for offset in range(0, 4):
+            for pos in (target - offset, target + offset):
+                if 0 < pos <= width and rest[pos - 1] in "的于和及与、，关":
+                    cut = pos
+                    break
+            else:
+                continue
+            break
+        lines.append(rest[:cut])
+        rest = rest[cut:]
+    lines.append(rest)
+    return lines
+
+
+# -- the writer ------------------------------------------------------------------------------
+
+
+class DocxWriter:
+    """Writes documents as GB/T 9704-2012 DOCX files."""
+
+    def __init__(self, fonts: Fonts | None = None) -> None:
+        self.fonts = fonts or Fonts()
+        self.layouts = layouts(self.fonts)
+
+    def _setup(self, docx: Any) -> None:
+        doc = docx
+        section = doc.sections[0]
+        section.page_width, section.page_height = Mm(210), Mm(297)
+        section.top_margin, section.bottom_margin = Mm(37), Mm(35)
+        section.left_margin, section.right_margin = Mm(28), Mm(26)
+        section.header_distance = Mm(15)
+        # The page number's top sits about 7 mm below the type area (35 mm − 7 mm − one 4号 line).
+        section.footer_distance = Mm(23)
+        grid = _child(section._sectPr, "w:docGrid")
+        grid.set(qn("w:type"), "lines")
+        grid.set(qn("w:linePitch"), str(LINE_PITCH_TWIPS))
+        doc.settings.odd_and_even_pages_header_footer = True
+        self._styles(doc)
+        self._footer(section.footer, WD_ALIGN_PARAGRAPH.RIGHT)
+        self._footer(section.even_page_footer, WD_ALIGN_PARAGRAPH.LEFT)
+
+    def _styles(self, doc: Any) -> None:
+        styles = doc.styles
+        root = styles.element
+        defaults = root.find(qn("w:docDefaults"))
+        rpr = _child(_child(defaults, "w:rPrDefault"), "w:rPr")
+        set_fonts(rpr, self.fonts.body, BODY_PT)
+        lang = _child(rpr, "w:lang")
+        lang.set(qn("w:val"), "en-US")
+        lang.set(qn("w:eastAsia"), "zh-CN")
+        _spacing(_child(_child(defaults, "w:pPrDefault"), "w:pPr"))
+        normal = styles["Normal"]
+        normal.font.color.rgb = RGBColor(0, 0, 0)
+        set_fonts(normal.element.get_or_add_rPr(), self.fonts.body, BODY_PT)
+        _spacing(normal.element.get_or_add_pPr())
+        for role, layout in self.layouts.items():
+            style = styles.add_style(layout.style, WD_STYLE_TYPE.PARAGRAPH)
+            style.base_style = normal
+            style.quick_style = True
+            set_fonts(style.element.get_or_add_rPr(), layout.font, layout.size)
+            style.font.color.rgb = RGBColor(0, 0, 0)
+            ppr = style.element.get_or_add_pPr()
+            _spacing(ppr)
+            style.paragraph_format.alignment = layout.align
+            _indent(ppr, layout, layout.size)
+            if role is Role.TITLE:
+                style.paragraph_format.keep_with_next = True
+        footer_style = styles.add_style("页码", WD_STYLE_TYPE.PARAGRAPH)
+        footer_style.base_style = normal
+        set_fonts(footer_style.element.get_or_add_rPr(), self.fonts.page_number, PAGE_NUMBER_PT)
+        # No style may keep a theme font: Word would prefer it to the names set here.
+        for fonts in root.iter(qn("w:rFonts")):
+            if any(fonts.get(qn(attr)) for attr in THEME_ATTRS) or not fonts.get(qn("w:eastAsia")):
+                set_fonts(fonts.getparent(), self.fonts.body)
+
+    def _run(self, paragraph: Any, text: str, font: str, size: float, placeholder: bool = False) -> None:
+        run = paragraph.add_run(text)
+        set_fonts(run._r.get_or_add_rPr(), font, size)
+        run.font.color.rgb = RGBColor(0, 0, 0)
+        if placeholder:
+            run.font.highlight_color = WD_COLOR_INDEX.YELLOW
+
+    def _field_run(self, paragraph: Any, parts: list[tuple[str, str]]) -> None:
+        for kind, value in parts:
+            run = paragraph.add_run()
+            set_fonts(run._r.get_or_add_rPr(), self.fonts.page_number, PAGE_NUMBER_PT)
+            if kind == "text":
+                run.text = value
+            elif kind == "instr":
+                instr = OxmlElement("w:instrText")
+                instr.set(qn("xml:space"), "preserve")
+                instr.text = value
+                run._r.append(instr)
+            else:
+                fld = OxmlElement("w:fldChar")
+                fld.set(qn("w:fldCharType"), value)
+                run._r.append(fld)
+
+    def _footer(self, footer: Any, align: WD_ALIGN_PARAGRAPH) -> None:
+        footer.is_linked_to_previous = False
+        paragraph = footer.paragraphs[0]
+        paragraph.style = "页码"
+        paragraph.alignment = align
+        ppr = paragraph._p.get_or_add_pPr()
+        _spacing(ppr, PAGE_NUMBER_PT * 20)
+        side = "right" if align == WD_ALIGN_PARAGRAPH.RIGHT else "left"
+        ind = _child(ppr, "w:ind")
+        ind.set(qn(f"w:{side}Chars"), "100")
+        ind.set(qn(f"w:{side}"), str(PAGE_NUMBER_PT * 20))
+        self._field_run(
+            paragraph,
+            [("text", f"{EM_DASH} "), ("char", "begin"), ("instr", " PAGE "), ("char", "separate"),
+             ("text", "1"), ("char", "end"), ("text", f" {EM_DASH}")],
+        )
+
+    def _paragraph(self, docx: Any, para: Paragraph) -> None:
+        layout = self.layouts[para.role]
+        out = docx.add_paragraph(style=layout.style)
+        if para.role is Role.TITLE:
+            lines = split_title(para.text) if not any(r.placeholder for r in para.runs) else [para.text]
+            if len(lines) > 1:
+                for n, line in enumerate(lines):
+                    self._run(out, line, layout.font, layout.size)
+                    if n < len(lines) - 1:
+                        out.runs[-1].add_break()
+                return
+        for run in para.runs:
+            self._run(out, run.text, layout.font, layout.size, run.placeholder)
+
+    def _blank(self, docx: Any) -> None:
+        docx.add_paragraph(style=self.layouts[Role.BODY].style)
+
+    def build(self, document: Document) -> Any:
+        """The python-docx document for ``document``."""
+        docx = new_docx()
+        self._setup(docx)
+        previous: Role | None = None
+        for para in document.paragraphs:
+            if previous is Role.TITLE and para.role is not Role.AUTHOR or previous is Role.AUTHOR:
+                self._blank(docx)  # one blank line under the title block
+            if para.role is Role.SIGNATURE or (para.role is Role.DATE and previous is not Role.SIGNATURE):
+                self._blank(docx)  # one blank line between the body and the signature
+            self._paragraph(docx, para)
+            previous = para.role
+        docx.core_properties.title = document.title
+        docx.core_properties.author = "reportbot"
+        return docx
+
+    def to_bytes(self, document: Document) -> bytes:
+        """The DOCX file's bytes."""
+        buffer = io.BytesIO()
+        self.build(document).save(buffer)
+        return buffer.getvalue()
+
+    def write(self, document: Document, path: Path) -> Path:
+        """Write atomically: a reader never sees a half-written file at ``path``."""
+        data = self.to_bytes(document)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".docx")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return path
