@@ -14,8 +14,9 @@ from bot.config import Settings
 from bot.console import ConsoleChat
 from bot.definition import DefinitionError, describe, load_definition, report_folders
 from bot.messages import Messages, MessagesError
+from bot.render import AnswersFileError, Renderer, answer_problems, read_answers_file
 from bot.service import Catalog, Reports
-from storage.store import Store
+from storage.store import ReportNotFound, Store
 
 
 def _settings() -> Settings:
@@ -69,7 +70,10 @@ def chat(user: str | None) -> None:
 def _chat(settings: Settings, user: str | None) -> None:
     reports = _reports(settings)
     try:
-        session = ConsoleChat(reports, _owner(user), sys.stdin, sys.stdout, settings.zone())
+        renderer = Renderer.create(settings.templates_dir, settings.fonts)
+        session = ConsoleChat(
+            reports, _owner(user), sys.stdin, sys.stdout, settings.zone(), renderer, settings.output_dir
+        )
         sys.exit(session.run())
     except KeyboardInterrupt:
         click.echo("\n" + reports.catalog.messages.text("console.saved"))
@@ -114,6 +118,58 @@ def drafts(user: str | None) -> None:
             )
     finally:
         reports.store.close()
+
+
+@main.command()
+@click.argument("answers_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write the DOCX (default: the output folder, named by the title).",
+)
+def render(answers_file: Path, output: Path | None) -> None:
+    """Render ANSWERS_FILE ({"type": TYPE, "answers": {...}}) as a DOCX."""
+    settings = _settings()
+    catalog = _catalog(settings)
+    try:
+        type_id, answers = read_answers_file(answers_file)
+    except AnswersFileError as exc:
+        raise click.ClickException(str(exc)) from None
+    if type_id not in catalog.types:
+        raise click.ClickException(
+            f"unknown report type '{type_id}'; known types: {', '.join(catalog.types)}"
+        )
+    interview = catalog.interview(type_id)
+    problems = answer_problems(interview, answers)
+    if problems:
+        raise click.ClickException("invalid answers:\n  " + "\n  ".join(problems))
+    renderer = Renderer.create(settings.templates_dir, settings.fonts)
+    document = renderer.compose(interview.definition, answers)
+    click.echo(renderer.write(document, output, settings.output_dir))
+
+
+@main.command()
+@click.argument("report_id", type=int)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write the DOCX (default: the output folder, named by the title).",
+)
+@click.option("--user", help="Console user name (default: your login name).")
+def export(report_id: int, output: Path | None, user: str | None) -> None:
+    """Write a stored report (a draft shows 【待填写】 marks) as a DOCX."""
+    settings = _settings()
+    reports = _reports(settings)
+    try:
+        renderer = Renderer.create(settings.templates_dir, settings.fonts)
+        document = reports.document(_owner(user), report_id, renderer.composer)
+    except ReportNotFound:
+        raise click.ClickException(f"no report {report_id} for this user") from None
+    finally:
+        reports.store.close()
+    click.echo(renderer.write(document, output, settings.output_dir))
 
 
 @main.group()

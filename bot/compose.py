@@ -38,9 +38,16 @@ _HALF_TO_FULL = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！", "("
 _HALF_PUNCT_RE = re.compile(rf"(?<=[{_CJK}])[,;:?!]|[,;:?!](?=[{_CJK}])|\((?=[{_CJK}])|(?<=[{_CJK}])\)")
 _DOUBLED_RE = re.compile(r"[，、；：。]{2,}")
 _DIRECTIVES = {
-    "title": Role.TITLE, "author": Role.AUTHOR, "recipient": Role.RECIPIENT,
-    "salutation": Role.SALUTATION, "h1": Role.HEADING1, "h2": Role.HEADING2, "h3": Role.HEADING3,
-    "signature": Role.SIGNATURE, "date": Role.DATE, "p": Role.BODY,
+    "title": Role.TITLE,
+    "author": Role.AUTHOR,
+    "recipient": Role.RECIPIENT,
+    "salutation": Role.SALUTATION,
+    "h1": Role.HEADING1,
+    "h2": Role.HEADING2,
+    "h3": Role.HEADING3,
+    "signature": Role.SIGNATURE,
+    "date": Role.DATE,
+    "p": Role.BODY,
 }
 
 
@@ -142,7 +149,9 @@ def enumerate_cn(values: Any, end: str = "。") -> Composed:
     pieces = _pieces(values)
     if len(pieces) == 1:
         return Composed(pieces[0] + end)
-    return Composed("；".join(f"{cn_number(n)}是{p}" for n, p in enumerate(pieces, 1)) + end if pieces else "")
+    return Composed(
+        "；".join(f"{cn_number(n)}是{p}" for n, p in enumerate(pieces, 1)) + end if pieces else ""
+    )
 
 
 def clauses(values: Any) -> Composed:
@@ -174,9 +183,9 @@ def tally(pairs: Iterable[tuple[str, Any, str]]) -> Composed:
     """Figures as clauses — ``党组专题会议3次，领导小组会议2次`` — zero or skipped ones dropped."""
     clauses = []
     for label, value, unit in pairs:
-        if isinstance(value, Missing):
-            clauses.append(f"{label}{value}{unit}")
-        elif isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        if isinstance(value, Missing) or (
+            isinstance(value, int) and not isinstance(value, bool) and value > 0
+        ):
             clauses.append(f"{label}{value}{unit}")
     return Composed("，".join(clauses))
 
@@ -208,10 +217,16 @@ def _finalize(value: Any) -> str:
 
 
 HELPERS = {
-    "sentence": sentence, "join_cn": join_cn, "enumerate_cn": enumerate_cn,
-    "paragraphs_cn": paragraphs_cn, "tally": tally, "ordinal": ordinal,
-    "period_phrase": period_phrase, "strip_end": lambda t: Composed(_piece(t)),
-    "clauses": clauses, "split_heading": split_heading,
+    "sentence": sentence,
+    "join_cn": join_cn,
+    "enumerate_cn": enumerate_cn,
+    "paragraphs_cn": paragraphs_cn,
+    "tally": tally,
+    "ordinal": ordinal,
+    "period_phrase": period_phrase,
+    "strip_end": lambda t: Composed(_piece(t)),
+    "clauses": clauses,
+    "split_heading": split_heading,
 }
 
 

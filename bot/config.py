@@ -5,13 +5,16 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.docx_writer import Fonts
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = PROJECT_ROOT / "data" / "reportbot.db"
 DEFAULT_TEMPLATES = PROJECT_ROOT / "templates"
+DEFAULT_OUTPUT = PROJECT_ROOT / "data" / "reports"
 DEFAULT_TZ = "Asia/Shanghai"
 
 
@@ -40,6 +43,8 @@ class Settings:
     templates_dir: Path
     timezone: str
     telegram_token: str
+    output_dir: Path = DEFAULT_OUTPUT
+    fonts: Fonts = field(default_factory=Fonts)
 
     @classmethod
     def load(cls, environ: Mapping[str, str] | None = None, dotenv: Path | None = None) -> Settings:
@@ -53,6 +58,8 @@ class Settings:
             templates_dir=Path(env.get("REPORTBOT_TEMPLATES") or DEFAULT_TEMPLATES),
             timezone=env.get("REPORTBOT_TZ") or DEFAULT_TZ,
             telegram_token=(env.get("TELEGRAM_BOT_TOKEN") or "").strip(),
+            output_dir=Path(env.get("REPORTBOT_OUTPUT") or DEFAULT_OUTPUT),
+            fonts=Fonts.from_settings(env),
         )
 
     def today(self) -> dt.date:

@@ -8,11 +8,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from functools import partial
+from pathlib import Path
 from typing import TextIO
 
+from bot.document import file_name
 from bot.engine import Step
 from bot.messages import Messages
 from bot.presenter import format_step
+from bot.render import Renderer
 from bot.service import Reports, UnknownReportType
 from storage.store import ReportNotFound
 
@@ -29,8 +32,12 @@ class ConsoleChat:
         stdin: TextIO,
         stdout: TextIO,
         zone: dt.tzinfo,
+        renderer: Renderer,
+        output_dir: Path,
     ) -> None:
         self.reports = reports
+        self.renderer = renderer
+        self.output_dir = output_dir
         self.owner = owner
         self.stdin = stdin
         self.stdout = stdout
@@ -89,9 +96,7 @@ class ConsoleChat:
         lines.append(self.messages.text("console.types_title"))
         for type_id, definition in self.reports.catalog.types.items():
             actions.append(partial(self._start, type_id))
-            lines.append(
-                self.messages.text("console.type_line", number=len(actions), name=definition.name)
-            )
+            lines.append(self.messages.text("console.type_line", number=len(actions), name=definition.name))
         lines.append(self.messages.text("console.choose_start"))
         self.say("\n".join(lines))
         return actions
@@ -136,10 +141,34 @@ class ConsoleChat:
 
     def _show(self, step: Step) -> None:
         text = format_step(step, self.messages)
-        if step.prompt is None and not step.rejected and not step.review and step.complete:
+        finished = step.prompt is None and not step.rejected and not step.review and step.complete
+        if finished:
             text = "\n\n".join(t for t in (text, self.messages.text("console.finished")) if t)
         if text:
             self.say(text)
+        if finished:
+            self._write(draft=False)
+
+    def _write(self, *, draft: bool) -> None:
+        """Write the report (or its draft, with 【待填写】 marks) and say where."""
+        assert self.report_id is not None
+        document = self.reports.document(self.owner, self.report_id, self.renderer.composer)
+        if draft:
+            path = self.output_dir / file_name(document.title + "（草稿）")
+            self.renderer.write(document, path, self.output_dir)
+            self.say(self.messages.text("console.preview_written", path=path))
+            return
+        path = self.renderer.write(document, None, self.output_dir)
+        self.say(self.messages.text("console.written", path=path))
+
+    def _export(self) -> None:
+        assert self.report_id is not None
+        step = self.reports.current(self.owner, self.report_id)
+        if step.missing:
+            labels = "、".join(q.label for q in step.missing)
+            self.say(self.messages.text("console.export_incomplete", count=len(step.missing), labels=labels))
+            return
+        self._write(draft=False)
 
     def _handle(self, line: str) -> str | None:
         assert self.report_id is not None
@@ -166,6 +195,10 @@ class ConsoleChat:
                 self.say(self.messages.text("console.help"))
             elif command in simple:
                 self._show(self.reports.act(self.owner, self.report_id, simple[command]))
+            elif command == "/preview":
+                self._write(draft=True)
+            elif command == "/export":
+                self._export()
             elif command == "/edit":
                 self._show(self.reports.act(self.owner, self.report_id, "edit", arg))
             elif command == "/section":

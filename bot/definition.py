@@ -92,9 +92,7 @@ class Condition:
             assert isinstance(self.operand, tuple)
             return value in self.operand
         if self.op == "min":
-            return (
-                isinstance(value, int) and isinstance(self.operand, int) and value >= self.operand
-            )
+            return isinstance(value, int) and isinstance(self.operand, int) and value >= self.operand
         raise AssertionError(self.op)
 
     def describe(self) -> dict[str, Any]:
@@ -223,9 +221,7 @@ def _require_str(data: Mapping[str, Any], key: str, where: str, *, empty_ok: boo
 def _check_keys(data: Mapping[str, Any], allowed: set[str], where: str) -> None:
     unknown = sorted(set(data) - allowed)
     if unknown:
-        raise _fail(
-            where, f"unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(allowed))}"
-        )
+        raise _fail(where, f"unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(allowed))}")
 
 
 def _strings(value: Any, key: str, where: str) -> tuple[str, ...]:
@@ -272,9 +268,7 @@ def _condition(data: Any, earlier: Mapping[str, Question], where: str) -> Condit
     if target.choices:
         bad = [v for v in values if v not in target.choices]
         if bad:
-            raise _fail(
-                where, f"'when' compares '{ref}' with {bad!r}, which is not one of its options"
-            )
+            raise _fail(where, f"'when' compares '{ref}' with {bad!r}, which is not one of its options")
     if op == "in":
         return Condition(ref, op, tuple(str(v) for v in values))
     return Condition(ref, op, operand)
@@ -334,9 +328,7 @@ def _question(data: Any, earlier: Mapping[str, Question], where: str) -> Questio
         raise _fail(where, f"'max_length' does not apply to {kind.value}")
     lo, hi = _int_or_none(data, "min", where), _int_or_none(data, "max", where)
     if (lo is not None or hi is not None) and kind not in DEFAULT_MIN:
-        raise _fail(
-            where, f"'min'/'max' only apply to integer and year questions, not {kind.value}"
-        )
+        raise _fail(where, f"'min'/'max' only apply to integer and year questions, not {kind.value}")
     lo = DEFAULT_MIN.get(kind) if lo is None else lo
     hi = DEFAULT_MAX.get(kind) if hi is None else hi
     if lo is not None and hi is not None and lo > hi:
@@ -428,9 +420,7 @@ def load_definition(folder: Path) -> ReportType:
         raise DefinitionError(f"{path}: not valid TOML: {exc}") from None
     report_type = parse_definition(data, str(path))
     if report_type.id != folder.name:
-        raise DefinitionError(
-            f"{path}: id '{report_type.id}' differs from its folder '{folder.name}'"
-        )
+        raise DefinitionError(f"{path}: id '{report_type.id}' differs from its folder '{folder.name}'")
     return ReportType(
         report_type.id,
         report_type.name,

@@ -8,6 +8,7 @@ on every style and run, and theme-font attributes are removed, because Word pref
 from __future__ import annotations
 
 import io
+import itertools
 import math
 import os
 import tempfile
@@ -18,10 +19,10 @@ from typing import Any
 
 from docx import Document as new_docx
 from docx.enum.style import WD_STYLE_TYPE
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_COLOR_INDEX, WD_LINE_SPACING
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_COLOR_INDEX
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Mm, Pt, RGBColor
+from docx.shared import Mm, RGBColor
 
 from bot.document import Document, Paragraph, Role
 
@@ -124,8 +125,11 @@ def set_fonts(rpr: Element, font: str, size: float | None = None) -> None:
 
 def _indent(ppr: Element, layout: Layout, char_pt: float) -> None:
     ind = _child(ppr, "w:ind")
-    for attr, chars in (("firstLine", layout.first_line_chars), ("left", layout.left_chars),
-                        ("right", layout.right_chars)):
+    for attr, chars in (
+        ("firstLine", layout.first_line_chars),
+        ("left", layout.left_chars),
+        ("right", layout.right_chars),
+    ):
         if chars:
             ind.set(qn(f"w:{attr}Chars"), str(chars))
             ind.set(qn(f"w:{attr}"), str(round(chars / 100 * char_pt * 20)))
@@ -139,28 +143,36 @@ def _spacing(ppr: Element, line_twips: int = LINE_PITCH_TWIPS) -> None:
     spacing.set(qn("w:lineRule"), "exact")
 
 
+_BREAK_AFTER = "的于和及与、，度年暨上"
+_BREAK_BEFORE = ("意识形态", "关于", "工作", "落实", "专题")
+
+
 def split_title(title: str, width: int = TITLE_LINE_CHARS) -> list[str]:
-    """A long title in balanced lines, broken after a particle where one is near."""
+    """A long title in balanced lines of at most ``width``, broken between words where possible."""
     if len(title) <= width:
         return [title]
+    allowed = {
+        n for n in range(1, len(title)) if title[n - 1] in _BREAK_AFTER or title.startswith(_BREAK_BEFORE, n)
+    }
     count = math.ceil(len(title) / width)
-    target = math.ceil(len(title) / count)
-    lines: list[str] = []
-    rest = title
-    while len(rest) > width:
-        cut = target
-        for offset in range(0, 4):
-            for pos in (target - offset, target + offset):
-                if 0 < pos <= width and rest[pos - 1] in "的于和及与、，关":
-                    cut = pos
-                    break
-            else:
-                continue
-            break
-        lines.append(rest[:cut])
-        rest = rest[cut:]
-    lines.append(rest)
-    return lines
+    ideal = len(title) / count
+    ends = [*sorted(allowed), len(title)]
+    # cost[(end, lines)]: the most even split of title[:end] into that many lines, and its cuts.
+    cost: dict[tuple[int, int], tuple[float, list[int]]] = {(0, 0): (0.0, [])}
+    for lines in range(1, count + 1):
+        for end in ends:
+            options = [
+                (prev_cost + (end - start - ideal) ** 2, [*cuts, end])
+                for (start, used), (prev_cost, cuts) in cost.items()
+                if used == lines - 1 and 0 < end - start <= width
+            ]
+            if options:
+                cost[(end, lines)] = min(options, key=lambda option: option[0])
+    found = cost.get((len(title), count))
+    if found is None:  # no even split between words: cut at the width
+        return [title[n : n + width] for n in range(0, len(title), width)]
+    bounds = [0, *found[1]]
+    return [title[a:b] for a, b in itertools.pairwise(bounds)]
 
 
 # -- the writer ------------------------------------------------------------------------------
@@ -260,8 +272,15 @@ class DocxWriter:
         ind.set(qn(f"w:{side}"), str(PAGE_NUMBER_PT * 20))
         self._field_run(
             paragraph,
-            [("text", f"{EM_DASH} "), ("char", "begin"), ("instr", " PAGE "), ("char", "separate"),
-             ("text", "1"), ("char", "end"), ("text", f" {EM_DASH}")],
+            [
+                ("text", f"{EM_DASH} "),
+                ("char", "begin"),
+                ("instr", " PAGE "),
+                ("char", "separate"),
+                ("text", "1"),
+                ("char", "end"),
+                ("text", f" {EM_DASH}"),
+            ],
         )
 
     def _paragraph(self, docx: Any, para: Paragraph) -> None:
@@ -287,7 +306,7 @@ class DocxWriter:
         self._setup(docx)
         previous: Role | None = None
         for para in document.paragraphs:
-            if previous is Role.TITLE and para.role is not Role.AUTHOR or previous is Role.AUTHOR:
+            if (previous is Role.TITLE and para.role is not Role.AUTHOR) or previous is Role.AUTHOR:
                 self._blank(docx)  # one blank line under the title block
             if para.role is Role.SIGNATURE or (para.role is Role.DATE and previous is not Role.SIGNATURE):
                 self._blank(docx)  # one blank line between the body and the signature

@@ -225,9 +225,7 @@ class Interview:
 
     def missing(self, answers: Mapping[str, Value]) -> list[Question]:
         """Required questions that still lack an answer."""
-        return [
-            q for q in self.applicable(answers) if not q.optional and not self._filled(q, answers)
-        ]
+        return [q for q in self.applicable(answers) if not q.optional and not self._filled(q, answers)]
 
     def progress(self, answers: Mapping[str, Value], question_id: str | None) -> Progress:
         """Progress at ``question_id`` (or overall when None)."""
@@ -468,9 +466,7 @@ class Interview:
             choices=self._choices(question, current),
         )
 
-    def _show(
-        self, state: State, changes: Mapping[str, Value] | None = None, notice: str = ""
-    ) -> Step:
+    def _show(self, state: State, changes: Mapping[str, Value] | None = None, notice: str = "") -> Step:
         return Step(
             dict(changes or {}),
             state.cursor,
@@ -505,9 +501,7 @@ class Interview:
 
     def _reject(self, state: State, key: str, **params: Any) -> Step:
         step = self._show(state, notice=self.messages.text(f"error.{key}", **params))
-        return Step(
-            step.changes, step.cursor, step.prompt, step.notice, rejected=True, missing=step.missing
-        )
+        return Step(step.changes, step.cursor, step.prompt, step.notice, rejected=True, missing=step.missing)
 
     def _add_items(self, state: State, question: Question, text: str) -> Step:
         current = state.answers.get(question.id)

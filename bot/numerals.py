@@ -26,9 +26,7 @@ CHINESE_NUMERAL_CHARS = frozenset(_DIGITS) | frozenset(_SMALL_UNITS) | frozenset
 
 def to_halfwidth(text: str) -> str:
     """Full-width ASCII (``３``, ``Ｑ``, ``－``) folded to ordinary ASCII; everything else kept."""
-    return "".join(
-        unicodedata.normalize("NFKC", ch) if "\uff01" <= ch <= "\uff5e" else ch for ch in text
-    )
+    return "".join(unicodedata.normalize("NFKC", ch) if "\uff01" <= ch <= "\uff5e" else ch for ch in text)
 
 
 def chinese_to_int(text: str) -> int | None:

@@ -25,9 +25,7 @@ class Rejected(Exception):
 
 
 # Words that mean "none" when a count is asked for.
-_ZERO_WORDS = frozenset(
-    {"无", "没有", "暂无", "零", "〇", "没", "未开展", "未召开", "尚无", "无此项"}
-)
+_ZERO_WORDS = frozenset({"无", "没有", "暂无", "零", "〇", "没", "未开展", "未召开", "尚无", "无此项"})
 # Measure words and decorations around a count: 共3次, 3次, 20余篇, 约5场.
 _COUNT_RE = re.compile(
     r"^(?:共|共计|累计|合计|约|大约|计)?\s*(?P<num>[0-9]+|[零〇○一二两三四五六七八九十百千万亿]+)\s*"
@@ -144,11 +142,7 @@ def parse_year(question: Question, text: str, today: dt.date) -> int:
         year = chinese_to_int(compact) or 0
     else:
         raise Rejected("not_year")
-    if (
-        question.min is not None
-        and question.max is not None
-        and not question.min <= year <= question.max
-    ):
+    if question.min is not None and question.max is not None and not question.min <= year <= question.max:
         raise Rejected("year_range", min=question.min, max=question.max)
     return year
 

@@ -54,30 +54,22 @@ def format_prompt(prompt: Prompt, messages: Messages, *, numbered: bool = True) 
         if prompt.current is None:
             lines.append(messages.text("prompt.skipped"))
         else:
-            lines.append(
-                messages.text("prompt.current", value=format_value(q, prompt.current, messages))
-            )
+            lines.append(messages.text("prompt.current", value=format_value(q, prompt.current, messages)))
             lines.append(messages.text("prompt.keep"))
     if not prompt.answered and prompt.suggestion is not None and q.kind is not Kind.MULTI_CHOICE:
-        lines.append(
-            messages.text("prompt.suggestion", value=format_value(q, prompt.suggestion, messages))
-        )
+        lines.append(messages.text("prompt.suggestion", value=format_value(q, prompt.suggestion, messages)))
     if prompt.choices and numbered:
         if q.kind is not Kind.MULTI_CHOICE:
             lines.append(messages.text("prompt.choose"))
         for choice in prompt.choices:
             if q.kind is Kind.MULTI_CHOICE:
-                mark = messages.text(
-                    "prompt.selected_mark" if choice.selected else "prompt.unselected_mark"
-                )
+                mark = messages.text("prompt.selected_mark" if choice.selected else "prompt.unselected_mark")
                 lines.append(f"  [{mark}] {choice.number}. {choice.label}")
             else:
                 lines.append(f"  {choice.number}. {choice.label}")
         if q.kind is Kind.MULTI_CHOICE and prompt.suggestion is not None and not prompt.answered:
             lines.append(
-                messages.text(
-                    "prompt.suggestion", value=format_value(q, prompt.suggestion, messages)
-                )
+                messages.text("prompt.suggestion", value=format_value(q, prompt.suggestion, messages))
             )
     return "\n".join(lines)
 
@@ -87,9 +79,7 @@ def format_review(review: tuple[ReviewSection, ...], messages: Messages) -> str:
     lines = [messages.text("review.title")]
     missing = []
     for section in review:
-        lines.append(
-            messages.text("review.section", number=section.number, title=section.section.title)
-        )
+        lines.append(messages.text("review.section", number=section.number, title=section.section.title))
         for item in section.items:
             if item.missing:
                 shown = messages.text("review.missing")
@@ -100,9 +90,7 @@ def format_review(review: tuple[ReviewSection, ...], messages: Messages) -> str:
                 shown = format_value(item.question, item.value, messages)
             lines.append(f"  [{item.number}] {item.question.label}：{shown}")
     if missing:
-        lines.append(
-            messages.text("review.incomplete", count=len(missing), labels="、".join(missing))
-        )
+        lines.append(messages.text("review.incomplete", count=len(missing), labels="、".join(missing)))
     else:
         lines.append(messages.text("review.complete"))
     return "\n".join(lines)

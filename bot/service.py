@@ -13,7 +13,9 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from bot.compose import Composer
 from bot.definition import Kind, ReportType, load_catalog
+from bot.document import Document
 from bot.engine import Cursor, Interview, SectionStatus, State, Step, profile_updates, suggest
 from bot.messages import Messages
 from bot.presenter import format_value
@@ -131,6 +133,11 @@ class Reports:
         if not step.rejected and (step.changes or step.cursor.to_dict() != report.cursor):
             self._persist(owner, report, step)
         return step
+
+    def document(self, owner: str, report_id: int, composer: Composer) -> Document:
+        """The report as composed now: a draft shows its missing facts as placeholders."""
+        report = self.store.load_report(owner, report_id)
+        return composer.compose(self.catalog.interview(report.type).definition, report.answers)
 
     def sections(self, owner: str, report_id: int) -> list[SectionStatus]:
         """The report's sections with their progress, for jumping."""

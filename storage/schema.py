@@ -44,9 +44,7 @@ def _v1_initial(db: Database) -> None:
 
 def _v2_owner_index(db: Database) -> None:
     """Listing a user's drafts newest first must not scan every report; users get ``updated``."""
-    _table(db, "reports").create_index(
-        ["owner", "status", "updated"], index_name="idx_reports_owner_status"
-    )
+    _table(db, "reports").create_index(["owner", "status", "updated"], index_name="idx_reports_owner_status")
     _table(db, "users").add_column("updated", str)
     db.execute("UPDATE users SET updated = created WHERE updated IS NULL")
 
@@ -67,9 +65,7 @@ def migrate(db: Database, target: int = SCHEMA_VERSION) -> int:
     """Apply every migration up to ``target``, each in its own transaction; return the version."""
     current = schema_version(db)
     if current > SCHEMA_VERSION:
-        raise RuntimeError(
-            f"database schema version {current} is newer than this program ({SCHEMA_VERSION})"
-        )
+        raise RuntimeError(f"database schema version {current} is newer than this program ({SCHEMA_VERSION})")
     for version in range(current + 1, target + 1):
         with db.atomic():
             MIGRATIONS[version - 1](db)

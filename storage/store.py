@@ -186,9 +186,7 @@ class Store:
         sql = "SELECT * FROM reports WHERE owner = ? AND status = ? ORDER BY updated DESC, id DESC"
         return list(self._rows(sql, [owner, status]))
 
-    def latest_report(
-        self, owner: str, type_id: str, *, exclude: int | None = None
-    ) -> Report | None:
+    def latest_report(self, owner: str, type_id: str, *, exclude: int | None = None) -> Report | None:
         """The owner's most recent other report of this type, complete ones preferred."""
         sql = (
             "SELECT * FROM reports WHERE owner = ? AND type = ? AND id IS NOT ? "
@@ -200,12 +198,9 @@ class Store:
         """Delete a report of ``owner`` and its answers."""
         with self.db.atomic():
             self.db.execute(
-                "DELETE FROM answers WHERE report_id IN "
-                "(SELECT id FROM reports WHERE id = ? AND owner = ?)",
+                "DELETE FROM answers WHERE report_id IN (SELECT id FROM reports WHERE id = ? AND owner = ?)",
                 [report_id, owner],
             )
-            cur = self.db.execute(
-                "DELETE FROM reports WHERE id = ? AND owner = ?", [report_id, owner]
-            )
+            cur = self.db.execute("DELETE FROM reports WHERE id = ? AND owner = ?", [report_id, owner])
             if cur.rowcount != 1:
                 raise ReportNotFound(report_id)

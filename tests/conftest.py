@@ -236,5 +236,6 @@ def cli_env(tmp_path: Path) -> dict[str, str]:
     """Environment for running the CLI in a subprocess against a temporary database."""
     env = dict(os.environ)
     env["REPORTBOT_DB"] = str(tmp_path / "cli.db")
+    env["REPORTBOT_OUTPUT"] = str(tmp_path / "out")
     env.pop("TELEGRAM_BOT_TOKEN", None)
     return env

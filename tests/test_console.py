@@ -36,9 +36,7 @@ def stored(env: dict[str, str], owner: str) -> list[tuple[int, str, str, dict[st
 
 
 @pytest.mark.parametrize("type_id", TYPE_IDS)
-def test_scripted_session_completes_a_report(
-    catalog: Catalog, cli_env: dict[str, str], type_id: str
-) -> None:
+def test_scripted_session_completes_a_report(catalog: Catalog, cli_env: dict[str, str], type_id: str) -> None:
     interview = catalog.interview(type_id)
     lines = [type_id, *full_script(interview)]
     result = run(cli_env, "chat", "--user", "bob", stdin="\n".join(lines) + "\n")
@@ -52,14 +50,10 @@ def test_scripted_session_completes_a_report(
     assert set(answers) == expected
 
 
-def test_second_process_resumes_half_finished_report(
-    catalog: Catalog, cli_env: dict[str, str]
-) -> None:
+def test_second_process_resumes_half_finished_report(catalog: Catalog, cli_env: dict[str, str]) -> None:
     lines = full_script(catalog.interview("unit_periodic"))
     half = len(lines) // 2
-    first = run(
-        cli_env, "chat", "--user", "carol", stdin="\n".join(["1", *lines[:half], "/quit"]) + "\n"
-    )
+    first = run(cli_env, "chat", "--user", "carol", stdin="\n".join(["1", *lines[:half], "/quit"]) + "\n")
     assert first.returncode == 0, first.stderr
     assert "所有回答均已保存" in first.stdout
     [(rid, _, status, answers_before)] = stored(cli_env, "console:carol")
@@ -72,8 +66,7 @@ def test_second_process_resumes_half_finished_report(
     second = run(cli_env, "chat", "--user", "carol", stdin="\n".join(["1", *lines[half:]]) + "\n")
     assert second.returncode == 0, second.stderr
     assert (
-        "未完成的报告：" in second.stdout
-        and "继续填写：单位意识形态工作责任制落实情况报告" in second.stdout
+        "未完成的报告：" in second.stdout and "继续填写：单位意识形态工作责任制落实情况报告" in second.stdout
     )
     assert "全部问题已回答" in second.stdout
     [(rid2, _, status, answers_after)] = stored(cli_env, "console:carol")

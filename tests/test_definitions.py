@@ -133,9 +133,7 @@ def test_sixth_type_needs_no_python_change(tmp_path: Path) -> None:
     sixth.mkdir()
     text = (TEMPLATES / "study_speech" / "definition.toml").read_text(encoding="utf-8")
     text = text.replace('id = "study_speech"', 'id = "branch_summary"', 1)
-    text = text.replace(
-        'name = "理论学习中心组意识形态专题研讨发言"', 'name = "党支部意识形态工作小结"', 1
-    )
+    text = text.replace('name = "理论学习中心组意识形态专题研讨发言"', 'name = "党支部意识形态工作小结"', 1)
     (sixth / "definition.toml").write_text(text, encoding="utf-8")
     code, output = check(root)
     assert code == 0 and "6 report definitions are valid." in output

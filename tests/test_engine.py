@@ -251,9 +251,7 @@ def test_engine_is_pure(interview: Interview) -> None:
 
 
 def test_suggestions_and_profile_updates(mini: ReportType) -> None:
-    offers = suggest(
-        mini, {"unit_name": "某局"}, {"meetings": 4, "period": "全年", "year": 2020}, TODAY
-    )
+    offers = suggest(mini, {"unit_name": "某局"}, {"meetings": 4, "period": "全年", "year": 2020}, TODAY)
     assert offers["unit_name"] == "某局"
     assert offers["meetings"] == 4  # carried from the previous report
     assert "period" not in offers  # periods are not carried over

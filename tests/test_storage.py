@@ -63,9 +63,7 @@ def test_newer_schema_is_refused(tmp_path: Path) -> None:
 
 def test_save_step_stores_answers_cursor_status_and_profile(store: Store) -> None:
     rid = store.create_report("alice", "unit_periodic", {"question": "unit_name"})
-    store.save_step(
-        "alice", rid, {"unit_name": "某局"}, {"question": "year"}, profile={"unit_name": "某局"}
-    )
+    store.save_step("alice", rid, {"unit_name": "某局"}, {"question": "year"}, profile={"unit_name": "某局"})
     store.save_step(
         "alice",
         rid,

@@ -1,0 +1,72 @@
+"""From answers to a DOCX file: validation of answer files, composition and writing."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bot.compose import Composer
+from bot.definition import ReportType, Value
+from bot.document import Document, file_name
+from bot.docx_writer import DocxWriter, Fonts
+from bot.engine import Interview
+from bot.parsing import check_value
+
+
+class AnswersFileError(ValueError):
+    """An answers file is unreadable or holds a missing or malformed value."""
+
+
+def answer_problems(interview: Interview, answers: Mapping[str, Any]) -> list[str]:
+    """Every problem with a complete answer set, each naming its question id."""
+    definition = interview.definition
+    known = {q.id for q in definition.questions}
+    problems = [f"{qid}: no such question in {definition.id}" for qid in answers if qid not in known]
+    for q in definition.questions:
+        if q.id in answers and answers[q.id] is not None:
+            problem = check_value(q, answers[q.id])
+            if problem:
+                problems.append(f"{q.id}: {problem}")
+    if problems:
+        return problems
+    return [f"{q.id}: missing ({q.label})" for q in interview.missing(answers)]
+
+
+@dataclass
+class Renderer:
+    """Composes and writes reports."""
+
+    composer: Composer
+    writer: DocxWriter
+
+    @classmethod
+    def create(cls, templates_root: Path, fonts: Fonts | None = None) -> Renderer:
+        """A renderer over the templates folder."""
+        return cls(Composer(templates_root), DocxWriter(fonts))
+
+    def compose(self, definition: ReportType, answers: Mapping[str, Value]) -> Document:
+        """The document model for ``answers`` (missing facts as placeholders)."""
+        return self.composer.compose(definition, answers)
+
+    def write(self, document: Document, out: Path | None, folder: Path) -> Path:
+        """Write ``document`` to ``out``, or to ``folder/<title>.docx`` when ``out`` is None."""
+        return self.writer.write(document, out or folder / file_name(document.title))
+
+
+def read_answers_file(path: Path) -> tuple[str, dict[str, Any]]:
+    """``{"type": TYPE, "answers": {...}}`` from a JSON file."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise AnswersFileError(f"{path}: cannot read: {exc}") from None
+    except json.JSONDecodeError as exc:
+        raise AnswersFileError(f"{path}: not valid JSON: {exc}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("type"), str):
+        raise AnswersFileError(f'{path}: expected {{"type": TYPE, "answers": {{question_id: value}}}}')
+    answers = data.get("answers")
+    if not isinstance(answers, dict):
+        raise AnswersFileError(f'{path}: "answers" must be an object of question_id: value')
+    return data["type"], answers
