@@ -218,17 +218,31 @@ def sample_input(kind: Kind, example: str) -> list[str]:
     }[kind]
 
 
-def full_script(interview: Interview) -> list[str]:
-    """The lines that answer every question of a report type in order, found by running it."""
+def _play(interview: Interview) -> Driver:
     drv = Driver(interview)
     lines: list[str] = []
+    number = 2
     while drv.at is not None:
         question = interview.definition.question(drv.at)
-        for line in sample_input(question.kind, question.example):
+        inputs = sample_input(question.kind, question.example)
+        if question.kind is Kind.INTEGER:
+            inputs, number = [str(number)], number + 1  # distinct figures, to find them in the text
+        for line in inputs:
             lines.append(line)
             step = drv.say(line)
             assert not step.rejected, (question.id, line, step.notice)
-    return lines
+    drv.lines = lines  # type: ignore[attr-defined]
+    return drv
+
+
+def full_script(interview: Interview) -> list[str]:
+    """The lines that answer every question of a report type in order, found by running it."""
+    return list(_play(interview).lines)  # type: ignore[attr-defined]
+
+
+def complete_answers(interview: Interview) -> dict[str, object]:
+    """A complete answer set for a report type, as the interview stores it."""
+    return dict(_play(interview).answers)
 
 
 @pytest.fixture

@@ -1,0 +1,225 @@
+"""Composition: answers become prose in the register of the source documents."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from bot.compose import CompositionError, Composer, enumerate_cn, join_cn, tally, tidy
+from bot.document import Document, Role, file_name
+from bot.service import Catalog
+from tests.conftest import TEMPLATES, TYPE_IDS, complete_answers
+
+# What a source document's own placeholders look like; none may reach the output.
+PLACEHOLDER_RE = re.compile(r"\*|xx|XX|(?<![A-Za-z])x(?![A-Za-z])")
+
+
+@pytest.fixture(scope="module")
+def composer() -> Composer:
+    return Composer(TEMPLATES)
+
+
+def compose(catalog: Catalog, composer: Composer, type_id: str, **changes: object) -> Document:
+    answers = complete_answers(catalog.interview(type_id))
+    answers.update(changes)
+    return composer.compose(catalog.types[type_id], answers)  # type: ignore[arg-type]
+
+
+def headings(doc: Document, role: Role = Role.HEADING1) -> list[str]:
+    return [p.text for p in doc.paragraphs if p.role is role]
+
+
+@pytest.mark.parametrize("type_id", TYPE_IDS)
+def test_complete_answers_read_as_a_finished_report(catalog: Catalog, composer: Composer, type_id: str) -> None:
+    answers = complete_answers(catalog.interview(type_id))
+    doc = composer.compose(catalog.types[type_id], answers)  # type: ignore[arg-type]
+    text = doc.text
+    assert doc.placeholders == [] and "待填写" not in text
+    assert not PLACEHOLDER_RE.search(text), PLACEHOLDER_RE.search(text)
+    assert "。。" not in text and "，。" not in text and "；。" not in text
+    definition = catalog.types[type_id]
+    for q in catalog.interview(type_id).applicable(answers):  # type: ignore[arg-type]
+        value = answers.get(q.id)
+        if isinstance(value, int) and value > 0 and q.kind.value == "integer":
+            assert f"{value}{q.unit}" in text, q.id
+        if isinstance(value, list):
+            for item in value:
+                # A 小标题：正文 item becomes a heading and a paragraph (self_inspection).
+                for part in item.split("："):
+                    assert part.rstrip("。") in text, (q.id, item)
+    assert doc.paragraphs[0].role is Role.TITLE and doc.title == doc.paragraphs[0].text
+    assert definition.name  # every type names itself
+
+
+def test_unit_title_opening_signature_and_date(catalog: Catalog, composer: Composer) -> None:
+    doc = compose(catalog, composer, "unit_periodic")
+    assert doc.title == "关于2023年第三季度意识形态工作责任制落实情况的报告"
+    body = [p.text for p in doc.paragraphs if p.role is Role.BODY]
+    assert body[0].endswith("现将有关情况报告如下：")
+    assert body[-1] == "特此报告。"
+    assert [p.text for p in doc.paragraphs if p.role is Role.SIGNATURE] == ["某市交通运输局"]
+    assert [p.text for p in doc.paragraphs if p.role is Role.DATE] == ["2023年10月8日"]
+    assert [p.text for p in doc.paragraphs if p.role is Role.RECIPIENT] == ["中共某市委宣传部："]
+    annual = compose(catalog, composer, "unit_periodic", period="全年")
+    assert annual.title == "关于2023年度意识形态工作责任制落实情况的报告"
+
+
+def test_figures_in_sentences_and_zero_clauses_dropped(catalog: Catalog, composer: Composer) -> None:
+    doc = compose(catalog, composer, "unit_periodic", party_meetings=3, group_meetings=2)
+    assert "共召开党组专题会议3次，领导小组会议2次" in doc.text
+    doc = compose(catalog, composer, "unit_periodic", party_meetings=0, group_meetings=2)
+    assert "共召开领导小组会议2次" in doc.text and "党组专题会议" not in doc.text
+    assert not re.search(r"(?<![0-9])0次", doc.text)
+    doc = compose(catalog, composer, "unit_periodic", party_meetings=0, group_meetings=0)
+    assert "共召开" not in doc.text
+    doc = compose(catalog, composer, "unit_periodic", heart_talks=None, inspections=None)
+    assert "督查检查" not in doc.text and "谈心谈话" not in doc.text and "None" not in doc.text
+    doc = compose(catalog, composer, "unit_periodic", heart_talks=None, inspections=4)
+    assert "共开展意识形态工作督查检查4次。" in doc.text
+
+
+def test_section_left_out_leaves_no_gap(catalog: Catalog, composer: Composer) -> None:
+    full = headings(compose(catalog, composer, "unit_periodic"))
+    assert [h[:2] for h in full] == ["一、", "二、", "三、", "四、", "五、", "六、", "七、"]
+    assert full[3] == "四、弘扬社会文明，践行社会主义核心价值观"
+    short = headings(compose(catalog, composer, "unit_periodic", civilization_included="否"))
+    assert [h[:2] for h in short] == ["一、", "二、", "三、", "四、", "五、", "六、"]
+    assert all("社会文明" not in h for h in short)
+    assert short[3] == "四、强化监督检查，筑牢网络意识形态安全防线"
+
+
+def test_answers_are_data_never_template_code(catalog: Catalog, composer: Composer) -> None:
+    doc = compose(
+        catalog, composer, "study_speech",
+        theme="{{ 7*7 }}", point1_body="{% for x in range(3) %}循环{% endfor %}",
+        opening="@h1 伪造的标题\n@title 伪造\n第二段", closing="<&>\"' ok",
+    )
+    text = doc.text
+    assert "“{{ 7*7 }}”" in text and "49" not in text
+    assert "{% for x in range(3) %}循环{% endfor %}" in text
+    assert headings(doc) == [] and doc.title.startswith("在")
+    body = [p.text for p in doc.paragraphs if p.role is Role.BODY]
+    assert "@h1 伪造的标题" in body and "@title 伪造" in body and "第二段" in body
+    assert "<&>\"' ok" in text
+
+
+def test_control_characters_and_long_paragraphs(catalog: Catalog, composer: Composer) -> None:
+    long = "很长的段落" * 400
+    doc = compose(catalog, composer, "study_speech", point2_body="a\x00b\x0bc\ud800d\x1b\x01\x02" + long)
+    assert "abcd" + long in doc.text
+    assert doc.placeholders == []
+
+
+def test_typography(catalog: Catalog, composer: Composer) -> None:
+    with_stop = compose(catalog, composer, "unit_periodic", publicity_activities=["开展宣讲。", "组织参观；"])
+    without = compose(catalog, composer, "unit_periodic", publicity_activities=["开展宣讲", "组织参观"])
+    assert with_stop.text == without.text
+    assert "一是开展宣讲；二是组织参观。" in without.text
+    doc = compose(catalog, composer, "unit_periodic", unit_self="我局,", leader_title="局长(兼)")
+    assert "我局，" in doc.text and "局长（兼）" in doc.text
+    assert tidy("好。。") == "好。" and tidy("好；。") == "好。" and tidy("好，，") == "好，"
+    assert join_cn(["甲", "乙", "丙"], "和") == "甲、乙和丙"
+    assert enumerate_cn(["甲"]) == "甲。"
+    assert tally([("会议", 0, "次"), ("学习", None, "次")]) == ""
+
+
+def test_draft_marks_missing_facts(catalog: Catalog, composer: Composer) -> None:
+    answers = complete_answers(catalog.interview("unit_periodic"))
+    for key in ("period", "group_meetings", "problems"):
+        del answers[key]
+    doc = composer.compose(catalog.types["unit_periodic"], answers)  # type: ignore[arg-type]
+    marks = doc.placeholders
+    assert "【待填写：报告期间】" in marks and "【待填写：领导小组会议次数】" in marks
+    assert "【待填写：存在问题】" in marks
+    assert doc.title == "关于2023年【待填写：报告期间】意识形态工作责任制落实情况的报告"
+    run = next(r for p in doc.paragraphs for r in p.runs if r.placeholder)
+    assert run.text.startswith("【待填写：")
+    assert not PLACEHOLDER_RE.search(doc.text)
+
+
+@pytest.mark.parametrize("type_id", TYPE_IDS)
+def test_empty_draft_renders(catalog: Catalog, composer: Composer, type_id: str) -> None:
+    doc = composer.compose(catalog.types[type_id], {})
+    assert doc.placeholders and doc.title
+
+
+# Section structure of each type against its source document (../shared/source-documents/).
+def test_structure_unit_periodic_follows_000(catalog: Catalog, composer: Composer) -> None:
+    # 000: 组织领导 → 理论学习 → 监督检查 → 舆论引导 → 存在问题及下一步; 002/004 add 文明创建.
+    found = headings(compose(catalog, composer, "unit_periodic"))
+    for heading, keyword in zip(found, ["组织领导", "理论学习", "舆论引导", "社会文明", "监督检查",
+                                        "问题", "下一步"], strict=True):
+        assert keyword in heading
+    assert "特此报告。" in compose(catalog, composer, "unit_periodic").text
+
+
+def test_structure_leader_personal_follows_001_second(catalog: Catalog, composer: Composer) -> None:
+    doc = compose(catalog, composer, "leader_personal")
+    found = headings(doc)
+    for heading, keyword in zip(found, ["理论武装", "担当", "作风", "不足", "下一步"], strict=True):
+        assert keyword in heading
+    assert doc.paragraphs[3].text.startswith("本人作为")  # first person, as in 001
+
+
+def test_structure_party_group_follows_001_third(catalog: Catalog, composer: Composer) -> None:
+    doc = compose(catalog, composer, "party_group_inspection")
+    texts = [(p.role, p.text) for p in doc.paragraphs]
+    found = headings(doc)
+    assert ["领导权" in found[0], "主攻方向" in found[1], "责任落实" in found[2], "思考" in found[3]] == [True] * 4
+    # Every work section is followed by its shortcomings, as in 001's third report.
+    labels = [t for role, t in texts if t in ("存在不足：", "存在问题：")]
+    assert labels == ["存在不足：", "存在不足：", "存在问题："]
+    last = [t for _, t in texts][-4:-2]
+    assert last[0].startswith("一是") and last[1].startswith("二是")
+
+
+def test_structure_self_inspection_follows_003(catalog: Catalog, composer: Composer) -> None:
+    doc = compose(catalog, composer, "self_inspection")
+    assert headings(doc) == ["一、工作开展情况", "二、存在问题", "三、下一步工作举措"]
+    subs = headings(doc, Role.HEADING2)
+    assert subs[:4] == ["（一）加强组织领导，压实工作责任", "（二）注重思想引领，筑起坚实防线",
+                        "（三）强化宣传引导，巩固主流阵地", "（四）狠抓风险处置，提升网络舆情处置能力"]
+    assert subs[4:] == ["（一）提高政治站位", "（二）提高舆论战斗力"]  # numbering restarts under 三、
+    assert doc.paragraphs[2].text.startswith("为进一步推动意识形态工作责任制落到实处")
+    assert "按照区委宣传部《关于开展2023年意识形态（网络意识形态）工作专项督查的通知》要求" in doc.text
+    body = [p.text for p in doc.paragraphs if p.role is Role.BODY]
+    assert body[-1] == "特此报告。"
+
+
+def test_structure_study_speech_follows_003_fourth(catalog: Catalog, composer: Composer) -> None:
+    doc = compose(catalog, composer, "study_speech")
+    roles = [p.role for p in doc.paragraphs]
+    assert roles[:3] == [Role.TITLE, Role.AUTHOR, Role.SALUTATION]
+    assert doc.paragraphs[2].text == "同志们："
+    points = [p.text[:3] for p in doc.paragraphs if p.text.startswith("第")]
+    assert points == ["第一，", "第二，", "第三，", "第四，"]
+    body = [p.text for p in doc.paragraphs if p.role is Role.BODY]
+    assert body[-1] == "发言完毕，不当之处，请各位领导和同志们批评指正，谢谢。"
+    three = compose(catalog, composer, "study_speech", point4_title=None)
+    assert [p.text[:3] for p in three.paragraphs if p.text.startswith("第")] == ["第一，", "第二，", "第三，"]
+
+
+def test_sandbox_refuses_unsafe_template(tmp_path: Path, catalog: Catalog) -> None:
+    folder = tmp_path / "study_speech"
+    folder.mkdir()
+    (folder / "report.j2").write_text("@title {{ ''.__class__.__mro__[1].__subclasses__() }}\n", "utf-8")
+    with pytest.raises(CompositionError):
+        Composer(tmp_path).compose(catalog.types["study_speech"].__class__(
+            "study_speech", "x", "", catalog.types["study_speech"].sections, path=folder), {})
+
+
+def test_strict_undefined_catches_template_typos(tmp_path: Path, catalog: Catalog) -> None:
+    folder = tmp_path / "t"
+    folder.mkdir()
+    (folder / "report.j2").write_text("@title {{ no_such_answer }}\n", "utf-8")
+    definition = catalog.types["study_speech"]
+    with pytest.raises(CompositionError, match="no_such_answer"):
+        Composer(tmp_path).compose(definition.__class__("t", "x", "", definition.sections, path=folder), {})
+
+
+def test_file_name_removes_rejected_characters() -> None:
+    assert file_name('关于/2023:年*报告?"<>|') == "关于2023年报告.docx"
+    assert file_name("") == "报告.docx"
+    assert len(file_name("长" * 500)) == 125
