@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint check clean
+.PHONY: run test lint clean system-deps
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,7 +15,16 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/reportbot start
 
-test: $(STAMP)
+# LibreOffice opens the generated DOCX files in the tests (Debian package, installed once).
+system-deps:
+	@command -v soffice >/dev/null 2>&1 || { \
+	  echo "Installing LibreOffice Writer (Debian packages) for the DOCX tests..."; \
+	  SUDO=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends \
+	    libreoffice-writer-nogui >/dev/null; }
+
+test: $(STAMP) system-deps
 	$(BIN)/reportbot templates check
 	$(BIN)/pytest -q
 

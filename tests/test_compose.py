@@ -32,7 +32,9 @@ def headings(doc: Document, role: Role = Role.HEADING1) -> list[str]:
 
 
 @pytest.mark.parametrize("type_id", TYPE_IDS)
-def test_complete_answers_read_as_a_finished_report(catalog: Catalog, composer: Composer, type_id: str) -> None:
+def test_complete_answers_read_as_a_finished_report(
+    catalog: Catalog, composer: Composer, type_id: str
+) -> None:
     answers = complete_answers(catalog.interview(type_id))
     doc = composer.compose(catalog.types[type_id], answers)  # type: ignore[arg-type]
     text = doc.text
@@ -92,9 +94,13 @@ def test_section_left_out_leaves_no_gap(catalog: Catalog, composer: Composer) ->
 
 def test_answers_are_data_never_template_code(catalog: Catalog, composer: Composer) -> None:
     doc = compose(
-        catalog, composer, "study_speech",
-        theme="{{ 7*7 }}", point1_body="{% for x in range(3) %}循环{% endfor %}",
-        opening="@h1 伪造的标题\n@title 伪造\n第二段", closing="<&>\"' ok",
+        catalog,
+        composer,
+        "study_speech",
+        theme="{{ 7*7 }}",
+        point1_body="{% for x in range(3) %}循环{% endfor %}",
+        opening="@h1 伪造的标题\n@title 伪造\n第二段",
+        closing="<&>\"' ok",
     )
     text = doc.text
     assert "“{{ 7*7 }}”" in text and "49" not in text
@@ -149,8 +155,9 @@ def test_empty_draft_renders(catalog: Catalog, composer: Composer, type_id: str)
 def test_structure_unit_periodic_follows_000(catalog: Catalog, composer: Composer) -> None:
     # 000: 组织领导 → 理论学习 → 监督检查 → 舆论引导 → 存在问题及下一步; 002/004 add 文明创建.
     found = headings(compose(catalog, composer, "unit_periodic"))
-    for heading, keyword in zip(found, ["组织领导", "理论学习", "舆论引导", "社会文明", "监督检查",
-                                        "问题", "下一步"], strict=True):
+    for heading, keyword in zip(
+        found, ["组织领导", "理论学习", "舆论引导", "社会文明", "监督检查", "问题", "下一步"], strict=True
+    ):
         assert keyword in heading
     assert "特此报告。" in compose(catalog, composer, "unit_periodic").text
 
@@ -167,7 +174,9 @@ def test_structure_party_group_follows_001_third(catalog: Catalog, composer: Com
     doc = compose(catalog, composer, "party_group_inspection")
     texts = [(p.role, p.text) for p in doc.paragraphs]
     found = headings(doc)
-    assert ["领导权" in found[0], "主攻方向" in found[1], "责任落实" in found[2], "思考" in found[3]] == [True] * 4
+    assert ["领导权" in found[0], "主攻方向" in found[1], "责任落实" in found[2], "思考" in found[3]] == [
+        True
+    ] * 4
     # Every work section is followed by its shortcomings, as in 001's third report.
     labels = [t for role, t in texts if t in ("存在不足：", "存在问题：")]
     assert labels == ["存在不足：", "存在不足：", "存在问题："]
@@ -179,8 +188,12 @@ def test_structure_self_inspection_follows_003(catalog: Catalog, composer: Compo
     doc = compose(catalog, composer, "self_inspection")
     assert headings(doc) == ["一、工作开展情况", "二、存在问题", "三、下一步工作举措"]
     subs = headings(doc, Role.HEADING2)
-    assert subs[:4] == ["（一）加强组织领导，压实工作责任", "（二）注重思想引领，筑起坚实防线",
-                        "（三）强化宣传引导，巩固主流阵地", "（四）狠抓风险处置，提升网络舆情处置能力"]
+    assert subs[:4] == [
+        "（一）加强组织领导，压实工作责任",
+        "（二）注重思想引领，筑起坚实防线",
+        "（三）强化宣传引导，巩固主流阵地",
+        "（四）狠抓风险处置，提升网络舆情处置能力",
+    ]
     assert subs[4:] == ["（一）提高政治站位", "（二）提高舆论战斗力"]  # numbering restarts under 三、
     assert doc.paragraphs[2].text.startswith("为进一步推动意识形态工作责任制落到实处")
     assert "按照区委宣传部《关于开展2023年意识形态（网络意识形态）工作专项督查的通知》要求" in doc.text
@@ -206,8 +219,12 @@ def test_sandbox_refuses_unsafe_template(tmp_path: Path, catalog: Catalog) -> No
     folder.mkdir()
     (folder / "report.j2").write_text("@title {{ ''.__class__.__mro__[1].__subclasses__() }}\n", "utf-8")
     with pytest.raises(CompositionError):
-        Composer(tmp_path).compose(catalog.types["study_speech"].__class__(
-            "study_speech", "x", "", catalog.types["study_speech"].sections, path=folder), {})
+        Composer(tmp_path).compose(
+            catalog.types["study_speech"].__class__(
+                "study_speech", "x", "", catalog.types["study_speech"].sections, path=folder
+            ),
+            {},
+        )
 
 
 def test_strict_undefined_catches_template_typos(tmp_path: Path, catalog: Catalog) -> None:

@@ -1,0 +1,235 @@
+"""The DOCX read back with python-docx, rule by rule against the GB/T 9704-2012 format table."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import docx
+import pytest
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_COLOR_INDEX
+from docx.oxml.ns import qn
+
+from bot.compose import Composer
+from bot.docx_writer import EM_DASH, THEME_ATTRS, DocxWriter, Fonts, split_title
+from bot.service import Catalog
+from tests.conftest import TEMPLATES, TYPE_IDS, complete_answers
+
+FONTS = Fonts()
+ROLE_OF_STYLE = {
+    "公文标题": (FONTS.title, 44),
+    "公文作者": (FONTS.heading2, 32),
+    "主送机关": (FONTS.body, 32),
+    "称呼": (FONTS.body, 32),
+    "一级标题": (FONTS.heading1, 32),
+    "二级标题": (FONTS.heading2, 32),
+    "三级标题": (FONTS.body, 32),
+    "公文正文": (FONTS.body, 32),
+    "发文机关署名": (FONTS.body, 32),
+    "成文日期": (FONTS.body, 32),
+}
+
+
+def build(catalog: Catalog, type_id: str, answers: dict[str, Any] | None = None) -> Any:
+    if answers is None:
+        answers = complete_answers(catalog.interview(type_id))
+    document = Composer(TEMPLATES).compose(catalog.types[type_id], answers)
+    return docx.Document(io.BytesIO(DocxWriter().to_bytes(document)))
+
+
+def rfonts(element: Any) -> dict[str, str]:
+    fonts = element.find(qn("w:rPr") + "/" + qn("w:rFonts")) if element.tag != qn("w:rPr") else None
+    if fonts is None:
+        fonts = element.find(qn("w:rFonts"))
+    assert fonts is not None
+    return {k.split("}")[1]: v for k, v in fonts.attrib.items()}
+
+
+def style_attr(paragraph: Any, tag: str, attr: str) -> str | None:
+    """An attribute of the paragraph's own pPr, else its style's (the effective value)."""
+    for owner in (paragraph._p, paragraph.style.element):
+        ppr = owner.find(qn("w:pPr"))
+        found = ppr.find(qn(tag)) if ppr is not None else None
+        if found is not None and found.get(qn(attr)) is not None:
+            return str(found.get(qn(attr)))
+    return None
+
+
+@pytest.fixture(scope="module", params=TYPE_IDS)
+def report(request: pytest.FixtureRequest, catalog: Catalog) -> Any:
+    return build(catalog, request.param)
+
+
+def test_page_margins_and_grid(report: Any) -> None:
+    section = report.sections[0]
+    assert round(section.page_width.mm) == 210 and round(section.page_height.mm) == 297
+    assert [
+        round(section.top_margin.mm),
+        round(section.left_margin.mm),
+        round(section.right_margin.mm),
+        round(section.bottom_margin.mm),
+    ] == [37, 28, 26, 35]
+    grid = section._sectPr.find(qn("w:docGrid"))
+    assert grid.get(qn("w:type")) == "lines" and grid.get(qn("w:linePitch")) == "579"
+
+
+def test_every_paragraph_on_the_grid(report: Any) -> None:
+    for paragraph in report.paragraphs:
+        assert style_attr(paragraph, "w:spacing", "w:line") == "579"
+        assert style_attr(paragraph, "w:spacing", "w:lineRule") == "exact"
+        assert style_attr(paragraph, "w:spacing", "w:before") == "0"
+        assert style_attr(paragraph, "w:spacing", "w:after") == "0"
+
+
+def test_fonts_and_sizes_per_role_on_every_run(report: Any) -> None:
+    for paragraph in report.paragraphs:
+        font, size = ROLE_OF_STYLE[paragraph.style.name]
+        style_fonts = rfonts(paragraph.style.element)
+        assert {style_fonts[s] for s in ("ascii", "hAnsi", "eastAsia", "cs")} == {font}
+        for run in paragraph.runs:
+            fonts = rfonts(run._r)
+            assert {fonts[s] for s in ("ascii", "hAnsi", "eastAsia", "cs")} == {font}, paragraph.text
+            assert not set(fonts) & {a.split(":")[1] for a in THEME_ATTRS}
+            assert run.font.size.pt * 2 == size
+            assert run._r.find(qn("w:rPr") + "/" + qn("w:szCs")).get(qn("w:val")) == str(size)
+            assert str(run.font.color.rgb) == "000000"
+
+
+def test_no_theme_fonts_left_in_styles(report: Any) -> None:
+    root = report.styles.element
+    for fonts in root.iter(qn("w:rFonts")):
+        assert not any(fonts.get(qn(a)) for a in THEME_ATTRS)
+        assert fonts.get(qn("w:eastAsia"))
+    defaults = root.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    assert rfonts(defaults)["eastAsia"] == FONTS.body
+
+
+def test_alignment_and_indents(report: Any) -> None:
+    by_style: dict[str, list[Any]] = {}
+    for paragraph in report.paragraphs:
+        if paragraph.text:
+            by_style.setdefault(paragraph.style.name, []).append(paragraph)
+    title = by_style["公文标题"][0]
+    assert title.style.paragraph_format.alignment == WD_ALIGN_PARAGRAPH.CENTER
+    assert report.paragraphs[0] is not None and report.paragraphs[0].style.name == "公文标题"
+    for body in by_style.get("公文正文", []) + by_style.get("一级标题", []) + by_style.get("二级标题", []):
+        assert style_attr(body, "w:ind", "w:firstLineChars") == "200"
+        assert style_attr(body, "w:ind", "w:firstLine") == "640"
+    for signature in by_style.get("发文机关署名", []):
+        assert signature.style.paragraph_format.alignment == WD_ALIGN_PARAGRAPH.RIGHT
+    [date] = by_style["成文日期"]
+    assert date.style.paragraph_format.alignment == WD_ALIGN_PARAGRAPH.RIGHT
+    assert style_attr(date, "w:ind", "w:rightChars") == "400"
+    assert date.text == "2023年10月8日"
+    # One blank line under the title block, and one before the signature block.
+    texts = [p.text for p in report.paragraphs]
+    first_after_title = 2 if report.paragraphs[1].style.name == "公文作者" else 1
+    assert texts[first_after_title] == ""
+    closing_start = next(
+        i for i, p in enumerate(report.paragraphs) if p.style.name in ("发文机关署名", "成文日期")
+    )
+    assert texts[closing_start - 1] == ""
+
+
+def test_recipient_flush_left_with_colon(report: Any) -> None:
+    paragraphs = report.paragraphs
+    for n, paragraph in enumerate(paragraphs):
+        if paragraph.style.name == "主送机关":
+            assert paragraph.text.endswith("：")
+            assert paragraph.style.paragraph_format.alignment == WD_ALIGN_PARAGRAPH.LEFT
+            assert style_attr(paragraph, "w:ind", "w:firstLineChars") is None
+            assert paragraphs[n - 1].text == ""
+
+
+def _footer_check(footer: Any, align: Any, side: str) -> None:
+    [paragraph] = footer.paragraphs
+    assert paragraph.alignment == align
+    ind = paragraph._p.find(qn("w:pPr")).find(qn("w:ind"))
+    assert ind.get(qn(f"w:{side}Chars")) == "100"
+    xml = paragraph._p.xml
+    assert "PAGE" in xml and 'w:fldCharType="begin"' in xml and 'w:fldCharType="end"' in xml
+    assert paragraph.text.startswith(EM_DASH + " ") and paragraph.text.endswith(" " + EM_DASH)
+    for run in paragraph.runs:
+        fonts = rfonts(run._r)
+        assert {fonts[s] for s in ("ascii", "hAnsi", "eastAsia", "cs")} == {FONTS.page_number}
+        assert run.font.size.pt == 14
+
+
+def test_page_numbers_odd_right_even_left(report: Any) -> None:
+    assert report.settings.odd_and_even_pages_header_footer
+    section = report.sections[0]
+    _footer_check(section.footer, WD_ALIGN_PARAGRAPH.RIGHT, "right")
+    _footer_check(section.even_page_footer, WD_ALIGN_PARAGRAPH.LEFT, "left")
+    assert 20 <= section.footer_distance.mm <= 28
+
+
+def test_draft_placeholders_are_highlighted(catalog: Catalog) -> None:
+    doc = build(catalog, "unit_periodic", {"unit_name": "某局"})
+    marked = [r for p in doc.paragraphs for r in p.runs if r.text.startswith("【待填写：")]
+    assert marked and all(r.font.highlight_color == WD_COLOR_INDEX.YELLOW for r in marked)
+    plain = [r for p in doc.paragraphs for r in p.runs if "某局" in r.text]
+    assert plain and all(r.font.highlight_color is None for r in plain)
+
+
+def test_long_title_split_into_lines() -> None:
+    lines = split_title("在党组理论学习中心组（扩大）学习暨意识形态专题研讨会议上的交流发言")
+    assert lines == ["在党组理论学习中心组（扩大）学习暨", "意识形态专题研讨会议上的交流发言"]
+    assert all(len(line) <= 20 for line in split_title("长" * 95))
+    assert split_title("短标题") == ["短标题"]
+
+
+def test_fallback_fonts_are_configurable(catalog: Catalog) -> None:
+    fonts = Fonts.from_settings({"REPORTBOT_FONTS": "fallback", "REPORTBOT_FONT_TITLE": "宋体"})
+    assert (fonts.body, fonts.heading2, fonts.title) == ("仿宋", "楷体", "宋体")
+    document = Composer(TEMPLATES).compose(catalog.types["study_speech"], {})
+    doc = docx.Document(io.BytesIO(DocxWriter(fonts).to_bytes(document)))
+    assert rfonts(doc.paragraphs[0].runs[0]._r)["eastAsia"] == "宋体"
+    assert rfonts(doc.paragraphs[1].runs[0]._r)["eastAsia"] == "楷体"
+
+
+HOSTILE = {
+    "theme": "{{ 7*7 }}{% raw %}",
+    "point3_body": "<&>\"'&amp; ok",
+    "point1_body": "控制字符\x00\x01\x08\x0b\x0c\x1f\ufffe\uffff\ud800结束" + "长" * 2000,
+    "point2_body": "表情😀👍🏽‍🔥 和 RTL \u202e 以及零宽\u200b字符",
+    "meeting_name": "]]></w:t><w:t>注入",
+}
+
+
+def test_hostile_answers_give_a_valid_docx(catalog: Catalog, tmp_path: Path) -> None:
+    answers = complete_answers(catalog.interview("study_speech"))
+    answers.update(HOSTILE)
+    document = Composer(TEMPLATES).compose(catalog.types["study_speech"], answers)
+    path = DocxWriter().write(document, tmp_path / "hostile.docx")
+    doc = docx.Document(str(path))
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert "{{ 7*7 }}{% raw %}" in text
+    assert "<&>\"'&amp;" in text
+    assert "控制字符结束" + "长" * 2000 in text
+    assert "表情😀👍🏽‍🔥 和 RTL \u202e 以及零宽\u200b字符" in text
+    assert "]]></w:t><w:t>注入" in text
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    assert soffice, "LibreOffice is needed for this test; `make test` installs it"
+    result = subprocess.run(
+        [
+            soffice,
+            "--headless",
+            "--norestore",
+            f"-env:UserInstallation=file://{tmp_path}/lo",
+            "--convert-to",
+            "txt:Text",
+            "--outdir",
+            str(tmp_path),
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    converted = tmp_path / "hostile.txt"
+    assert converted.exists(), result.stderr
+    assert "]]></w:t><w:t>注入" in converted.read_text(encoding="utf-8", errors="replace")
