@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.compose import CompositionError, Composer, enumerate_cn, join_cn, tally, tidy
+from bot.compose import Composer, CompositionError, enumerate_cn, join_cn, tally, tidy
 from bot.document import Document, Role, file_name
 from bot.service import Catalog
 from tests.conftest import TEMPLATES, TYPE_IDS, complete_answers
