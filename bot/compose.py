@@ -24,6 +24,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from bot.definition import ITEM_KINDS, Kind, ReportType, Value, has_content
 from bot.document import Document, Paragraph, Role, Run, xml_safe
 from bot.engine import visible_questions
+from bot.numerals import cn_date
 
 REPORT_TEMPLATE = "report.j2"
 ESC = "\x1b"  # starts text printed by an expression: such text is never a directive
@@ -233,11 +234,6 @@ HELPERS = {
 # -- context ---------------------------------------------------------------------------------
 
 
-def _date_text(iso: str) -> Composed:
-    year, month, day = iso.split("-")
-    return Composed(f"{int(year)}年{int(month)}月{int(day)}日")
-
-
 def template_context(definition: ReportType, answers: Mapping[str, Value]) -> dict[str, Any]:
     """Every question id → its value, ``Missing`` for a required fact not yet given, or None."""
     context: dict[str, Any] = {q.id: None for q in definition.questions}
@@ -245,7 +241,7 @@ def template_context(definition: ReportType, answers: Mapping[str, Value]) -> di
         value = answers.get(q.id)
         filled = has_content(value) and (q.kind not in ITEM_KINDS or len(value) >= q.min_items)  # type: ignore[arg-type]
         if filled:
-            context[q.id] = _date_text(value) if q.kind is Kind.DATE else value  # type: ignore[arg-type]
+            context[q.id] = Composed(cn_date(value)) if q.kind is Kind.DATE else value  # type: ignore[arg-type]
         elif not q.optional:
             context[q.id] = Missing(q.label)
     return context

@@ -53,3 +53,9 @@ def chinese_to_int(text: str) -> int | None:
             total += section * _BIG_UNITS[ch]
             section, digit = 0, None
     return total + section + (digit or 0)
+
+
+def cn_date(iso: str) -> str:
+    """``2023-10-08`` → ``2023年10月8日`` (Arabic numerals, no zero padding, as 公文 dates are)."""
+    year, month, day = iso.split("-")
+    return f"{int(year)}年{int(month)}月{int(day)}日"

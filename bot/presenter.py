@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.definition import Kind, Question, Value
 from bot.engine import Prompt, ReviewSection, Step
 from bot.messages import Messages
+from bot.numerals import cn_date
 
 
 def format_value(question: Question, value: Value, messages: Messages) -> str:
@@ -18,8 +19,7 @@ def format_value(question: Question, value: Value, messages: Messages) -> str:
     if question.kind is Kind.YEAR:
         return f"{value}年"
     if question.kind is Kind.DATE and isinstance(value, str):
-        year, month, day = value.split("-")
-        return f"{int(year)}年{int(month)}月{int(day)}日"
+        return cn_date(value)
     return str(value)
 
 
