@@ -83,7 +83,7 @@ class Reports:
         )
         return State(report.answers, Cursor.from_dict(report.cursor), offers)
 
-    def _persist(self, owner: str, report: Report, step: Step) -> None:
+    def _persist(self, owner: str, report: Report, step: Step, update_id: int | None) -> None:
         finished = step.cursor.question is None and step.complete
         self.store.save_step(
             owner,
@@ -92,13 +92,14 @@ class Reports:
             step.cursor.to_dict(),
             status=COMPLETE if finished else DRAFT,
             profile=profile_updates(self.catalog.interview(report.type).definition, step.changes),
+            update_id=update_id,
         )
 
-    def new(self, owner: str, type_id: str) -> tuple[int, Step]:
+    def new(self, owner: str, type_id: str, *, update_id: int | None = None) -> tuple[int, Step]:
         """Start a report of ``type_id``; returns its id and the first question."""
         interview = self.catalog.interview(type_id)
         first = interview.start({}, {})
-        report_id = self.store.create_report(owner, type_id, first.cursor.to_dict())
+        report_id = self.store.create_report(owner, type_id, first.cursor.to_dict(), update_id=update_id)
         return report_id, self.current(owner, report_id)
 
     def load(self, owner: str, report_id: int) -> Report:
@@ -110,8 +111,13 @@ class Reports:
         report = self.store.load_report(owner, report_id)
         return self.catalog.interview(report.type).current(self._state(report))
 
-    def act(self, owner: str, report_id: int, operation: str, *args: Any) -> Step:
-        """Run an engine operation (``answer``, ``back``, ``skip``…) and store its outcome."""
+    def act(
+        self, owner: str, report_id: int, operation: str, *args: Any, update_id: int | None = None
+    ) -> Step:
+        """Run an engine operation (``answer``, ``back``, ``skip``…) and store its outcome.
+
+        With ``update_id``, the outcome is stored at most once per Telegram update.
+        """
         report = self.store.load_report(owner, report_id)
         interview = self.catalog.interview(report.type)
         state = self._state(report)
@@ -131,7 +137,7 @@ class Reports:
             raise ValueError(f"unknown operation {operation!r}")
         step = handlers[operation](*args)
         if not step.rejected and (step.changes or step.cursor.to_dict() != report.cursor):
-            self._persist(owner, report, step)
+            self._persist(owner, report, step, update_id)
         return step
 
     def document(self, owner: str, report_id: int, composer: Composer) -> Document:

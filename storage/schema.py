@@ -49,7 +49,13 @@ def _v2_owner_index(db: Database) -> None:
     db.execute("UPDATE users SET updated = created WHERE updated IS NULL")
 
 
-MIGRATIONS: list[Callable[[Database], None]] = [_v1_initial, _v2_owner_index]
+def _v3_chat_state(db: Database) -> None:
+    """The Telegram front end: each user's active report, and update ids already applied."""
+    _table(db, "users").add_column("active_report", int)
+    _table(db, "processed_updates").create({"update_id": int, "processed": str}, pk="update_id")
+
+
+MIGRATIONS: list[Callable[[Database], None]] = [_v1_initial, _v2_owner_index, _v3_chat_state]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -33,6 +33,10 @@ class ReportNotFound(LookupError):
     """No report with that id belongs to that owner."""
 
 
+class DuplicateUpdate(Exception):
+    """This Telegram update was applied before (Telegram re-delivers unconfirmed updates)."""
+
+
 @dataclass(frozen=True)
 class Report:
     """A stored report with its answers."""
@@ -98,10 +102,14 @@ class Store:
 
     # -- reports ---------------------------------------------------------------------------
 
-    def create_report(self, owner: str, type_id: str, cursor: Mapping[str, Any]) -> int:
-        """Start a draft of ``type_id`` for ``owner``; returns its id."""
+    def create_report(
+        self, owner: str, type_id: str, cursor: Mapping[str, Any], *, update_id: int | None = None
+    ) -> int:
+        """Start a draft of ``type_id`` for ``owner``; returns its id (DuplicateUpdate if seen)."""
         now = self._now()
         with self.db.atomic():
+            if update_id is not None:
+                self._claim(update_id, now)
             self._ensure_user(owner, now)
             cur = self.db.execute(
                 "INSERT INTO reports (owner, type, status, cursor, created, updated) "
@@ -120,8 +128,13 @@ class Store:
         *,
         status: str | None = None,
         profile: Mapping[str, Any] | None = None,
+        update_id: int | None = None,
     ) -> None:
-        """Store answers, the new cursor, status and profile fields in one transaction."""
+        """Store answers, cursor, status, profile fields and the update id in one transaction.
+
+        With ``update_id``, a second delivery of the same update raises DuplicateUpdate and
+        changes nothing.
+        """
         if status is not None and status not in STATUSES:
             raise ValueError(f"unknown status {status!r}")
         now = self._now()
@@ -143,6 +156,43 @@ class Store:
                 )
             if profile:
                 self._merge_profile(owner, profile, now)
+            if update_id is not None:
+                self._claim(update_id, now)
+
+    def _claim(self, update_id: int, now: str) -> None:
+        cur = self.db.execute(
+            "INSERT INTO processed_updates (update_id, processed) VALUES (?, ?) "
+            "ON CONFLICT(update_id) DO NOTHING",
+            [update_id, now],
+        )
+        if cur.rowcount != 1:
+            raise DuplicateUpdate(update_id)
+
+    def update_processed(self, update_id: int) -> bool:
+        """Whether this update was applied already."""
+        row = self.db.execute("SELECT 1 FROM processed_updates WHERE update_id = ?", [update_id]).fetchone()
+        return row is not None
+
+    def mark_processed(self, update_id: int) -> None:
+        """Remember an update as applied (for updates that stored nothing else)."""
+        with self.db.atomic():
+            self.db.execute(
+                "INSERT INTO processed_updates (update_id, processed) VALUES (?, ?) "
+                "ON CONFLICT(update_id) DO NOTHING",
+                [update_id, self._now()],
+            )
+
+    def active_report(self, user_id: str) -> int | None:
+        """The report the user is working on in the chat, if any."""
+        row = next(self.db.query("SELECT active_report FROM users WHERE id = ?", [user_id]), None)
+        return row["active_report"] if row else None
+
+    def set_active_report(self, user_id: str, report_id: int | None) -> None:
+        """Make ``report_id`` (one of the user's) the one the chat continues."""
+        now = self._now()
+        with self.db.atomic():
+            self._ensure_user(user_id, now)
+            self.db.execute("UPDATE users SET active_report = ? WHERE id = ?", [report_id, user_id])
 
     def _answers(self, owner: str, report_id: int) -> dict[str, Any]:
         rows = self.db.query(

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from storage.schema import SCHEMA_VERSION, connect, migrate, schema_version
-from storage.store import COMPLETE, DRAFT, ReportNotFound, Store
+from storage.store import COMPLETE, DRAFT, DuplicateUpdate, ReportNotFound, Store
 
 
 def test_fresh_database(tmp_path: Path) -> None:
@@ -43,6 +43,7 @@ def test_migration_from_version_1_keeps_data(tmp_path: Path) -> None:
     store = Store.open(path)  # opening migrates forward
     assert schema_version(store.db) == SCHEMA_VERSION
     assert "idx_reports_owner_status" in {i.name for i in store.db["reports"].indexes}
+    assert store.db["processed_updates"].exists() and store.active_report("u") is None
     report = store.load_report("u", 1)
     assert report.answers == {"unit_name": "某局"} and report.cursor == {"question": "year"}
     assert store.profile("u") == {"unit_name": "某局"}
@@ -161,3 +162,28 @@ def test_unknown_status_rejected(store: Store) -> None:
     rid = store.create_report("alice", "unit_periodic", {})
     with pytest.raises(ValueError):
         store.save_step("alice", rid, {}, {}, status="weird")
+
+
+def test_update_applied_once(store: Store) -> None:
+    rid = store.create_report("alice", "unit_periodic", {}, update_id=1)
+    store.save_step("alice", rid, {"items": ["甲"]}, {"question": "x"}, update_id=2)
+    with pytest.raises(DuplicateUpdate):
+        store.save_step("alice", rid, {"items": ["甲", "甲"]}, {"question": "y"}, update_id=2)
+    with pytest.raises(DuplicateUpdate):
+        store.create_report("alice", "unit_periodic", {}, update_id=1)
+    report = store.load_report("alice", rid)
+    assert report.answers == {"items": ["甲"]} and report.cursor == {"question": "x"}
+    assert len(store.list_reports("alice")) == 1
+    assert store.update_processed(2) and not store.update_processed(3)
+    store.mark_processed(3)
+    store.mark_processed(3)
+    assert store.update_processed(3)
+
+
+def test_active_report(store: Store) -> None:
+    assert store.active_report("bob") is None
+    rid = store.create_report("bob", "unit_periodic", {})
+    store.set_active_report("bob", rid)
+    assert store.active_report("bob") == rid
+    store.set_active_report("bob", None)
+    assert store.active_report("bob") is None
