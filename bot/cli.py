@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from bot.config import Settings
+from bot.config import Settings, SettingsError
 from bot.console import ConsoleChat
 from bot.definition import DefinitionError, describe, load_definition, report_folders
 from bot.messages import Messages, MessagesError
@@ -20,7 +20,10 @@ from storage.store import ReportNotFound, Store
 
 
 def _settings() -> Settings:
-    return Settings.load()
+    try:
+        return Settings.load()
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 def _catalog(settings: Settings) -> Catalog:
@@ -53,11 +56,35 @@ def start(user: str | None) -> None:
     """Start the Telegram bot if TELEGRAM_BOT_TOKEN is set, otherwise the console chat."""
     settings = _settings()
     if settings.telegram_token:
-        click.echo(
-            "已设置 TELEGRAM_BOT_TOKEN，但此版本尚未包含 Telegram 前端；现在启动终端对话。",
-            err=True,
-        )
-    _chat(settings, user)
+        _run_bot(settings)
+    else:
+        _chat(settings, user)
+
+
+@main.command()
+def run() -> None:
+    """Run the Telegram bot (long polling, or a webhook when WEBHOOK_URL is set)."""
+    _run_bot(_settings())
+
+
+def _run_bot(settings: Settings) -> None:
+    from telegram.error import InvalidToken
+
+    from bot.tg_bot import run as run_bot
+
+    try:
+        settings.check_token()
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    reports = _reports(settings)
+    try:
+        run_bot(settings, reports, Renderer.create(settings.templates_dir, settings.fonts))
+    except InvalidToken:
+        raise click.ClickException("Telegram rejected TELEGRAM_BOT_TOKEN; check it with @BotFather") from None
+    finally:
+        reports.store.close()
 
 
 @main.command()

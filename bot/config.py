@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +17,13 @@ DEFAULT_DB = PROJECT_ROOT / "data" / "reportbot.db"
 DEFAULT_TEMPLATES = PROJECT_ROOT / "templates"
 DEFAULT_OUTPUT = PROJECT_ROOT / "data" / "reports"
 DEFAULT_TZ = "Asia/Shanghai"
+DEFAULT_BASE_URL = "https://api.telegram.org/bot"
+DEFAULT_BASE_FILE_URL = "https://api.telegram.org/file/bot"
+TOKEN_RE = re.compile(r"^[0-9]{5,16}:[A-Za-z0-9_-]{30,}$")
+
+
+class SettingsError(ValueError):
+    """A setting is malformed; the message says which and how to fix it."""
 
 
 def read_dotenv(path: Path) -> dict[str, str]:
@@ -35,6 +43,23 @@ def read_dotenv(path: Path) -> dict[str, str]:
     return values
 
 
+def _user_ids(raw: str) -> frozenset[int]:
+    ids = set()
+    for part in raw.replace(" ", "").split(","):
+        if not part:
+            continue
+        if not part.lstrip("-").isdigit():
+            raise SettingsError(f"ALLOWED_USER_IDS must be comma-separated numeric ids, not {part!r}")
+        ids.add(int(part))
+    return frozenset(ids)
+
+
+def _port(raw: str) -> int:
+    if not raw.strip().isdigit() or not 0 < int(raw) < 65536:
+        raise SettingsError(f"WEBHOOK_PORT must be a port number, not {raw!r}")
+    return int(raw)
+
+
 @dataclass(frozen=True)
 class Settings:
     """Where the data lives and how the bot runs."""
@@ -45,6 +70,13 @@ class Settings:
     telegram_token: str
     output_dir: Path = DEFAULT_OUTPUT
     fonts: Fonts = field(default_factory=Fonts)
+    allowed_user_ids: frozenset[int] = frozenset()
+    base_url: str = DEFAULT_BASE_URL
+    base_file_url: str = DEFAULT_BASE_FILE_URL
+    webhook_url: str = ""
+    webhook_listen: str = "0.0.0.0"
+    webhook_port: int = 8443
+    webhook_secret: str = ""
 
     @classmethod
     def load(cls, environ: Mapping[str, str] | None = None, dotenv: Path | None = None) -> Settings:
@@ -60,7 +92,24 @@ class Settings:
             telegram_token=(env.get("TELEGRAM_BOT_TOKEN") or "").strip(),
             output_dir=Path(env.get("REPORTBOT_OUTPUT") or DEFAULT_OUTPUT),
             fonts=Fonts.from_settings(env),
+            allowed_user_ids=_user_ids(env.get("ALLOWED_USER_IDS", "")),
+            base_url=(env.get("TELEGRAM_BASE_URL") or DEFAULT_BASE_URL).strip(),
+            base_file_url=(env.get("TELEGRAM_BASE_FILE_URL") or DEFAULT_BASE_FILE_URL).strip(),
+            webhook_url=(env.get("WEBHOOK_URL") or "").strip(),
+            webhook_listen=(env.get("WEBHOOK_LISTEN") or "0.0.0.0").strip(),
+            webhook_port=_port(env.get("WEBHOOK_PORT") or "8443"),
+            webhook_secret=(env.get("WEBHOOK_SECRET_TOKEN") or "").strip(),
         )
+
+    def check_token(self) -> None:
+        """Refuse a missing or malformed bot token with one clear line (never echoing it)."""
+        if not self.telegram_token:
+            raise SettingsError("TELEGRAM_BOT_TOKEN is not set (see .env.example)")
+        if not TOKEN_RE.match(self.telegram_token):
+            raise SettingsError(
+                "TELEGRAM_BOT_TOKEN is malformed: expected digits, a colon and the secret, "
+                "as @BotFather gives it (e.g. 123456789:AA...)"
+            )
 
     def today(self) -> dt.date:
         """Today's date where the users are."""

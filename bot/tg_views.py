@@ -1,0 +1,244 @@
+"""What the Telegram front end shows: message texts and inline keyboards, built from engine steps.
+
+Pure functions (no network): handlers send what these return.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.definition import ITEM_KINDS, Kind, has_content
+from bot.engine import Prompt, ReviewSection, SectionStatus, Step
+from bot.messages import Messages
+from bot.presenter import format_prompt, format_review, format_value
+from bot.service import DraftInfo
+from bot.tg_keys import encode
+
+MAX_MESSAGE = 4096
+BUTTON_CHARS = 28  # a button shows about this much on a phone before Telegram cuts it off
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One message to send: its text and, maybe, its inline keyboard."""
+
+    text: str
+    keyboard: InlineKeyboardMarkup | None = None
+
+
+def short(text: str, limit: int = BUTTON_CHARS) -> str:
+    """Text cut to fit on a button."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def split_text(text: str, limit: int = MAX_MESSAGE) -> list[str]:
+    """Text in pieces of at most ``limit`` characters, split at line ends where possible."""
+    pieces: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        while len(line) > limit:  # a single over-long line is cut hard
+            if current:
+                pieces.append(current)
+                current = ""
+            pieces.append(line[:limit])
+            line = line[limit:]
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > limit:
+            pieces.append(current)
+            current = line
+        else:
+            current = candidate
+    if current or not pieces:
+        pieces.append(current)
+    return pieces
+
+
+def _rows(buttons: list[InlineKeyboardButton], per_row: int) -> list[list[InlineKeyboardButton]]:
+    return [buttons[n : n + per_row] for n in range(0, len(buttons), per_row)]
+
+
+def prompt_keyboard(
+    prompt: Prompt, report_id: int, position: int, messages: Messages
+) -> InlineKeyboardMarkup:
+    """Buttons for a question: its options, 完成, 沿用, 跳过, 上一题."""
+    q = prompt.question
+    rows: list[list[InlineKeyboardButton]] = []
+    choice_buttons = []
+    for choice in prompt.choices:
+        label = choice.label
+        if q.kind is Kind.MULTI_CHOICE:
+            label = f"{'✓' if choice.selected else '  '} {choice.number}. {label}"
+        choice_buttons.append(
+            InlineKeyboardButton(short(label), callback_data=encode("ch", report_id, position, choice.number))
+        )
+    if choice_buttons:
+        wide = q.kind is Kind.MULTI_CHOICE or any(len(c.label) > 8 for c in prompt.choices)
+        rows += _rows(choice_buttons, 1 if wide else 2)
+    actions = []
+    current = prompt.current
+    if q.kind in ITEM_KINDS and isinstance(current, list) and len(current) >= max(1, q.min_items):
+        actions.append(
+            InlineKeyboardButton(
+                messages.text("telegram.button.done"), callback_data=encode("fin", report_id, position)
+            )
+        )
+    elif q.kind not in ITEM_KINDS and has_content(current):
+        actions.append(
+            InlineKeyboardButton(
+                messages.text("telegram.button.keep"), callback_data=encode("ok", report_id, position)
+            )
+        )
+    elif prompt.suggestion is not None and not (q.kind in ITEM_KINDS and has_content(current)):
+        value = format_value(q, prompt.suggestion, messages)
+        actions.append(
+            InlineKeyboardButton(
+                short(messages.text("telegram.button.use", value=value)),
+                callback_data=encode("ok", report_id, position),
+            )
+        )
+    if q.optional:
+        actions.append(
+            InlineKeyboardButton(
+                messages.text("telegram.button.skip"), callback_data=encode("sk", report_id, position)
+            )
+        )
+    if actions:
+        rows.append(actions)
+    if prompt.progress.section_number > 1 or prompt.progress.question_number > 1:
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    messages.text("telegram.button.back"), callback_data=encode("bk", report_id, position)
+                )
+            ]
+        )
+    return InlineKeyboardMarkup(rows)
+
+
+def step_replies(step: Step, report_id: int, position: int | None, messages: Messages) -> list[Reply]:
+    """The messages for a step: notice, review (split), then the question with its buttons."""
+    replies: list[Reply] = []
+    head = step.notice
+    if step.review:
+        replies += review_replies(step.review, report_id, messages, lead=head)
+        head = ""
+    if step.prompt is not None and position is not None:
+        numbered = step.prompt.question.kind is Kind.MULTI_CHOICE
+        text = format_prompt(step.prompt, messages, numbered=numbered)
+        if head:
+            text = f"{head}\n\n{text}"
+        keyboard = prompt_keyboard(step.prompt, report_id, position, messages)
+        pieces = split_text(text)
+        replies += [Reply(piece) for piece in pieces[:-1]]
+        replies.append(Reply(pieces[-1], keyboard))
+    elif head:
+        replies.append(Reply(head))
+    return replies
+
+
+def review_replies(
+    review: tuple[ReviewSection, ...], report_id: int, messages: Messages, lead: str = ""
+) -> list[Reply]:
+    """The review within Telegram's length limit, with a button per answer on the last piece."""
+    text = format_review(review, messages)
+    if lead:
+        text = f"{lead}\n\n{text}"
+    pieces = split_text(text)
+    numbers = [item.number for section in review for item in section.items]
+    buttons = [
+        InlineKeyboardButton(
+            messages.text("telegram.button.edit", number=n), callback_data=encode("ed", report_id, n)
+        )
+        for n in numbers
+    ]
+    replies = [Reply(piece) for piece in pieces]
+    replies.append(Reply(messages.text("telegram.review_edit_hint"), InlineKeyboardMarkup(_rows(buttons, 6))))
+    return replies
+
+
+def types_reply(names: list[str], messages: Messages, lead: str = "") -> Reply:
+    """Report types as buttons."""
+    text = messages.text("telegram.choose_type")
+    buttons = [
+        [InlineKeyboardButton(name, callback_data=encode("new", n))] for n, name in enumerate(names, 1)
+    ]
+    return Reply(f"{lead}\n\n{text}" if lead else text, InlineKeyboardMarkup(buttons))
+
+
+def _period(info: DraftInfo, messages: Messages) -> str:
+    return info.period or messages.text("console.period_unknown")
+
+
+def drafts_reply(drafts: list[DraftInfo], messages: Messages, *, deletable: bool) -> Reply:
+    """Drafts as buttons (type, period, progress), each with a delete button when asked."""
+    if not drafts:
+        return Reply(
+            messages.text("telegram.no_drafts"),
+            InlineKeyboardMarkup(
+                [[InlineKeyboardButton(messages.text("telegram.button.new"), callback_data=encode("new", 0))]]
+            ),
+        )
+    rows = []
+    for info in drafts:
+        label = messages.text(
+            "telegram.button.resume",
+            name=info.type_name,
+            period=_period(info, messages),
+            settled=info.settled,
+            total=info.total,
+        )
+        row = [InlineKeyboardButton(short(label, 40), callback_data=encode("res", info.id))]
+        if deletable:
+            row.append(
+                InlineKeyboardButton(
+                    messages.text("telegram.button.delete"), callback_data=encode("del", info.id)
+                )
+            )
+        rows.append(row)
+    rows.append([InlineKeyboardButton(messages.text("telegram.button.new"), callback_data=encode("new", 0))])
+    return Reply(messages.text("telegram.drafts_title"), InlineKeyboardMarkup(rows))
+
+
+def delete_reply(info: DraftInfo, messages: Messages) -> Reply:
+    """Asks to confirm a deletion."""
+    return Reply(
+        messages.text("telegram.delete_ask", name=info.type_name, period=_period(info, messages)),
+        InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton(
+                        messages.text("telegram.button.confirm_delete"),
+                        callback_data=encode("delok", info.id),
+                    ),
+                    InlineKeyboardButton(
+                        messages.text("telegram.button.keep_report"), callback_data=encode("delno", info.id)
+                    ),
+                ]
+            ]
+        ),
+    )
+
+
+def sections_reply(statuses: list[SectionStatus], report_id: int, messages: Messages) -> Reply:
+    """Sections as buttons with their progress."""
+    rows = [
+        [
+            InlineKeyboardButton(
+                short(
+                    messages.text(
+                        "telegram.section_button",
+                        number=s.number,
+                        title=s.section.title,
+                        settled=s.settled,
+                        total=s.total,
+                    ),
+                    40,
+                ),
+                callback_data=encode("sec", report_id, s.number),
+            )
+        ]
+        for s in statuses
+    ]
+    return Reply(messages.text("telegram.sections_title"), InlineKeyboardMarkup(rows))
