@@ -11,7 +11,11 @@ from tests.conftest import REPO, TYPE_IDS
 def test_render_benchmark_runs() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "benchmarks.bench_render", "--runs", "1"],
-        capture_output=True, text=True, cwd=REPO, timeout=120, check=False,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=120,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     for type_id in TYPE_IDS:

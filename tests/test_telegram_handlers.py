@@ -1,0 +1,356 @@
+"""Telegram handlers, driven through the real Application with a recording request class."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.config import Settings
+from bot.definition import Kind
+from bot.document import file_name
+from bot.render import Renderer
+from bot.service import Catalog, Reports
+from bot.tg_bot import build_application, register_commands
+from bot.tg_keys import MAX_BYTES, decode, encode
+from storage.store import Store
+from tests.conftest import TEMPLATES, TODAY, TYPE_IDS
+from tests.tg_fakes import TOKEN, Call, Chat, RecordingRequest, document_of, docx_text, texts
+
+
+class Bot:
+    """The application under test with its recorder and service."""
+
+    def __init__(self, app: Any, request: RecordingRequest, reports: Reports) -> None:
+        self.app, self.request, self.reports = app, request, reports
+
+    def chat(self, user_id: int, chat_type: str = "private") -> Chat:
+        return Chat(self.app, self.request, user_id, chat_type)
+
+
+async def make_bot(tmp_path: Path, catalog: Catalog, **env: str) -> Bot:
+    settings = Settings.load({"TELEGRAM_BOT_TOKEN": TOKEN, **env}, dotenv=tmp_path / "none")
+    reports = Reports(Store.open(tmp_path / "tg.db"), catalog, lambda: TODAY)
+    request = RecordingRequest()
+    app = build_application(settings, reports, Renderer.create(TEMPLATES), request=request)
+    await app.initialize()
+    return Bot(app, request, reports)
+
+
+@pytest.fixture
+async def bot(tmp_path: Path, catalog: Catalog) -> AsyncIterator[Bot]:
+    b = await make_bot(tmp_path, catalog)
+    yield b
+    await b.app.shutdown()
+    b.reports.store.close()
+
+
+def keyboards(calls: list[Call]) -> list[list[dict[str, Any]]]:
+    found = []
+    for call in calls:
+        markup = call.params.get("reply_markup")
+        if markup:
+            markup = json.loads(markup) if isinstance(markup, str) else markup
+            found.append([b for row in markup["inline_keyboard"] for b in row])
+    return found
+
+
+async def answer_current(bot: Bot, chat: Chat, owner: str, report_id: int) -> list[Call]:
+    """Answer the question being asked the way a user would: buttons where there are buttons."""
+    step = bot.reports.current(owner, report_id)
+    assert step.prompt is not None
+    q = step.prompt.question
+    if q.kind in (Kind.SINGLE_CHOICE, Kind.PERIOD):
+        label = "第三季度" if q.kind is Kind.PERIOD else q.options[0]
+        return await chat.press(label)
+    if q.kind is Kind.MULTI_CHOICE:
+        await chat.press("1.")
+        await chat.press("2.")
+        return await chat.press("完成")
+    if q.kind is Kind.LIST:
+        await chat.send(f"{q.example}\n第二条：{q.label}")
+        return await chat.press("完成")
+    typed = {Kind.INTEGER: "5次", Kind.DATE: "2023年10月8日", Kind.YEAR: "2023"}.get(q.kind, q.example)
+    return await chat.send(typed)
+
+
+@pytest.mark.parametrize("type_id", TYPE_IDS)
+async def test_each_type_completed_in_the_chat_gets_its_docx(bot: Bot, type_id: str) -> None:
+    chat = bot.chat(42)
+    greeting = await chat.send("/start")
+    assert "报告助手" in texts(greeting)
+    name = bot.reports.catalog.types[type_id].name
+    calls = await chat.press(name)
+    assert f"已新建：{name}" in texts(calls)
+    assert "【第1/" in texts(calls) and "部分 · 第1/" in texts(calls)
+    owner = "tg:42"
+    [draft] = bot.reports.store.list_reports(owner)
+    calls = []
+    for _ in range(200):
+        if bot.reports.current(owner, draft.id).prompt is None:
+            break
+        calls = await answer_current(bot, chat, owner, draft.id)
+    assert "全部问题已回答，报告已完成" in texts(calls)
+    actions = [c for c in calls if c.method == "sendChatAction"]
+    assert actions and actions[0].params["action"] == "upload_document"
+    filename, content = document_of(calls)
+    report = bot.reports.load(owner, draft.id)
+    assert report.status == "complete"
+    text = docx_text(content)
+    title = bot.reports.document(owner, draft.id, Renderer.create(TEMPLATES).composer).title
+    assert filename == file_name(title)
+    definition = bot.reports.catalog.types[type_id]
+    for q in bot.reports.catalog.interview(type_id).applicable(report.answers):
+        if q.kind is Kind.INTEGER:
+            assert report.answers[q.id] == 5 and f"5{q.unit}" in text, q.id
+        if q.kind is Kind.LIST:
+            assert f"第二条：{q.label}" in text, q.id
+    assert definition.questions
+    for call in bot.request.calls:
+        for row in keyboards([call]):
+            for button in row:
+                assert len(button["callback_data"].encode()) <= MAX_BYTES
+
+
+async def test_commands_menu_in_chinese(bot: Bot) -> None:
+    await register_commands(bot.app)
+    [call] = [c for c in bot.request.calls if c.method == "setMyCommands"]
+    commands = (
+        json.loads(call.params["commands"])
+        if isinstance(call.params["commands"], str)
+        else call.params["commands"]
+    )
+    assert {c["command"] for c in commands} >= {"start", "new", "drafts", "review", "preview", "export"}
+    assert all(any("\u4e00" <= ch <= "\u9fff" for ch in c["description"]) for c in commands)
+
+
+async def test_typed_answer_progress_and_rejection(bot: Bot) -> None:
+    chat = bot.chat(7)
+    await chat.send("/new")
+    await chat.press("单位意识形态")
+    calls = await chat.send("某市交通运输局")
+    assert "【第1/8部分 · 第2/7题】" in texts(calls)
+    await chat.send("我局")
+    await chat.press("党组")
+    calls = await chat.send("很多年")
+    assert "请发送四位年份" in texts(calls)
+    [report] = bot.reports.store.list_reports("tg:7")
+    assert "year" not in report.answers and report.answers["party_body"] == "党组"
+
+
+async def test_suggestion_button_from_profile(bot: Bot) -> None:
+    chat = bot.chat(8)
+    await chat.send("/new")
+    await chat.press("意识形态和网络意识形态工作自查报告")
+    await chat.send("某区政府办公室")
+    await chat.send("/cancel")
+    await chat.send("/new")
+    calls = await chat.press("单位意识形态")
+    assert any(b["text"] == "沿用：某区政府办公室" for kb in keyboards(calls) for b in kb)
+    await chat.press("沿用：某区政府办公室")
+    reports = bot.reports.store.list_reports("tg:8")
+    assert reports[0].answers == {"unit_name": "某区政府办公室"}
+
+
+async def test_back_skip_section_and_review_change(bot: Bot) -> None:
+    chat = bot.chat(9)
+    await chat.send("/new")
+    await chat.press("理论学习中心组")
+    await chat.send("学习会")
+    await chat.send("张三")
+    calls = await chat.send("/back")
+    assert "当前答案：张三" in texts(calls)
+    await chat.send("李四")
+    calls = await chat.send("/skip")
+    assert "是必填项" in texts(calls)
+    calls = await chat.send("/section")
+    assert "请选择要跳转的部分" in texts(calls)
+    calls = await chat.press("3. 主要观点")
+    assert "第一点的论点是什么" in texts(calls)
+    calls = await chat.send("/review")
+    assert "【答案总览】" in texts(calls)
+    await chat.press("✎2")
+    calls = await chat.send("王五")
+    assert "已修改。" in texts(calls) and "[2] 发言人：王五" in texts(calls)
+    [report] = bot.reports.store.list_reports("tg:9")
+    assert report.answers["speaker_name"] == "王五" and report.answers["meeting_name"] == "学习会"
+
+
+async def test_long_review_is_split(bot: Bot) -> None:
+    chat = bot.chat(10)
+    await chat.send("/new")
+    await chat.press("理论学习中心组")
+    [report] = bot.reports.store.list_reports("tg:10")
+    long = {key: "长" * 1990 for key in ("opening", "point1_body", "point2_body", "point3_body")}
+    bot.reports.store.save_step("tg:10", report.id, long, report.cursor)
+    calls = await chat.send("/review")
+    sent = [c for c in calls if c.method == "sendMessage"]
+    assert len(sent) >= 4 and all(len(str(c.params["text"])) <= 4096 for c in sent)
+    assert "".join(str(c.params["text"]) for c in sent).count("长" * 1990) == 4
+    assert keyboards(sent[-1:]) and sent[-1].params["text"] == "点按编号修改对应的答案："
+
+
+async def test_forged_stale_and_invalid_buttons_change_nothing(bot: Bot) -> None:
+    alice, mallory = bot.chat(11), bot.chat(12)
+    await alice.send("/new")
+    await alice.press("单位意识形态")
+    await alice.send("甲局")
+    [report] = bot.reports.store.list_reports("tg:11")
+    before = bot.reports.load("tg:11", report.id)
+    mallory.new_calls()
+    for data in (
+        encode("ch", report.id, 3, 1),
+        encode("res", report.id),
+        encode("delok", report.id),
+        encode("ed", report.id, 1),
+        encode("sec", report.id, 2),
+    ):
+        calls = await mallory.press_data(data)
+        assert [c.method for c in calls] == ["answerCallbackQuery"]
+        assert "过期" in str(calls[0].params.get("text"))
+    calls = await alice.press_data(encode("ch", report.id, 1, 1))  # question 1 is no longer asked
+    assert "过期" in texts(calls) or "过期" in str(calls[0].params.get("text"))
+    for data in ("x" * 70, "ch:1", "rm -rf", "ch:1:2:3:4", "", "新:1"):
+        calls = await alice.press_data(data)
+        assert "无法识别" in str(calls[0].params.get("text"))
+    after = bot.reports.load("tg:11", report.id)
+    assert after.answers == before.answers and after.cursor == before.cursor
+    assert bot.reports.store.list_reports("tg:12", status=None) == []
+    assert decode(encode("ch", 1, 2, 3)) is not None and decode("ch:1:2") is None
+
+
+async def test_update_delivered_twice_is_applied_once(bot: Bot) -> None:
+    chat = bot.chat(13)
+    await chat.send("/new")
+    await chat.press("单位意识形态")
+    for text in ("甲局", "我局"):
+        await chat.send(text)
+    await chat.press("党组")
+    await chat.send("2023")
+    await chat.press("第三季度")
+    await chat.send("/skip")
+    await chat.send("今天")
+    await chat.send("局长")
+    await chat.send("副局长")
+    await chat.send("/skip")
+    await chat.send("3")
+    await chat.send("2")
+    ids = [q.id for q in bot.reports.catalog.types["unit_periodic"].questions]
+    position = ids.index("leadership_measures") + 1
+    update = chat.button_update(encode("ch", bot.reports.store.list_reports("tg:13")[0].id, position, 1))
+    await chat.deliver(update)
+    await chat.deliver(update)  # Telegram re-delivers after a crash
+    [report] = bot.reports.store.list_reports("tg:13")
+    assert len(report.answers["leadership_measures"]) == 1  # toggled once, not on and off again
+    text_update = chat.message_update("我们自己的做法")
+    await chat.deliver(text_update)
+    await chat.deliver(text_update)
+    [report] = bot.reports.store.list_reports("tg:13")
+    assert report.answers["leadership_measures"].count("我们自己的做法") == 1
+
+
+async def test_non_text_messages_get_a_clear_reply(bot: Bot) -> None:
+    chat = bot.chat(14)
+    for extra in (
+        {
+            "sticker": {
+                "file_id": "s",
+                "file_unique_id": "s",
+                "width": 1,
+                "height": 1,
+                "is_animated": False,
+                "is_video": False,
+                "type": "regular",
+            }
+        },
+        {"location": {"latitude": 1.0, "longitude": 2.0}},
+        {"photo": [{"file_id": "p", "file_unique_id": "p", "width": 1, "height": 1}]},
+    ):
+        await chat.deliver(chat.message_update(**extra))
+        assert "我只能读取文字消息" in texts(chat.new_calls())
+
+
+async def test_group_chat_is_told_once(bot: Bot) -> None:
+    group = bot.chat(15, chat_type="group")
+    first = await group.send("/start")
+    second = await group.send("你好")
+    assert "只在私聊中使用" in texts(first) and second == []
+    assert bot.reports.store.list_reports("tg:15", status=None) == []
+
+
+async def test_not_allowed_users_refused_once_and_nothing_stored(tmp_path: Path, catalog: Catalog) -> None:
+    b = await make_bot(tmp_path, catalog, ALLOWED_USER_IDS="1, 2")
+    try:
+        stranger = b.chat(99)
+        first = await stranger.send("/start")
+        second = await stranger.send("/new")
+        assert "没有使用本机器人的权限" in texts(first) and second == []
+        assert b.reports.store.db["users"].count == 0
+        friend = b.chat(2)
+        assert "报告助手" in texts(await friend.send("/start"))
+    finally:
+        await b.app.shutdown()
+        b.reports.store.close()
+
+
+async def test_unexpected_error_is_logged_and_user_told(
+    bot: Bot, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    chat = bot.chat(16)
+    await chat.send("/new")
+    await chat.press("单位意识形态")
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(bot.reports, "act", broken)
+    with caplog.at_level(logging.ERROR):
+        calls = await chat.send("甲局")
+    assert "您已回答的内容都已保存" in texts(calls)
+    assert "disk on fire" in caplog.text
+
+
+async def test_drafts_resume_and_delete_with_confirmation(bot: Bot) -> None:
+    chat = bot.chat(17)
+    await chat.send("/new")
+    await chat.press("单位意识形态")
+    await chat.send("甲局")
+    await chat.send("/new")
+    await chat.press("领导干部个人")
+    calls = await chat.send("/drafts")
+    assert "您的草稿" in texts(calls)
+    calls = await chat.press("单位意识形态")
+    assert "继续填写：单位意识形态工作责任制落实情况报告" in texts(calls) and "正文中对本单位的简称" in texts(
+        calls
+    )
+    await chat.send("/drafts")
+    calls = await chat.press("删除")
+    assert any(c.method == "editMessageText" and "确定删除" in str(c.params["text"]) for c in calls)
+    await chat.press("确认删除")
+    assert len(bot.reports.store.list_reports("tg:17")) == 1
+
+
+async def test_preview_and_export(bot: Bot) -> None:
+    chat = bot.chat(18)
+    await chat.send("/new")
+    await chat.press("单位意识形态")
+    await chat.send("甲局")
+    calls = await chat.send("/preview")
+    filename, content = document_of(calls)
+    assert filename.endswith("（草稿）.docx") and "【待填写：" in docx_text(content)
+    calls = await chat.send("/export")
+    assert "必填内容未填写" in texts(calls)
+
+
+async def test_profile_show_and_change(bot: Bot) -> None:
+    chat = bot.chat(19)
+    calls = await chat.send("/profile")
+    assert "已记住的信息" in texts(calls)
+    await chat.press("修改 1")
+    calls = await chat.send("新单位名称")
+    assert "已更新“单位名称”" in texts(calls)
+    assert bot.reports.store.profile("tg:19") == {"unit_name": "新单位名称"}

@@ -1,0 +1,213 @@
+"""Fakes for driving the real python-telegram-bot Application without a network.
+
+``RecordingRequest`` answers every Bot API call instantly and records it; ``Chat`` plays one
+user: it sends messages and presses buttons as update objects through the Application.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application
+from telegram.request import BaseRequest, RequestData
+
+BOT_USER = {"id": 1000, "is_bot": True, "first_name": "reportbot", "username": "reportbot_bot"}
+TOKEN = "123456789:AAEfakeFAKEfakeFAKEfakeFAKEfake_tok"
+
+
+@dataclass
+class Call:
+    """One recorded Bot API call."""
+
+    method: str
+    params: dict[str, Any]
+    files: dict[str, Any] = field(default_factory=dict)
+    message_id: int | None = None
+
+
+class RecordingRequest(BaseRequest):
+    """A request class that records outgoing calls instead of sending them."""
+
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self._ids = itertools.count(1)
+
+    async def initialize(self) -> None:
+        """Nothing to open."""
+
+    async def shutdown(self) -> None:
+        """Nothing to close."""
+
+    @property
+    def read_timeout(self) -> float | None:
+        """No waiting here."""
+        return 1.0
+
+    def _message(self, params: dict[str, Any], message_id: int, **extra: Any) -> dict[str, Any]:
+        chat_id = int(params.get("chat_id", 0))
+        return {
+            "message_id": message_id,
+            "date": 1700000000,
+            "from": BOT_USER,
+            "chat": {"id": chat_id, "type": "private"},
+            **extra,
+        }
+
+    async def do_request(
+        self, url: str, method: str, request_data: RequestData | None = None, *args: Any, **kwargs: Any
+    ) -> tuple[int, bytes]:
+        """Record the call and give the answer Telegram would."""
+        name = url.rsplit("/", 1)[-1]
+        params = dict(request_data.parameters) if request_data else {}
+        files = {}
+        if request_data is not None and request_data.contains_files:
+            for part, value in request_data.multipart_data.items():
+                filename, content = value[0], value[1]
+                files[part] = (filename, content if isinstance(content, bytes) else content.read())
+        call = Call(name, params, files)
+        result: Any = True
+        if name == "getMe":
+            result = BOT_USER
+        elif name == "getUpdates":
+            result = []
+        elif name in ("sendMessage", "sendDocument"):
+            call.message_id = next(self._ids)
+            extra: dict[str, Any] = {"text": params.get("text", "")}
+            if name == "sendDocument":
+                extra = {
+                    "document": {
+                        "file_id": "doc",
+                        "file_unique_id": "doc",
+                        "file_name": next(iter(files.values()))[0],
+                    }
+                }
+            if params.get("reply_markup"):
+                extra["reply_markup"] = (
+                    json.loads(params["reply_markup"])
+                    if isinstance(params["reply_markup"], str)
+                    else params["reply_markup"]
+                )
+            result = self._message(params, call.message_id, **extra)
+        elif name in ("editMessageText", "editMessageReplyMarkup"):
+            result = self._message(params, int(params.get("message_id", 0)), text=params.get("text", ""))
+        self.calls.append(call)
+        return 200, json.dumps({"ok": True, "result": result}).encode()
+
+
+class Chat:
+    """One Telegram user talking to the application."""
+
+    _update_ids = itertools.count(1)
+
+    def __init__(
+        self,
+        app: Application[Any, Any, Any, Any, Any, Any],
+        request: RecordingRequest,
+        user_id: int,
+        chat_type: str = "private",
+    ) -> None:
+        self.app = app
+        self.request = request
+        self.user = {"id": user_id, "is_bot": False, "first_name": f"用户{user_id}"}
+        self.chat = {"id": user_id if chat_type == "private" else -user_id, "type": chat_type}
+        self.seen = len(request.calls)
+
+    def _update(self, body: dict[str, Any]) -> Update:
+        return Update.de_json({"update_id": next(self._update_ids), **body}, self.app.bot)
+
+    async def deliver(self, update: Update) -> None:
+        """Through the update processor, as the real fetch loop does (ordering, dedupe)."""
+        await self.app.update_processor.process_update(update, self.app.process_update(update))
+
+    def message_update(self, text: str | None = None, **extra: Any) -> Update:
+        """An update with a message from this user."""
+        message: dict[str, Any] = {
+            "message_id": next(self._update_ids),
+            "date": 1700000000,
+            "chat": self.chat,
+            "from": self.user,
+            **extra,
+        }
+        if text is not None:
+            message["text"] = text
+            if text.startswith("/"):
+                message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+        return self._update({"message": message})
+
+    async def send(self, text: str) -> list[Call]:
+        """Send a text message; returns the calls the bot made in reply."""
+        await self.deliver(self.message_update(text))
+        return self.new_calls()
+
+    def button_update(self, data: str, message_id: int = 1) -> Update:
+        """An update for pressing a button with ``data`` on message ``message_id``."""
+        message = {
+            "message_id": message_id,
+            "date": 1700000000,
+            "chat": self.chat,
+            "from": BOT_USER,
+            "text": "…",
+        }
+        return self._update(
+            {
+                "callback_query": {
+                    "id": str(next(self._update_ids)),
+                    "from": self.user,
+                    "chat_instance": "ci",
+                    "data": data,
+                    "message": message,
+                }
+            }
+        )
+
+    async def press(self, label: str) -> list[Call]:
+        """Press the newest button whose text starts with ``label``."""
+        for call in reversed(self.request.calls):
+            markup = call.params.get("reply_markup")
+            if not markup:
+                continue
+            markup = json.loads(markup) if isinstance(markup, str) else markup
+            for row in markup.get("inline_keyboard", []):
+                for button in row:
+                    if button["text"].strip().startswith(label):
+                        message_id = call.message_id or int(call.params.get("message_id", 1))
+                        await self.deliver(self.button_update(button["callback_data"], message_id))
+                        return self.new_calls()
+        raise AssertionError(f"no button {label!r} in {[c.method for c in self.request.calls[-5:]]}")
+
+    async def press_data(self, data: str) -> list[Call]:
+        """Press a button with exactly this callback data (forged or stale ones too)."""
+        await self.deliver(self.button_update(data))
+        return self.new_calls()
+
+    def new_calls(self) -> list[Call]:
+        """Calls made since the last look."""
+        calls = self.request.calls[self.seen :]
+        self.seen = len(self.request.calls)
+        return calls
+
+
+def texts(calls: list[Call]) -> str:
+    """All message texts (and callback answers) in the calls, joined."""
+    return "\n".join(str(c.params.get("text", "")) for c in calls)
+
+
+def document_of(calls: list[Call]) -> tuple[str, bytes]:
+    """The file sent with sendDocument."""
+    for call in calls:
+        if call.method == "sendDocument":
+            filename, content = next(iter(call.files.values()))
+            return str(filename), bytes(content)
+    raise AssertionError("no document was sent")
+
+
+def docx_text(content: bytes) -> str:
+    """The paragraphs of a DOCX file."""
+    import docx
+
+    return "\n".join(p.text for p in docx.Document(io.BytesIO(content)).paragraphs)
