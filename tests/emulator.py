@@ -1,0 +1,325 @@
+"""A local Telegram Bot API emulator on 127.0.0.1 for end-to-end tests of the real bot process.
+
+It speaks enough of the Bot API for python-telegram-bot: getMe, getUpdates (long poll),
+sendMessage, editMessageText, editMessageReplyMarkup, answerCallbackQuery, sendDocument
+(multipart), sendChatAction, setMyCommands, deleteMessage, deleteWebhook. Test code plays the
+users: it queues their messages and button presses and reads what the bot sent.
+"""
+
+from __future__ import annotations
+
+import email.parser
+import email.policy
+import itertools
+import json
+import threading
+import time
+import urllib.parse
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+BOT = {
+    "id": 777000,
+    "is_bot": True,
+    "first_name": "reportbot",
+    "username": "reportbot_test_bot",
+    "can_join_groups": False,
+    "can_read_all_group_messages": False,
+    "supports_inline_queries": False,
+}
+
+
+@dataclass
+class SentMessage:
+    """A message the bot sent (and may have edited since)."""
+
+    chat_id: int
+    message_id: int
+    text: str = ""
+    keyboard: list[list[dict[str, Any]]] = field(default_factory=list)
+    document: tuple[str, bytes] | None = None
+    edits: int = 0
+
+    def buttons(self) -> list[dict[str, Any]]:
+        """Every inline button of the message."""
+        return [b for row in self.keyboard for b in row]
+
+
+class Emulator:
+    """The emulated Bot API server and the users' side of it."""
+
+    def __init__(self, token: str) -> None:
+        self.token = token
+        self._lock = threading.Condition()
+        self._updates: list[dict[str, Any]] = []
+        self._update_ids = itertools.count(1)
+        self._message_ids = itertools.count(1)
+        self.sent: list[SentMessage] = []
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.callback_answers: list[dict[str, Any]] = []
+        self.commands: list[dict[str, Any]] = []
+        self.last_call = time.monotonic()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        """TELEGRAM_BASE_URL for the bot."""
+        return f"http://127.0.0.1:{self._server.server_address[1]}/bot"
+
+    @property
+    def base_file_url(self) -> str:
+        """TELEGRAM_BASE_FILE_URL for the bot."""
+        return f"http://127.0.0.1:{self._server.server_address[1]}/file/bot"
+
+    def start(self) -> Emulator:
+        """Serve in a background thread."""
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving."""
+        self._server.shutdown()
+        self._server.server_close()
+
+    # -- the users' side -----------------------------------------------------------------------
+
+    def _push(self, body: dict[str, Any]) -> int:
+        with self._lock:
+            update_id = next(self._update_ids)
+            self._updates.append({"update_id": update_id, **body})
+            self._lock.notify_all()
+            return update_id
+
+    @staticmethod
+    def _user(user_id: int) -> dict[str, Any]:
+        return {"id": user_id, "is_bot": False, "first_name": f"用户{user_id}", "language_code": "zh-hans"}
+
+    def user_sends(self, user_id: int, text: str | None = None, **extra: Any) -> int:
+        """A private message from a user; returns its update id."""
+        message: dict[str, Any] = {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": {"id": user_id, "type": "private"},
+            "from": self._user(user_id),
+            **extra,
+        }
+        if text is not None:
+            message["text"] = text
+            if text.startswith("/"):
+                message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+        return self._push({"message": message})
+
+    def user_presses(self, user_id: int, message: SentMessage, data: str) -> int:
+        """A button press by a user on one of the bot's messages."""
+        return self._push(
+            {
+                "callback_query": {
+                    "id": str(next(self._message_ids)),
+                    "from": self._user(user_id),
+                    "chat_instance": str(user_id),
+                    "data": data,
+                    "message": {
+                        "message_id": message.message_id,
+                        "date": int(time.time()),
+                        "chat": {"id": message.chat_id, "type": "private"},
+                        "from": BOT,
+                        "text": message.text,
+                    },
+                }
+            }
+        )
+
+    def messages_to(self, chat_id: int) -> list[SentMessage]:
+        """Everything the bot sent to a chat, in order."""
+        with self._lock:
+            return [m for m in self.sent if m.chat_id == chat_id]
+
+    def wait_until(self, predicate: Callable[[], bool], timeout: float = 20.0) -> None:
+        """Block until ``predicate`` holds (checked whenever the bot calls the API)."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while not predicate():
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError("the bot did not answer in time")
+                self._lock.wait(remaining)
+
+    def settle(self, since: float, quiet: float = 0.08, timeout: float = 20.0) -> None:
+        """Wait until the bot has called the API after ``since`` and then been quiet a while."""
+        deadline = time.monotonic() + timeout
+        while self.last_call < since or time.monotonic() - self.last_call < quiet:
+            if time.monotonic() > deadline:
+                raise TimeoutError("the bot kept calling the API")
+            time.sleep(quiet / 4)
+
+    def pending(self) -> int:
+        """Updates not yet confirmed by the bot."""
+        with self._lock:
+            return len(self._updates)
+
+    # -- the Bot API side ----------------------------------------------------------------------
+
+    def _message_json(self, message: SentMessage) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "message_id": message.message_id,
+            "date": int(time.time()),
+            "from": BOT,
+            "chat": {"id": message.chat_id, "type": "private"},
+        }
+        if message.document:
+            data["document"] = {
+                "file_id": f"doc{message.message_id}",
+                "file_unique_id": f"u{message.message_id}",
+                "file_name": message.document[0],
+                "file_size": len(message.document[1]),
+            }
+        else:
+            data["text"] = message.text
+        if message.keyboard:
+            data["reply_markup"] = {"inline_keyboard": message.keyboard}
+        return data
+
+    def _find(self, params: dict[str, Any]) -> SentMessage | None:
+        chat_id, message_id = int(params.get("chat_id", 0)), int(params.get("message_id", 0))
+        return next((m for m in self.sent if m.chat_id == chat_id and m.message_id == message_id), None)
+
+    @staticmethod
+    def _keyboard(params: dict[str, Any]) -> list[list[dict[str, Any]]]:
+        markup = params.get("reply_markup")
+        if isinstance(markup, str):
+            markup = json.loads(markup)
+        return list(markup.get("inline_keyboard", [])) if isinstance(markup, dict) else []
+
+    def call(
+        self, method: str, params: dict[str, Any], files: dict[str, tuple[str, bytes]]
+    ) -> tuple[bool, Any]:
+        """One Bot API method: (ok, result or error description)."""
+        if method == "getUpdates":
+            return True, self._get_updates(params)
+        with self._lock:
+            self.last_call = time.monotonic()
+            self.calls.append((method, params))
+            try:
+                return True, self._dispatch(method, params, files)
+            except LookupError as exc:
+                return False, f"Bad Request: {exc}"
+            finally:
+                self._lock.notify_all()
+
+    def _dispatch(self, method: str, params: dict[str, Any], files: dict[str, tuple[str, bytes]]) -> Any:
+        if method == "getMe":
+            return BOT
+        if method in ("deleteWebhook", "setWebhook", "sendChatAction", "deleteMyCommands"):
+            return True
+        if method == "setMyCommands":
+            commands = params.get("commands", "[]")
+            self.commands = json.loads(commands) if isinstance(commands, str) else commands
+            return True
+        if method == "answerCallbackQuery":
+            self.callback_answers.append(params)
+            return True
+        if method in ("sendMessage", "sendDocument"):
+            message = SentMessage(
+                int(params["chat_id"]),
+                next(self._message_ids),
+                text=str(params.get("text", params.get("caption", ""))),
+                keyboard=self._keyboard(params),
+            )
+            if method == "sendDocument":
+                if "document" not in files:
+                    raise LookupError("document must be uploaded as a file")
+                message.document = files["document"]
+            self.sent.append(message)
+            return self._message_json(message)
+        if method in ("editMessageText", "editMessageReplyMarkup"):
+            found = self._find(params)
+            if found is None:
+                raise LookupError("message to edit not found")
+            if method == "editMessageText":
+                found.text = str(params.get("text", ""))
+            found.keyboard = self._keyboard(params)
+            found.edits += 1
+            return self._message_json(found)
+        if method == "deleteMessage":
+            found = self._find(params)
+            if found is None:
+                raise LookupError("message to delete not found")
+            self.sent.remove(found)
+            return True
+        raise LookupError(f"method {method} is not emulated")
+
+    def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        offset = int(params.get("offset", 0) or 0)
+        timeout = float(params.get("timeout", 0) or 0)
+        deadline = time.monotonic() + min(timeout, 5.0)
+        with self._lock:
+            if offset:
+                self._updates = [u for u in self._updates if u["update_id"] >= offset]  # confirmed
+            while not self._updates and time.monotonic() < deadline:
+                self._lock.wait(deadline - time.monotonic())
+            return list(self._updates)
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        emulator = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: Any) -> None:
+                return
+
+            def do_POST(self) -> None:
+                self._serve()
+
+            def do_GET(self) -> None:
+                self._serve()
+
+            def _serve(self) -> None:
+                path = urllib.parse.urlparse(self.path).path
+                prefix = f"/bot{emulator.token}/"
+                if not path.startswith(prefix):
+                    self._reply(401, {"ok": False, "error_code": 401, "description": "Unauthorized"})
+                    return
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                params, files = parse_body(self.headers.get("Content-Type", ""), body)
+                ok, result = emulator.call(path[len(prefix) :], params, files)
+                if ok:
+                    self._reply(200, {"ok": True, "result": result})
+                else:
+                    self._reply(400, {"ok": False, "error_code": 400, "description": result})
+
+            def _reply(self, status: int, payload: dict[str, Any]) -> None:
+                data = json.dumps(payload, ensure_ascii=False).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        return Handler
+
+
+def parse_body(content_type: str, body: bytes) -> tuple[dict[str, Any], dict[str, tuple[str, bytes]]]:
+    """Form fields and uploaded files of a request, whatever encoding python-telegram-bot used."""
+    params: dict[str, Any] = {}
+    files: dict[str, tuple[str, bytes]] = {}
+    if content_type.startswith("multipart/form-data"):
+        message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+            f"Content-Type: {content_type}\r\n\r\n".encode() + body
+        )
+        for part in message.iter_parts():
+            name = part.get_param("name", header="content-disposition")
+            filename = part.get_filename()
+            payload = part.get_payload(decode=True) or b""
+            if filename:
+                files[str(name)] = (filename, payload)
+            else:
+                params[str(name)] = payload.decode()
+    elif content_type.startswith("application/json"):
+        params = json.loads(body or b"{}")
+    elif body:
+        params = {k: v[0] for k, v in urllib.parse.parse_qs(body.decode(), keep_blank_values=True).items()}
+    return params, files

@@ -1,0 +1,279 @@
+"""End to end: the real bot process (`reportbot run`) against the local Bot API emulator."""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import docx
+import pytest
+
+from bot.definition import Kind
+from bot.service import Catalog, Reports
+from bot.tg_keys import encode
+from storage.store import Store
+from tests.conftest import REPO, TODAY, TYPE_IDS
+from tests.emulator import Emulator, SentMessage
+
+TOKEN = "987654321:AAHtestTOKENtestTOKENtestTOKENtest12"
+
+
+class BotProcess:
+    """`reportbot run` in a subprocess, pointed at the emulator."""
+
+    def __init__(self, emulator: Emulator, tmp_path: Path) -> None:
+        self.emulator = emulator
+        self.db = tmp_path / "bot.db"
+        self.log = tmp_path / "bot.log"
+        self.env = {
+            **os.environ,
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_BASE_URL": emulator.base_url,
+            "TELEGRAM_BASE_FILE_URL": emulator.base_file_url,
+            "REPORTBOT_DB": str(self.db),
+            "REPORTBOT_OUTPUT": str(tmp_path / "out"),
+            "ALLOWED_USER_IDS": "",
+        }
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        before = sum(1 for method, _ in self.emulator.calls if method == "setMyCommands")
+        with self.log.open("ab") as log:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "bot", "run"],
+                cwd=REPO,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        self.emulator.wait_until(
+            lambda: sum(1 for method, _ in self.emulator.calls if method == "setMyCommands") > before, 30
+        )
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+
+    def processed(self, update_id: int) -> bool:
+        with sqlite3.connect(self.db) as conn:
+            try:
+                return (
+                    conn.execute(
+                        "SELECT 1 FROM processed_updates WHERE update_id = ?", [update_id]
+                    ).fetchone()
+                    is not None
+                )
+            except sqlite3.OperationalError:
+                return False
+
+    def wait_processed(self, update_id: int, since: float, timeout: float = 20) -> None:
+        """Until the update is applied and the bot's replies to it have gone out."""
+        deadline = time.monotonic() + timeout
+        while not self.processed(update_id):
+            assert self.proc is not None and self.proc.poll() is None, self.log.read_text()
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"update {update_id} was not processed:\n{self.log.read_text()}")
+            time.sleep(0.005)
+        self.emulator.settle(since)
+
+
+class User:
+    """A test user in the emulator."""
+
+    def __init__(self, emulator: Emulator, bot: BotProcess, user_id: int) -> None:
+        self.emulator, self.bot, self.id = emulator, bot, user_id
+
+    def send(self, text: str) -> list[SentMessage]:
+        before, since = len(self.emulator.messages_to(self.id)), time.monotonic()
+        self.bot.wait_processed(self.emulator.user_sends(self.id, text), since)
+        return self.emulator.messages_to(self.id)[before:]
+
+    def press(self, label: str) -> list[SentMessage]:
+        for message in reversed(self.emulator.messages_to(self.id)):
+            for button in message.buttons():
+                if button["text"].strip().startswith(label):
+                    return self.press_data(message, button["callback_data"])
+        last = self.emulator.messages_to(self.id)[-3:]
+        raise AssertionError(f"no button {label!r} in {[(m.text[:60], m.buttons()) for m in last]}")
+
+    def press_data(self, message: SentMessage, data: str) -> list[SentMessage]:
+        before, since = len(self.emulator.messages_to(self.id)), time.monotonic()
+        self.bot.wait_processed(self.emulator.user_presses(self.id, message, data), since)
+        return self.emulator.messages_to(self.id)[before:]
+
+    def last_text(self) -> str:
+        return self.emulator.messages_to(self.id)[-1].text
+
+
+@pytest.fixture
+def emulator() -> Iterator[Emulator]:
+    emu = Emulator(TOKEN).start()
+    yield emu
+    emu.stop()
+
+
+@pytest.fixture
+def bot(emulator: Emulator, tmp_path: Path) -> Iterator[BotProcess]:
+    process = BotProcess(emulator, tmp_path)
+    process.start()
+    yield process
+    process.stop()
+    assert TOKEN not in process.log.read_text(encoding="utf-8", errors="replace")
+    assert TOKEN.split(":")[1] not in process.log.read_text(encoding="utf-8", errors="replace")
+
+
+def reader(bot: BotProcess, catalog: Catalog) -> Reports:
+    return Reports(Store.open(bot.db), catalog, lambda: TODAY)
+
+
+def answer_current(user: User, reports: Reports, report_id: int) -> list[SentMessage]:
+    step = reports.current(f"tg:{user.id}", report_id)
+    assert step.prompt is not None
+    q = step.prompt.question
+    if q.kind in (Kind.SINGLE_CHOICE, Kind.PERIOD):
+        return user.press("第三季度" if q.kind is Kind.PERIOD else q.options[0])
+    if q.kind is Kind.MULTI_CHOICE:
+        user.press("1.")
+        return user.press("完成")
+    if q.kind is Kind.LIST:
+        user.send(f"{q.example}\n另一条{q.label}")
+        return user.press("完成")
+    return user.send({Kind.INTEGER: "7", Kind.DATE: "今天", Kind.YEAR: "2023"}.get(q.kind, q.example))
+
+
+@pytest.mark.parametrize("type_id", TYPE_IDS)
+def test_user_completes_a_report_and_receives_the_docx(
+    emulator: Emulator, bot: BotProcess, catalog: Catalog, type_id: str
+) -> None:
+    user = User(emulator, bot, 5001)
+    assert "报告助手" in "".join(m.text for m in user.send("/start"))
+    user.press(catalog.types[type_id].name)
+    reports = reader(bot, catalog)
+    [draft] = reports.store.list_reports("tg:5001")
+    sent: list[SentMessage] = []
+    for _ in range(200):
+        if reports.current("tg:5001", draft.id).prompt is None:
+            break
+        sent = answer_current(user, reports, draft.id)
+    emulator.wait_until(lambda: any(m.document for m in emulator.messages_to(user.id)))
+    documents = [m for m in emulator.messages_to(user.id) if m.document]
+    assert documents, [m.text for m in sent]
+    filename, content = documents[-1].document  # type: ignore[misc]
+    assert filename.endswith(".docx")
+    text = "\n".join(p.text for p in docx.Document(io.BytesIO(content)).paragraphs)
+    report = reports.load("tg:5001", draft.id)
+    assert report.status == "complete"
+    for q in catalog.interview(type_id).applicable(report.answers):
+        if q.kind is Kind.INTEGER:
+            assert f"7{q.unit}" in text
+        if q.kind is Kind.LIST:
+            assert f"另一条{q.label}" in text
+    assert {c["command"] for c in emulator.commands} >= {"start", "drafts", "export"}
+    reports.store.close()
+
+
+def test_restart_resumes_at_the_right_question(emulator: Emulator, bot: BotProcess, catalog: Catalog) -> None:
+    user = User(emulator, bot, 5002)
+    user.send("/new")
+    user.press("单位意识形态")
+    for text in ("某市交通运输局", "我局"):
+        user.send(text)
+    user.press("党委")
+    user.send("2023")
+    bot.stop()
+    bot.start()
+    user.send("/drafts")
+    sent = user.press("单位意识形态")
+    text = "\n".join(m.text for m in sent)
+    assert "继续填写" in text and "报告的是哪个期间" in text
+    reports = reader(bot, catalog)
+    [report] = reports.store.list_reports("tg:5002")
+    assert report.answers == {
+        "unit_name": "某市交通运输局",
+        "unit_self": "我局",
+        "party_body": "党委",
+        "year": 2023,
+    }
+    user.press("第二季度")
+    assert reports.load("tg:5002", report.id).answers["period"] == "第二季度"
+    reports.store.close()
+
+
+def test_back_skip_section_review_change(emulator: Emulator, bot: BotProcess, catalog: Catalog) -> None:
+    user = User(emulator, bot, 5003)
+    user.send("/new")
+    user.press("领导干部个人")
+    user.send("张三")
+    user.send("副局长")
+    assert "当前答案：副局长" in "\n".join(m.text for m in user.send("/back"))
+    user.send("副检察长")
+    user.send("某县人民检察院")
+    user.press("跳过")
+    user.send("/section")
+    assert "理论武装" in "\n".join(m.text for m in user.press("2. 理论武装"))
+    user.send("/review")
+    user.press("✎1")
+    assert "已修改" in "\n".join(m.text for m in user.send("李四"))
+    reports = reader(bot, catalog)
+    [report] = reports.store.list_reports("tg:5003")
+    assert report.answers["leader_name"] == "李四" and report.answers["leader_title"] == "副检察长"
+    assert report.answers["duties"] is None
+    reports.store.close()
+
+
+def test_two_users_interleaving_and_a_forged_callback(
+    emulator: Emulator, bot: BotProcess, catalog: Catalog
+) -> None:
+    alice, bob = User(emulator, bot, 5004), User(emulator, bot, 5005)
+    alice.send("/new")
+    bob.send("/new")
+    alice.press("单位意识形态")
+    bob.press("理论学习中心组")
+    alice.send("甲局")
+    bob.send("学习会")
+    alice.send("我局")
+    bob.send("张三")
+    bob_drafts = "\n".join(m.text + " ".join(b["text"] for b in m.buttons()) for m in bob.send("/drafts"))
+    assert "理论学习中心组" in bob_drafts and "单位意识形态" not in bob_drafts
+    reports = reader(bot, catalog)
+    [alice_report] = reports.store.list_reports("tg:5004")
+    before = reports.load("tg:5004", alice_report.id)
+    message = emulator.messages_to(bob.id)[-1]
+    bob.press_data(message, encode("ch", alice_report.id, 3, 1))
+    bob.press_data(message, encode("delok", alice_report.id))
+    after = reports.load("tg:5004", alice_report.id)
+    assert after.answers == before.answers == {"unit_name": "甲局", "unit_self": "我局"}
+    assert any("过期" in str(a.get("text")) for a in emulator.callback_answers)
+    reports.store.close()
+
+
+def test_malformed_token_stops_with_one_line(tmp_path: Path) -> None:
+    env = {**os.environ, "TELEGRAM_BOT_TOKEN": "not-a-token", "REPORTBOT_DB": str(tmp_path / "x.db")}
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "run"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines() == [
+        "Error: TELEGRAM_BOT_TOKEN is malformed: expected digits, a colon and the secret, as @BotFather "
+        "gives it (e.g. 123456789:AA...)"
+    ]
+    assert "Traceback" not in result.stderr and "not-a-token" not in result.stderr
