@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections import defaultdict
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -294,11 +295,28 @@ async def cmd_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     await say(update, context, "telegram.cancelled")
 
 
-async def _operate(update: Update, context: ContextTypes.DEFAULT_TYPE, operation: str, *args: Any) -> None:
-    report_id = _active(update, context)
-    if report_id is None:
-        await say(update, context, "telegram.no_active")
-        return
+ReportHandler = Callable[[Update, ContextTypes.DEFAULT_TYPE, int], Coroutine[Any, Any, None]]
+
+
+def needs_report(
+    handler: ReportHandler,
+) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]:
+    """Run ``handler`` on the user's active report; without one, say how to start or resume."""
+
+    @functools.wraps(handler)
+    async def wrapper(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        report_id = _active(update, context)
+        if report_id is None:
+            await say(update, context, "telegram.no_active")
+            return
+        await handler(update, context, report_id)
+
+    return wrapper
+
+
+async def _apply(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, report_id: int, operation: str, *args: Any
+) -> None:
     state = _state(context)
     try:
         step = state.reports.act(owner_of(update), report_id, operation, *args, update_id=update.update_id)
@@ -307,58 +325,49 @@ async def _operate(update: Update, context: ContextTypes.DEFAULT_TYPE, operation
     await show_step(update, context, report_id, step)
 
 
-async def cmd_review(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+@needs_report
+async def cmd_review(update: Update, context: ContextTypes.DEFAULT_TYPE, report_id: int) -> None:
     """All answers with a button per answer to change it."""
-    report_id = _active(update, context)
-    if report_id is None:
-        await say(update, context, "telegram.no_active")
-        return
     state = _state(context)
     step = state.reports.act(owner_of(update), report_id, "review")
     await send(update, context, review_replies(step.review, report_id, state.messages))
 
 
-async def cmd_back(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+@needs_report
+async def cmd_back(update: Update, context: ContextTypes.DEFAULT_TYPE, report_id: int) -> None:
     """The previous question."""
-    await _operate(update, context, "back")
+    await _apply(update, context, report_id, "back")
 
 
-async def cmd_skip(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+@needs_report
+async def cmd_skip(update: Update, context: ContextTypes.DEFAULT_TYPE, report_id: int) -> None:
     """Skip an optional question."""
-    await _operate(update, context, "skip")
+    await _apply(update, context, report_id, "skip")
 
 
-async def cmd_ok(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+@needs_report
+async def cmd_ok(update: Update, context: ContextTypes.DEFAULT_TYPE, report_id: int) -> None:
     """Take the offered answer, or keep the current one."""
-    await _operate(update, context, "accept")
+    await _apply(update, context, report_id, "accept")
 
 
-async def cmd_section(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+@needs_report
+async def cmd_section(update: Update, context: ContextTypes.DEFAULT_TYPE, report_id: int) -> None:
     """Sections as buttons."""
-    report_id = _active(update, context)
-    if report_id is None:
-        await say(update, context, "telegram.no_active")
-        return
     state = _state(context)
     statuses = state.reports.sections(owner_of(update), report_id)
     await send(update, context, [sections_reply(statuses, report_id, state.messages)])
 
 
-async def cmd_preview(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+@needs_report
+async def cmd_preview(update: Update, context: ContextTypes.DEFAULT_TYPE, report_id: int) -> None:
     """The draft DOCX with 【待填写】 marks."""
-    report_id = _active(update, context)
-    if report_id is None:
-        await say(update, context, "telegram.no_active")
-        return
     await send_document(update, context, report_id, draft=True)
 
 
-async def cmd_export(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+@needs_report
+async def cmd_export(update: Update, context: ContextTypes.DEFAULT_TYPE, report_id: int) -> None:
     """The finished DOCX (or what is still missing)."""
-    report_id = _active(update, context)
-    if report_id is None:
-        await say(update, context, "telegram.no_active")
-        return
     state = _state(context)
     step = state.reports.current(owner_of(update), report_id)
     if step.missing:
@@ -421,7 +430,14 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         state.reports.store.update_profile(owner_of(update), {qid: text[:200]})
         await say(update, context, "telegram.profile_saved", label=label)
         return
-    await _operate(update, context, "answer", message.text)
+    await _answer(update, context)
+
+
+@needs_report
+async def _answer(update: Update, context: ContextTypes.DEFAULT_TYPE, report_id: int) -> None:
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    await _apply(update, context, report_id, "answer", message.text)
 
 
 async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
