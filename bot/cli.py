@@ -34,7 +34,7 @@ def _catalog(settings: Settings) -> Catalog:
 
 
 def _reports(settings: Settings) -> Reports:
-    return Reports(Store.open(settings.db_path), _catalog(settings), settings.today)
+    return Reports(Store.open(settings.db_path), _catalog(settings), settings.today, settings.limits)
 
 
 def _owner(user: str | None) -> str:

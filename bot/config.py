@@ -11,6 +11,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.docx_writer import Fonts
+from bot.service import Limits
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = PROJECT_ROOT / "data" / "reportbot.db"
@@ -54,6 +55,15 @@ def _user_ids(raw: str) -> frozenset[int]:
     return frozenset(ids)
 
 
+def _positive(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) < 1:
+        raise SettingsError(f"{name} must be a positive whole number, not {raw!r}")
+    return int(raw)
+
+
 def _port(raw: str) -> int:
     if not raw.strip().isdigit() or not 0 < int(raw) < 65536:
         raise SettingsError(f"WEBHOOK_PORT must be a port number, not {raw!r}")
@@ -77,6 +87,7 @@ class Settings:
     webhook_listen: str = "0.0.0.0"
     webhook_port: int = 8443
     webhook_secret: str = ""
+    limits: Limits = field(default_factory=Limits)
 
     @classmethod
     def load(cls, environ: Mapping[str, str] | None = None, dotenv: Path | None = None) -> Settings:
@@ -99,6 +110,10 @@ class Settings:
             webhook_listen=(env.get("WEBHOOK_LISTEN") or "0.0.0.0").strip(),
             webhook_port=_port(env.get("WEBHOOK_PORT") or "8443"),
             webhook_secret=(env.get("WEBHOOK_SECRET_TOKEN") or "").strip(),
+            limits=Limits(
+                max_drafts=_positive(env, "REPORTBOT_MAX_DRAFTS", Limits.max_drafts),
+                max_report_chars=_positive(env, "REPORTBOT_MAX_REPORT_CHARS", Limits.max_report_chars),
+            ),
         )
 
     def check_token(self) -> None:

@@ -6,6 +6,8 @@ Reads plain lines, so it works interactively and with piped stdin (scripts, test
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import sqlite3
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -16,10 +18,11 @@ from bot.engine import Step
 from bot.messages import Messages
 from bot.presenter import format_step
 from bot.render import Renderer
-from bot.service import Reports, UnknownReportType
+from bot.service import LimitReached, Reports, UnknownReportType
 from storage.store import ReportNotFound
 
 QUIT = "quit"
+log = logging.getLogger("reportbot.console")
 
 
 class ConsoleChat:
@@ -73,9 +76,9 @@ class ConsoleChat:
 
     # -- choosing a report -----------------------------------------------------------------
 
-    def _menu(self) -> list[Callable[[], None]]:
+    def _menu(self) -> list[Callable[[], bool]]:
         """Print drafts then report types, numbered together; return the action per number."""
-        actions: list[Callable[[], None]] = []
+        actions: list[Callable[[], bool]] = []
         drafts = self.reports.drafts(self.owner, self.zone)
         lines = []
         if drafts:
@@ -116,26 +119,34 @@ class ConsoleChat:
                 continue
             by_name = {t.name: tid for tid, t in types.items()}
             if choice.isdigit() and 1 <= int(choice) <= len(actions):
-                actions[int(choice) - 1]()
-                return True
+                if actions[int(choice) - 1]():
+                    return True
+                continue
             if choice in types or choice in by_name:
-                self._start(by_name.get(choice, choice))
-                return True
+                if self._start(by_name.get(choice, choice)):
+                    return True
+                continue
             if choice:
                 self.say(self.messages.text("console.bad_start"))
 
-    def _start(self, type_id: str) -> None:
-        self.report_id, step = self.reports.new(self.owner, type_id)
+    def _start(self, type_id: str) -> bool:
+        try:
+            self.report_id, step = self.reports.new(self.owner, type_id)
+        except LimitReached as exc:
+            self.say(self.messages.text(exc.key, **exc.params))
+            return False
         name = self.reports.catalog.types[type_id].name
         self.say(self.messages.text("console.started", name=name, id=self.report_id))
         self._show(step)
+        return True
 
-    def _resume(self, report_id: int) -> None:
+    def _resume(self, report_id: int) -> bool:
         self.report_id = report_id
         report = self.reports.load(self.owner, report_id)
         name = self.reports.catalog.types[report.type].name
         self.say(self.messages.text("console.resumed", name=name, id=report_id))
         self._show(self.reports.current(self.owner, report_id))
+        return True
 
     # -- the interview ---------------------------------------------------------------------
 
@@ -171,6 +182,16 @@ class ConsoleChat:
         self._write(draft=False)
 
     def _handle(self, line: str) -> str | None:
+        try:
+            return self._dispatch(line)
+        except LimitReached as exc:
+            self.say(self.messages.text(exc.key, **exc.params))
+        except sqlite3.Error:
+            log.exception("storage failed")
+            self.say(self.messages.text("storage.failed"))
+        return None
+
+    def _dispatch(self, line: str) -> str | None:
         assert self.report_id is not None
         text = line.strip()
         if text.startswith("／"):

@@ -7,7 +7,8 @@ pure and the store stays a plain repository.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -24,6 +25,28 @@ from storage.store import COMPLETE, DRAFT, Report, ReportNotFound, Store
 
 class UnknownReportType(LookupError):
     """A stored report refers to a report type that is no longer defined."""
+
+
+class LimitReached(Exception):
+    """A per-user limit stops the operation; ``key`` names the message that says which."""
+
+    def __init__(self, key: str, **params: Any) -> None:
+        super().__init__(key)
+        self.key = key
+        self.params = params
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Per-user limits that keep one user from filling the disk."""
+
+    max_drafts: int = 20
+    max_report_chars: int = 60_000
+
+
+def answers_size(answers: Mapping[str, Any]) -> int:
+    """A report's size: the characters of its stored answers."""
+    return sum(len(json.dumps(v, ensure_ascii=False)) for v in answers.values())
 
 
 @dataclass(frozen=True)
@@ -67,10 +90,13 @@ class DraftInfo:
 class Reports:
     """Engine operations on stored reports, one transaction per step."""
 
-    def __init__(self, store: Store, catalog: Catalog, today: Callable[[], dt.date]) -> None:
+    def __init__(
+        self, store: Store, catalog: Catalog, today: Callable[[], dt.date], limits: Limits | None = None
+    ) -> None:
         self.store = store
         self.catalog = catalog
         self.today = today
+        self.limits = limits or Limits()
 
     def _state(self, report: Report) -> State:
         interview = self.catalog.interview(report.type)
@@ -98,6 +124,8 @@ class Reports:
     def new(self, owner: str, type_id: str, *, update_id: int | None = None) -> tuple[int, Step]:
         """Start a report of ``type_id``; returns its id and the first question."""
         interview = self.catalog.interview(type_id)
+        if self.store.count_reports(owner) >= self.limits.max_drafts:
+            raise LimitReached("limit.drafts", max=self.limits.max_drafts)
         first = interview.start({}, {})
         report_id = self.store.create_report(owner, type_id, first.cursor.to_dict(), update_id=update_id)
         return report_id, self.current(owner, report_id)
@@ -136,6 +164,8 @@ class Reports:
         if operation not in handlers:
             raise ValueError(f"unknown operation {operation!r}")
         step = handlers[operation](*args)
+        if step.changes and answers_size({**report.answers, **step.changes}) > self.limits.max_report_chars:
+            raise LimitReached("limit.report_size", max=self.limits.max_report_chars)
         if not step.rejected and (step.changes or step.cursor.to_dict() != report.cursor):
             self._persist(owner, report, step, update_id)
         return step
@@ -193,4 +223,4 @@ class Reports:
         return by_kind.get(Kind.DATE, "")
 
 
-__all__ = ["Catalog", "DraftInfo", "ReportNotFound", "Reports", "UnknownReportType"]
+__all__ = ["Catalog", "DraftInfo", "LimitReached", "Limits", "ReportNotFound", "Reports", "UnknownReportType"]

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import functools
 import logging
+import sqlite3
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
@@ -39,7 +40,7 @@ from bot.document import file_name
 from bot.engine import Step
 from bot.messages import Messages
 from bot.render import Renderer
-from bot.service import Reports
+from bot.service import LimitReached, Reports
 from bot.tg_keys import Key, decode, encode
 from bot.tg_views import (
     Reply,
@@ -107,7 +108,10 @@ class PerUserProcessor(BaseUpdateProcessor):
                 return
             await coroutine
             if isinstance(update, Update):
-                self.store.mark_processed(update.update_id)
+                try:
+                    self.store.mark_processed(update.update_id)
+                except sqlite3.Error:
+                    log.exception("could not record update %s as applied", update.update_id)
 
     async def initialize(self) -> None:
         """Nothing to set up."""
@@ -468,6 +472,9 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await query.answer(state.messages.text("telegram.stale"))
     except DuplicateUpdate:
         await query.answer()
+    except LimitReached as exc:
+        await query.answer()
+        await say(update, context, exc.key, **exc.params)
 
 
 async def _clear_pressed(update: Update) -> None:
@@ -583,12 +590,17 @@ async def _press(update: Update, context: ContextTypes.DEFAULT_TYPE, key: Key) -
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Log the failure with its update; tell the user their progress is saved."""
-    log.error("error while handling update %s", update, exc_info=context.error)
+    """Log the failure with its update; tell the user what happened and that progress is saved."""
+    error = context.error
+    if isinstance(error, LimitReached):
+        key, params = error.key, error.params
+    else:
+        log.error("error while handling update %s", update, exc_info=error)
+        key, params = ("storage.failed" if isinstance(error, sqlite3.Error) else "telegram.error"), {}
     if isinstance(update, Update) and update.effective_chat is not None:
         try:
             await context.bot.send_message(
-                update.effective_chat.id, _state(context).messages.text("telegram.error")
+                update.effective_chat.id, _state(context).messages.text(key, **params)
             )
         except TelegramError:
             log.exception("could not tell the user about the error")

@@ -236,6 +236,13 @@ class Store:
         sql = "SELECT * FROM reports WHERE owner = ? AND status = ? ORDER BY updated DESC, id DESC"
         return list(self._rows(sql, [owner, status]))
 
+    def count_reports(self, owner: str, status: str = DRAFT) -> int:
+        """How many reports of this status the owner has."""
+        row = self.db.execute(
+            "SELECT count(*) FROM reports WHERE owner = ? AND status = ?", [owner, status]
+        ).fetchone()
+        return int(row[0])
+
     def latest_report(self, owner: str, type_id: str, *, exclude: int | None = None) -> Report | None:
         """The owner's most recent other report of this type, complete ones preferred."""
         sql = (
