@@ -199,6 +199,26 @@ def export(report_id: int, output: Path | None, user: str | None) -> None:
     click.echo(renderer.write(document, output, settings.output_dir))
 
 
+@main.command()
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def backup(path: Path) -> None:
+    """Copy the live database to PATH consistently, even while the bot runs."""
+    settings = _settings()
+    store = Store.open(settings.db_path)
+    try:
+        store.backup(path)
+        copy = Store.open(path)
+        try:
+            problem = copy.integrity()
+        finally:
+            copy.close()
+    finally:
+        store.close()
+    if problem != "ok":
+        raise click.ClickException(f"the backup at {path} failed its integrity check: {problem}")
+    click.echo(path)
+
+
 @main.group()
 def templates() -> None:
     """Report definitions in templates/."""

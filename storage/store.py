@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import sqlite3
+import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -70,6 +73,31 @@ class Store:
     def close(self) -> None:
         """Close the connection."""
         self.db.close()
+
+    def backup(self, dest: Path) -> Path:
+        """A consistent copy of the live database at ``dest`` (SQLite's online backup API).
+
+        Other connections may keep writing meanwhile; the copy is written beside ``dest`` and
+        renamed into place, so ``dest`` is never a half-written file.
+        """
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=".backup-", suffix=".db")
+        os.close(fd)  # created with mode 0600, like the database itself
+        try:
+            target = sqlite3.connect(tmp)
+            try:
+                self.db.conn.backup(target)
+            finally:
+                target.close()
+            os.replace(tmp, dest)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return dest
+
+    def integrity(self) -> str:
+        """``ok``, or what SQLite's integrity check found."""
+        return "; ".join(str(row[0]) for row in self.db.execute("PRAGMA integrity_check").fetchall())
 
     def _now(self) -> str:
         return self.clock().isoformat()

@@ -277,3 +277,41 @@ def test_malformed_token_stops_with_one_line(tmp_path: Path) -> None:
         "gives it (e.g. 123456789:AA...)"
     ]
     assert "Traceback" not in result.stderr and "not-a-token" not in result.stderr
+
+
+def test_backup_while_the_bot_runs_and_restore(
+    emulator: Emulator, bot: BotProcess, catalog: Catalog, tmp_path: Path
+) -> None:
+    user = User(emulator, bot, 5006)
+    user.send("/new")
+    user.press("理论学习中心组")
+    user.send("学习会")
+    user.send("张三")
+    copy = tmp_path / "backup" / "reportbot-backup.db"
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "backup", str(copy)],
+        cwd=REPO,
+        env=bot.env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    user.send("局长")  # the bot goes on while and after the copy is taken
+    bot.stop()
+    restored = BotProcess(emulator, tmp_path / "restored")
+    (tmp_path / "restored").mkdir()
+    restored.db.write_bytes(copy.read_bytes())
+    restored.start()
+    try:
+        again = User(emulator, restored, 5006)
+        again.send("/drafts")
+        sent = again.press("理论学习中心组")
+        assert "发言人的职务是" in "\n".join(m.text for m in sent)  # as of the backup
+        reports = reader(restored, catalog)
+        [report] = reports.store.list_reports("tg:5006")
+        assert report.answers == {"meeting_name": "学习会", "speaker_name": "张三"}
+        reports.store.close()
+    finally:
+        restored.stop()

@@ -53,6 +53,50 @@ def test_migration_from_version_1_keeps_data(tmp_path: Path) -> None:
     store.close()
 
 
+@pytest.mark.parametrize("version", range(1, SCHEMA_VERSION))
+def test_migration_from_every_earlier_version(tmp_path: Path, version: int) -> None:
+    path = tmp_path / f"v{version}.db"
+    db = connect(path, migrate_to=version)
+    db.execute(
+        "INSERT INTO users (id, profile, created) VALUES ('u', '{\"unit_name\": \"甲局\"}', '2023-01-01')"
+    )
+    for n in (1, 2):
+        db.execute(
+            "INSERT INTO reports (owner, type, status, cursor, created, updated) "
+            "VALUES ('u', 'study_speech', 'draft', '{\"question\": \"theme\"}', '2023-01-01', ?)",
+            [f"2023-01-0{n}"],
+        )
+        db.execute("INSERT INTO answers VALUES (?, 'meeting_name', ?, '2023-01-02')", [n, f'"会{n}"'])
+    db.close()
+    store = Store.open(path)
+    assert schema_version(store.db) == SCHEMA_VERSION
+    assert store.integrity() == "ok"
+    assert [r.id for r in store.list_reports("u")] == [2, 1]
+    assert store.load_report("u", 1).answers == {"meeting_name": "会1"}
+    assert store.profile("u") == {"unit_name": "甲局"}
+    rid = store.create_report("u", "study_speech", {}, update_id=5)  # new structures work
+    store.set_active_report("u", rid)
+    assert store.active_report("u") == rid and store.update_processed(5)
+    store.close()
+
+
+def test_backup_while_another_connection_writes(tmp_path: Path) -> None:
+    live = Store.open(tmp_path / "live.db")
+    writer = Store.open(tmp_path / "live.db")
+    rid = live.create_report("u", "study_speech", {})
+    for n in range(50):
+        writer.save_step("u", rid, {f"q{n}": "值" * 100}, {"question": f"q{n}"})
+        if n == 25:
+            live.backup(tmp_path / "copy.db")
+    copy = Store.open(tmp_path / "copy.db")
+    assert copy.integrity() == "ok"
+    answers = copy.load_report("u", rid).answers
+    assert len(answers) == 26 and answers["q25"] == "值" * 100
+    assert stat.S_IMODE((tmp_path / "copy.db").stat().st_mode) == 0o600
+    for s in (live, writer, copy):
+        s.close()
+
+
 def test_newer_schema_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "new.db"
     db = connect(path)
