@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.compose import BREAK, Composer, clean_text
-from bot.definition import Kind, Question
+from bot.definition import Kind
 from bot.docx_writer import DocxWriter
 from bot.engine import Cursor, State
 from bot.parsing import clean
@@ -88,7 +88,6 @@ def test_any_text_is_stored_or_refused_and_renders(
     definition = interview.definition
     base = complete_answers(interview)
     composer, writer = Composer(TEMPLATES), DocxWriter()
-    question: Question = definition.question(qid)
 
     @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
     @given(TEXT)
