@@ -121,13 +121,17 @@ class Reports:
             update_id=update_id,
         )
 
-    def new(self, owner: str, type_id: str, *, update_id: int | None = None) -> tuple[int, Step]:
+    def new(
+        self, owner: str, type_id: str, *, update_id: int | None = None, activate: bool = False
+    ) -> tuple[int, Step]:
         """Start a report of ``type_id``; returns its id and the first question."""
         interview = self.catalog.interview(type_id)
         if self.store.count_reports(owner) >= self.limits.max_drafts:
             raise LimitReached("limit.drafts", max=self.limits.max_drafts)
         first = interview.start({}, {})
-        report_id = self.store.create_report(owner, type_id, first.cursor.to_dict(), update_id=update_id)
+        report_id = self.store.create_report(
+            owner, type_id, first.cursor.to_dict(), update_id=update_id, activate=activate
+        )
         return report_id, self.current(owner, report_id)
 
     def load(self, owner: str, report_id: int) -> Report:

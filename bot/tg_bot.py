@@ -500,8 +500,7 @@ async def _press(update: Update, context: ContextTypes.DEFAULT_TYPE, key: Key) -
             await query.answer(state.messages.text("telegram.invalid"))
             return
         type_id = names[key.args[0] - 1]
-        report_id, step = reports.new(owner, type_id, update_id=update.update_id)
-        reports.store.set_active_report(owner, report_id)
+        report_id, step = reports.new(owner, type_id, update_id=update.update_id, activate=True)
         await query.answer()
         await _clear_pressed(update)
         name = reports.catalog.types[type_id].name

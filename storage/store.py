@@ -131,9 +131,19 @@ class Store:
     # -- reports ---------------------------------------------------------------------------
 
     def create_report(
-        self, owner: str, type_id: str, cursor: Mapping[str, Any], *, update_id: int | None = None
+        self,
+        owner: str,
+        type_id: str,
+        cursor: Mapping[str, Any],
+        *,
+        update_id: int | None = None,
+        activate: bool = False,
     ) -> int:
-        """Start a draft of ``type_id`` for ``owner``; returns its id (DuplicateUpdate if seen)."""
+        """Start a draft of ``type_id`` for ``owner``; returns its id (DuplicateUpdate if seen).
+
+        With ``activate``, it becomes the owner's active report in the same transaction, so a
+        crash can never leave a new report that later answers do not reach.
+        """
         now = self._now()
         with self.db.atomic():
             if update_id is not None:
@@ -145,6 +155,8 @@ class Store:
                 [owner, type_id, DRAFT, _dumps(dict(cursor)), now, now],
             )
             assert cur.lastrowid is not None
+            if activate:
+                self.db.execute("UPDATE users SET active_report = ? WHERE id = ?", [cur.lastrowid, owner])
             return cur.lastrowid
 
     def save_step(

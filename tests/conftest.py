@@ -124,6 +124,11 @@ example = "今天"
 """
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """``--kills N``: how many times the fault-injection test kills the bot (default 20)."""
+    parser.addoption("--kills", type=int, default=20, help="SIGKILLs in the fault-injection test")
+
+
 @pytest.fixture(scope="session")
 def messages() -> Messages:
     """The shipped message catalogue."""

@@ -61,7 +61,9 @@ class Emulator:
         self.callback_answers: list[dict[str, Any]] = []
         self.commands: list[dict[str, Any]] = []
         self.last_call = time.monotonic()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.on_call: Callable[[str, dict[str, Any]], None] | None = None  # tests hook in here
+        self.confirmed: dict[int, float] = {}  # update id -> when the bot confirmed it
+        self._server = _QuietServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
@@ -200,6 +202,8 @@ class Emulator:
         """One Bot API method: (ok, result or error description)."""
         if method == "getUpdates":
             return True, self._get_updates(params)
+        if self.on_call is not None:
+            self.on_call(method, params)
         with self._lock:
             self.last_call = time.monotonic()
             self.calls.append((method, params))
@@ -258,7 +262,11 @@ class Emulator:
         deadline = time.monotonic() + min(timeout, 5.0)
         with self._lock:
             if offset:
-                self._updates = [u for u in self._updates if u["update_id"] >= offset]  # confirmed
+                now = time.monotonic()
+                for update in self._updates:
+                    if update["update_id"] < offset:
+                        self.confirmed[update["update_id"]] = now
+                self._updates = [u for u in self._updates if u["update_id"] >= offset]
             while not self._updates and time.monotonic() < deadline:
                 self._lock.wait(deadline - time.monotonic())
             return list(self._updates)
@@ -300,6 +308,13 @@ class Emulator:
                 self.wfile.write(data)
 
         return Handler
+
+
+class _QuietServer(ThreadingHTTPServer):
+    """A killed bot leaves half-closed long polls behind; that is expected, not an error."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        return
 
 
 def parse_body(content_type: str, body: bytes) -> tuple[dict[str, Any], dict[str, tuple[str, bytes]]]:
