@@ -28,6 +28,7 @@ from bot.numerals import cn_date
 
 REPORT_TEMPLATE = "report.j2"
 ESC = "\x1b"  # starts text printed by an expression: such text is never a directive
+END = "\x03"  # ends text printed by an expression: punctuation is tidied only at these seams
 BREAK = "\x01"  # a line break inside an answer: a new paragraph of the same role
 MARK = "\x02"  # encloses a placeholder
 PLACEHOLDER = "【待填写：{label}】"
@@ -37,7 +38,8 @@ _END_PUNCT = "。，、；：,.;:！!？? \t"
 _CJK = r"\u3000-\u303f\u4e00-\u9fff\uff00-\uffef"
 _HALF_TO_FULL = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！", "(": "（", ")": "）"}
 _HALF_PUNCT_RE = re.compile(rf"(?<=[{_CJK}])[,;:?!]|[,;:?!](?=[{_CJK}])|\((?=[{_CJK}])|(?<=[{_CJK}])\)")
-_DOUBLED_RE = re.compile(r"[，、；：。]{2,}")
+# Punctuation where an expression's output ends and the template goes on: "……。" + "。".
+_JUNCTION_RE = re.compile(r"[，、；：。]+\x03(?!\x1b)[，、；：。]+")
 _DIRECTIVES = {
     "title": Role.TITLE,
     "author": Role.AUTHOR,
@@ -91,7 +93,7 @@ def strip_end(text: str) -> str:
 
 
 def _collapse(match: re.Match[str]) -> str:
-    run = match.group()
+    run = match.group().replace(END, "")
     for strongest in "。；：，":
         if strongest in run:
             return strongest
@@ -99,8 +101,9 @@ def _collapse(match: re.Match[str]) -> str:
 
 
 def tidy(text: str) -> str:
-    """Doubled punctuation made single (``。。`` → ``。``, ``；。`` → ``。``)."""
-    return _DOUBLED_RE.sub(_collapse, text)
+    """Punctuation doubled where an answer meets the template made single (``。。`` → ``。``,
+    ``；。`` → ``。``); punctuation inside an answer stays as typed."""
+    return _JUNCTION_RE.sub(_collapse, text).replace(END, "").replace(ESC, "")
 
 
 def cn_number(n: int) -> str:
@@ -211,10 +214,10 @@ def _finalize(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, Composed | Missing):
-        return ESC + str(value)
+        return ESC + str(value) + END
     if isinstance(value, list):
-        return ESC + join_cn(value)
-    return ESC + clean_text(value)
+        return ESC + join_cn(value) + END
+    return ESC + clean_text(value) + END
 
 
 HELPERS = {
@@ -280,7 +283,7 @@ def parse_output(output: str) -> Document:
             if word not in _DIRECTIVES:
                 raise CompositionError(f"unknown directive '@{word}'")
             role = _DIRECTIVES[word]
-        text = tidy(line.replace(ESC, "")).strip(" \t\u3000")
+        text = tidy(line).strip(" \t\u3000")
         if not text.replace(BREAK, "").strip():
             continue  # a directive whose content was left out (an optional recipient, say)
         if role in (Role.HEADING1, Role.HEADING2, Role.HEADING3):

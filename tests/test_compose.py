@@ -125,7 +125,10 @@ def test_typography(catalog: Catalog, composer: Composer) -> None:
     assert "一是开展宣讲；二是组织参观。" in without.text
     doc = compose(catalog, composer, "unit_periodic", unit_self="我局,", leader_title="局长(兼)")
     assert "我局，" in doc.text and "局长（兼）" in doc.text
-    assert tidy("好。。") == "好。" and tidy("好；。") == "好。" and tidy("好，，") == "好，"
+    assert tidy("好。\x03。") == "好。" and tidy("好；\x03。") == "好。" and tidy("好，\x03，") == "好，"
+    assert tidy("要。、0\x03") == "要。、0"  # an answer may start with punctuation
+    assert tidy("\x1b要。\x03\x1b，0\x03") == "要。，0"  # even right after another answer
+    assert tidy("好。。") == "好。。"  # inside an answer, as typed
     assert join_cn(["甲", "乙", "丙"], "和") == "甲、乙和丙"
     assert enumerate_cn(["甲"]) == "甲。"
     assert tally([("会议", 0, "次"), ("学习", None, "次")]) == ""

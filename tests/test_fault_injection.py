@@ -54,10 +54,10 @@ class Player:
             except sqlite3.Error:
                 pass  # the database is being recovered after a kill
             confirmed = self.emulator.confirmed.get(update_id)
-            if confirmed is not None and any(k > confirmed for k in list(self.kills)):
-                if not self.bot.processed(update_id):
-                    self.resent += 1
-                    update_id = send()
+            lost = confirmed is not None and any(k > confirmed for k in list(self.kills))
+            if lost and not self.bot.processed(update_id):
+                self.resent += 1
+                update_id = send()
             time.sleep(0.01)
         raise TimeoutError(f"update {update_id} of user {self.user_id} never applied")
 
@@ -71,7 +71,7 @@ class Player:
                 start = SentMessage(self.user_id, 0)
                 data = encode("new", names.index(type_id) + 1)
                 self.inflight = "new"
-                self._deliver(lambda: self.emulator.user_presses(self.user_id, start, data))
+                self._deliver(lambda s=start, d=data: self.emulator.user_presses(self.user_id, s, d))
                 self.scripts.append((type_id, []))
                 self.inflight = None
                 for line in full_script(self.catalog.interview(type_id)):
