@@ -52,8 +52,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=50)
     args = parser.parse_args()
-    print(f"machine: {cpu_model()} · {os.cpu_count()} cores · Python {platform.python_version()} · "
-          f"{time.strftime('%Y-%m-%d')}")
+    print(
+        f"machine: {cpu_model()} · {os.cpu_count()} cores · Python {platform.python_version()} · "
+        f"{time.strftime('%Y-%m-%d')}"
+    )
     print(f"runs per type: {args.runs}\n")
     print("| report type | median ms | worst ms |")
     print("| --- | ---: | ---: |")

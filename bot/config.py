@@ -64,6 +64,13 @@ def _positive(env: Mapping[str, str], name: str, default: int) -> int:
     return int(raw)
 
 
+def _switch(env: Mapping[str, str], name: str) -> bool:
+    raw = (env.get(name) or "on").strip().lower()
+    if raw not in ("on", "off"):
+        raise SettingsError(f"{name} must be on or off, not {raw!r}")
+    return raw == "on"
+
+
 def _port(raw: str) -> int:
     if not raw.strip().isdigit() or not 0 < int(raw) < 65536:
         raise SettingsError(f"WEBHOOK_PORT must be a port number, not {raw!r}")
@@ -88,6 +95,7 @@ class Settings:
     webhook_port: int = 8443
     webhook_secret: str = ""
     limits: Limits = field(default_factory=Limits)
+    rate_limiter: bool = True
 
     @classmethod
     def load(cls, environ: Mapping[str, str] | None = None, dotenv: Path | None = None) -> Settings:
@@ -110,6 +118,7 @@ class Settings:
             webhook_listen=(env.get("WEBHOOK_LISTEN") or "0.0.0.0").strip(),
             webhook_port=_port(env.get("WEBHOOK_PORT") or "8443"),
             webhook_secret=(env.get("WEBHOOK_SECRET_TOKEN") or "").strip(),
+            rate_limiter=_switch(env, "TELEGRAM_RATE_LIMITER"),
             limits=Limits(
                 max_drafts=_positive(env, "REPORTBOT_MAX_DRAFTS", Limits.max_drafts),
                 max_report_chars=_positive(env, "REPORTBOT_MAX_REPORT_CHARS", Limits.max_report_chars),

@@ -19,7 +19,7 @@ from typing import Any
 
 from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatAction, ChatType
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest, NetworkError, TelegramError, TimedOut
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -151,6 +151,19 @@ async def _drop_old_keyboard(context: ContextTypes.DEFAULT_TYPE) -> None:
             await context.bot.edit_message_reply_markup(chat_id, message_id, reply_markup=None)
 
 
+async def _with_retries(call: Callable[[], Awaitable[Message]], attempts: int = 3) -> Message:
+    """A send that survives a dropped connection: the answer is already stored, the reply must go."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return await call()
+        except (NetworkError, TimedOut):
+            if attempt == attempts:
+                raise
+            log.warning("sending failed (attempt %s of %s); retrying", attempt, attempts)
+            await asyncio.sleep(0.5 * attempt)
+    raise AssertionError("unreachable")
+
+
 async def send(update: Update, context: ContextTypes.DEFAULT_TYPE, replies: list[Reply]) -> None:
     """Send replies in order; remember the message carrying question buttons."""
     chat = update.effective_chat
@@ -158,7 +171,9 @@ async def send(update: Update, context: ContextTypes.DEFAULT_TYPE, replies: list
     for reply in replies:
         if reply.keyboard is not None:
             await _drop_old_keyboard(context)
-        message = await context.bot.send_message(chat.id, reply.text, reply_markup=reply.keyboard)
+        message = await _with_retries(
+            functools.partial(context.bot.send_message, chat.id, reply.text, reply_markup=reply.keyboard)
+        )
         if reply.keyboard is not None:
             _user_data(context)[KEYBOARD_MESSAGE] = (chat.id, message.message_id)
 
@@ -655,6 +670,10 @@ def build_application(
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     else:
+        # Updates run concurrently, so replies need more than python-telegram-bot's one connection.
+        builder = builder.connection_pool_size(64).pool_timeout(30.0)
+    if settings.rate_limiter and request is None:
+        # Telegram's flood limits: queue and retry instead of dropping a reply.
         builder = builder.rate_limiter(AIORateLimiter(max_retries=5))  # type: ignore[arg-type]
     application = builder.build()
     application.bot_data["reportbot"] = BotState(settings, reports, renderer)

@@ -61,7 +61,7 @@ def _rows(buttons: list[InlineKeyboardButton], per_row: int) -> list[list[Inline
 
 def prompt_keyboard(
     prompt: Prompt, report_id: int, position: int, messages: Messages
-) -> InlineKeyboardMarkup:
+) -> InlineKeyboardMarkup | None:
     """Buttons for a question: its options, 完成, 沿用, 跳过, 上一题."""
     q = prompt.question
     rows: list[list[InlineKeyboardButton]] = []
@@ -114,7 +114,7 @@ def prompt_keyboard(
                 )
             ]
         )
-    return InlineKeyboardMarkup(rows)
+    return InlineKeyboardMarkup(rows) if rows else None
 
 
 def step_replies(step: Step, report_id: int, position: int | None, messages: Messages) -> list[Reply]:

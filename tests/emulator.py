@@ -57,6 +57,8 @@ class Emulator:
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1)
         self.sent: list[SentMessage] = []
+        self._by_chat: dict[int, list[SentMessage]] = {}
+        self._chat_waits: dict[int, threading.Condition] = {}
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.callback_answers: list[dict[str, Any]] = []
         self.commands: list[dict[str, Any]] = []
@@ -138,7 +140,28 @@ class Emulator:
     def messages_to(self, chat_id: int) -> list[SentMessage]:
         """Everything the bot sent to a chat, in order."""
         with self._lock:
-            return [m for m in self.sent if m.chat_id == chat_id]
+            return list(self._by_chat.get(chat_id, []))
+
+    def _chat_wait(self, chat_id: int) -> threading.Condition:
+        if chat_id not in self._chat_waits:
+            self._chat_waits[chat_id] = threading.Condition(self._lock)
+        return self._chat_waits[chat_id]
+
+    def wait_for_message(
+        self, chat_id: int, predicate: Callable[[SentMessage], bool], after: int, timeout: float = 60.0
+    ) -> SentMessage:
+        """The first message to ``chat_id`` past the first ``after`` that meets ``predicate``."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            waiter = self._chat_wait(chat_id)
+            while True:
+                for message in self._by_chat.get(chat_id, [])[after:]:
+                    if predicate(message):
+                        return message
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError(f"no such message to {chat_id}")
+                waiter.wait(remaining)
 
     def wait_until(self, predicate: Callable[[], bool], timeout: float = 20.0) -> None:
         """Block until ``predicate`` holds (checked whenever the bot calls the API)."""
@@ -238,6 +261,8 @@ class Emulator:
                     raise LookupError("document must be uploaded as a file")
                 message.document = files["document"]
             self.sent.append(message)
+            self._by_chat.setdefault(message.chat_id, []).append(message)
+            self._chat_wait(message.chat_id).notify_all()
             return self._message_json(message)
         if method in ("editMessageText", "editMessageReplyMarkup"):
             found = self._find(params)
@@ -253,6 +278,7 @@ class Emulator:
             if found is None:
                 raise LookupError("message to delete not found")
             self.sent.remove(found)
+            self._by_chat[found.chat_id].remove(found)
             return True
         raise LookupError(f"method {method} is not emulated")
 
@@ -275,6 +301,8 @@ class Emulator:
         emulator = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as Telegram's servers do
+
             def log_message(self, format: str, *args: Any) -> None:
                 return
 
@@ -312,6 +340,8 @@ class Emulator:
 
 class _QuietServer(ThreadingHTTPServer):
     """A killed bot leaves half-closed long polls behind; that is expected, not an error."""
+
+    request_queue_size = 1024  # many connections at once under load
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         return
