@@ -29,7 +29,7 @@ test: $(STAMP) system-deps
 	$(BIN)/pytest -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check bot storage tests
+	$(BIN)/ruff check bot storage tests benchmarks
 	$(BIN)/mypy
 
 clean:
