@@ -86,6 +86,7 @@ class Prompt:
     answered: bool = False  # a row exists, even a deliberate skip
     suggestion: Value = None
     choices: tuple[Choice, ...] = ()
+    position: int = 0  # the question's place in the whole definition, 1-based (for buttons)
 
 
 @dataclass(frozen=True)
@@ -136,30 +137,33 @@ class Step:
         return not self.missing
 
 
+def suggest_one(question: Question, profile: Mapping[str, Value], previous: Value, today: dt.date) -> Value:
+    """The value to offer for one question: profile, then the previous report, then defaults."""
+    candidates: list[Value] = []
+    if question.profile:
+        candidates.append(profile.get(question.id))
+    if question.carry:
+        candidates.append(previous)
+    candidates.append(question.default)
+    if question.kind is Kind.YEAR:
+        candidates.append(today.year)
+    elif question.kind is Kind.DATE:
+        candidates.append(today.isoformat())
+    for value in candidates:
+        if has_content(value) and check_value(question, value) is None:
+            return value
+    return None
+
+
 def suggest(
     definition: ReportType,
     profile: Mapping[str, Value],
     previous: Mapping[str, Value],
     today: dt.date,
 ) -> dict[str, Value]:
-    """Values to offer as one-tap answers: profile, then the previous report, then defaults."""
-    offers: dict[str, Value] = {}
-    for q in definition.questions:
-        candidates: list[Value] = []
-        if q.profile:
-            candidates.append(profile.get(q.id))
-        if q.carry:
-            candidates.append(previous.get(q.id))
-        candidates.append(q.default)
-        if q.kind is Kind.YEAR:
-            candidates.append(today.year)
-        elif q.kind is Kind.DATE:
-            candidates.append(today.isoformat())
-        for value in candidates:
-            if has_content(value) and check_value(q, value) is None:
-                offers[q.id] = value
-                break
-    return offers
+    """Values to offer as one-tap answers for every question that has one."""
+    offers = {q.id: suggest_one(q, profile, previous.get(q.id), today) for q in definition.questions}
+    return {qid: value for qid, value in offers.items() if value is not None}
 
 
 def profile_updates(definition: ReportType, changes: Mapping[str, Value]) -> dict[str, Value]:
@@ -212,6 +216,7 @@ class Interview:
     def __init__(self, definition: ReportType, messages: Messages) -> None:
         self.definition = definition
         self.messages = messages
+        self._positions = {q.id: n for n, q in enumerate(definition.questions, 1)}
 
     # -- queries -------------------------------------------------------------------------
 
@@ -464,6 +469,7 @@ class Interview:
             answered=question.id in state.answers,
             suggestion=state.suggestions.get(question.id),
             choices=self._choices(question, current),
+            position=self._positions[question.id],
         )
 
     def _show(self, state: State, changes: Mapping[str, Value] | None = None, notice: str = "") -> Step:

@@ -8,16 +8,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from bot.compose import Composer
-from bot.definition import Kind, ReportType, load_catalog
+from bot.definition import Kind, ReportType, Value, load_catalog
 from bot.document import Document
-from bot.engine import Cursor, Interview, SectionStatus, State, Step, profile_updates, suggest
+from bot.engine import Cursor, Interview, SectionStatus, State, Step, profile_updates, suggest_one
 from bot.messages import Messages
 from bot.presenter import format_value
 from storage.store import COMPLETE, DRAFT, Report, ReportNotFound, Store
@@ -87,6 +87,43 @@ class DraftInfo:
     status: str
 
 
+class LazySuggestions(Mapping[str, Value]):
+    """One-tap offers, looked up only for the questions actually shown (a query or two each)."""
+
+    def __init__(self, reports: Reports, report: Report) -> None:
+        self._reports = reports
+        self._report = report
+        self._definition = reports.catalog.interview(report.type).definition
+        self._profile: dict[str, Any] | None = None
+        self._cache: dict[str, Value] = {}
+
+    def __getitem__(self, question_id: str) -> Value:
+        if question_id not in self._cache:
+            question = self._definition.question(question_id)
+            if question.profile and self._profile is None:
+                self._profile = self._reports.store.profile(self._report.owner)
+            previous = (
+                self._reports.store.previous_answer(
+                    self._report.owner, self._report.type, question_id, exclude=self._report.id
+                )
+                if question.carry
+                else None
+            )
+            self._cache[question_id] = suggest_one(
+                question, self._profile or {}, previous, self._reports.today()
+            )
+        value = self._cache[question_id]
+        if value is None:
+            raise KeyError(question_id)
+        return value
+
+    def __iter__(self) -> Iterator[str]:
+        return (q.id for q in self._definition.questions if q.id in self)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
 class Reports:
     """Engine operations on stored reports, one transaction per step."""
 
@@ -99,15 +136,7 @@ class Reports:
         self.limits = limits or Limits()
 
     def _state(self, report: Report) -> State:
-        interview = self.catalog.interview(report.type)
-        previous = self.store.latest_report(report.owner, report.type, exclude=report.id)
-        offers = suggest(
-            interview.definition,
-            self.store.profile(report.owner),
-            previous.answers if previous else {},
-            self.today(),
-        )
-        return State(report.answers, Cursor.from_dict(report.cursor), offers)
+        return State(report.answers, Cursor.from_dict(report.cursor), LazySuggestions(self, report))
 
     def _persist(self, owner: str, report: Report, step: Step, update_id: int | None) -> None:
         finished = step.cursor.question is None and step.complete

@@ -193,20 +193,12 @@ async def send_document(
     await context.bot.send_document(chat.id, document=data, filename=name, caption=caption)
 
 
-def _position(state: BotState, report_id: int, owner: str, step: Step) -> int | None:
-    if step.cursor.question is None:
-        return None
-    report = state.reports.load(owner, report_id)
-    ids = [q.id for q in state.reports.catalog.interview(report.type).definition.questions]
-    return ids.index(step.cursor.question) + 1
-
-
 async def show_step(
     update: Update, context: ContextTypes.DEFAULT_TYPE, report_id: int, step: Step, lead: str = ""
 ) -> None:
     """Send what a step has to say; when the report is finished, send the DOCX."""
     state = _state(context)
-    position = _position(state, report_id, owner_of(update), step)
+    position = step.prompt.position if step.prompt is not None else None
     replies = step_replies(step, report_id, position, state.messages)
     if lead:
         replies = [Reply(lead), *replies]
@@ -257,16 +249,8 @@ async def guard(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 def _active(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
-    state = _state(context)
-    report_id = state.reports.store.active_report(owner_of(update))
-    if report_id is None:
-        return None
-    try:
-        state.reports.load(owner_of(update), report_id)
-    except ReportNotFound:
-        state.reports.store.set_active_report(owner_of(update), None)
-        return None
-    return report_id
+    # The store returns only a report that still exists and belongs to this user.
+    return _state(context).reports.store.active_report(owner_of(update))
 
 
 async def cmd_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -573,7 +557,7 @@ async def _press(update: Update, context: ContextTypes.DEFAULT_TYPE, key: Key) -
         return
     # A question's button: it must be for the question being asked now.
     current = reports.current(owner, report_id)
-    position = _position(state, report_id, owner, current)
+    position = current.prompt.position if current.prompt is not None else None
     if position != key.args[1]:
         await query.answer(state.messages.text("telegram.stale"))
         await _clear_pressed(update)

@@ -64,6 +64,8 @@ class Store:
     def __init__(self, db: Database, clock: Clock = utc_now) -> None:
         self.db = db
         self.clock = clock
+        # Update ids claimed with an answer in this process, so none is recorded a second time.
+        self._claimed: set[int] = set()
 
     @classmethod
     def open(cls, path: Path | str, clock: Clock = utc_now) -> Store:
@@ -200,6 +202,7 @@ class Store:
                 self._claim(update_id, now)
 
     def _claim(self, update_id: int, now: str) -> None:
+        self._claimed.add(update_id)
         cur = self.db.execute(
             "INSERT INTO processed_updates (update_id, processed) VALUES (?, ?) "
             "ON CONFLICT(update_id) DO NOTHING",
@@ -215,6 +218,9 @@ class Store:
 
     def mark_processed(self, update_id: int) -> None:
         """Remember an update as applied (for updates that stored nothing else)."""
+        if update_id in self._claimed:
+            self._claimed.discard(update_id)  # recorded with its answer already
+            return
         with self.db.atomic():
             self.db.execute(
                 "INSERT INTO processed_updates (update_id, processed) VALUES (?, ?) "
@@ -223,9 +229,13 @@ class Store:
             )
 
     def active_report(self, user_id: str) -> int | None:
-        """The report the user is working on in the chat, if any."""
-        row = next(self.db.query("SELECT active_report FROM users WHERE id = ?", [user_id]), None)
-        return row["active_report"] if row else None
+        """The report the user is working on in the chat, if it still exists."""
+        row = self.db.execute(
+            "SELECT r.id FROM users u JOIN reports r ON r.id = u.active_report AND r.owner = u.id "
+            "WHERE u.id = ?",
+            [user_id],
+        ).fetchone()
+        return int(row[0]) if row else None
 
     def set_active_report(self, user_id: str, report_id: int | None) -> None:
         """Make ``report_id`` (one of the user's) the one the chat continues."""
@@ -275,6 +285,16 @@ class Store:
             return list(self._rows(sql, [owner]))
         sql = "SELECT * FROM reports WHERE owner = ? AND status = ? ORDER BY updated DESC, id DESC"
         return list(self._rows(sql, [owner, status]))
+
+    def previous_answer(self, owner: str, type_id: str, question_id: str, *, exclude: int) -> Any:
+        """The owner's latest answer to this question in another report of the type (complete first)."""
+        row = self.db.execute(
+            "SELECT a.value FROM answers a JOIN reports r ON r.id = a.report_id "
+            "WHERE r.owner = ? AND r.type = ? AND r.id != ? AND a.question_id = ? AND a.value != 'null' "
+            "ORDER BY r.status = 'complete' DESC, r.updated DESC, r.id DESC LIMIT 1",
+            [owner, type_id, exclude, question_id],
+        ).fetchone()
+        return json.loads(row[0]) if row else None
 
     def count_reports(self, owner: str, status: str = DRAFT) -> int:
         """How many reports of this status the owner has."""

@@ -1,0 +1,268 @@
+"""Update throughput and latency: complete interviews replayed through Application.process_update.
+
+Side by side in one run:
+- reportbot: the real Application (per-user ordering, de-duplication, a SQLite commit per answer);
+- stock: the same interview written the usual python-telegram-bot way, a ConversationHandler with
+  PicklePersistence (default flush interval), answers kept in user_data.
+Both use a request class that answers every Bot API call instantly.
+
+Run: .venv/bin/python -m benchmarks.bench_updates [--users 1 100 1000] [--runs 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import json
+import statistics
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from telegram import Update
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CommandHandler,
+    ContextTypes,
+    ConversationHandler,
+    MessageHandler,
+    PicklePersistence,
+    filters,
+)
+from telegram.request import BaseRequest, RequestData
+
+from bot.config import DEFAULT_TEMPLATES, Settings
+from bot.render import Renderer
+from bot.service import Catalog, Reports
+from bot.tg_bot import build_application
+from bot.tg_keys import encode
+from storage.store import Store
+from tests.conftest import TODAY, full_script
+
+TYPE_ID = "study_speech"
+TOKEN = "123456789:AAEbenchBENCHbenchBENCHbenchBENCH_12"
+BOT_USER = {"id": 1000, "is_bot": True, "first_name": "bench", "username": "bench_bot"}
+
+
+class InstantRequest(BaseRequest):
+    """Answers every Bot API call at once, as Telegram would, without keeping anything."""
+
+    def __init__(self) -> None:
+        self._ids = itertools.count(1)
+
+    async def initialize(self) -> None:
+        """Nothing to open."""
+
+    async def shutdown(self) -> None:
+        """Nothing to close."""
+
+    @property
+    def read_timeout(self) -> float | None:
+        """Not used."""
+        return 1.0
+
+    async def do_request(
+        self, url: str, method: str, request_data: RequestData | None = None, *args: Any, **kwargs: Any
+    ) -> tuple[int, bytes]:
+        """The answer Telegram would give."""
+        name = url.rsplit("/", 1)[-1]
+        result: Any = True
+        if name == "getMe":
+            result = BOT_USER
+        elif name in ("sendMessage", "sendDocument", "editMessageText", "editMessageReplyMarkup"):
+            chat_id = int(request_data.parameters.get("chat_id", 0)) if request_data else 0
+            result = {
+                "message_id": next(self._ids),
+                "date": 0,
+                "chat": {"id": chat_id, "type": "private"},
+                "text": "ok",
+            }
+        return 200, json.dumps({"ok": True, "result": result}).encode()
+
+
+_update_ids = itertools.count(1)
+
+
+def _message(bot: Any, user_id: int, text: str) -> Update:
+    message: dict[str, Any] = {
+        "message_id": next(_update_ids),
+        "date": 0,
+        "text": text,
+        "chat": {"id": user_id, "type": "private"},
+        "from": {"id": user_id, "is_bot": False, "first_name": "u"},
+    }
+    if text.startswith("/"):
+        message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text)}]
+    return Update.de_json({"update_id": next(_update_ids), "message": message}, bot)
+
+
+def _press(bot: Any, user_id: int, data: str) -> Update:
+    return Update.de_json(
+        {
+            "update_id": next(_update_ids),
+            "callback_query": {
+                "id": str(next(_update_ids)),
+                "from": {"id": user_id, "is_bot": False, "first_name": "u"},
+                "chat_instance": "c",
+                "data": data,
+                "message": {
+                    "message_id": 1,
+                    "date": 0,
+                    "chat": {"id": user_id, "type": "private"},
+                    "text": "x",
+                },
+            },
+        },
+        bot,
+    )
+
+
+@dataclass
+class Result:
+    """One run's figures."""
+
+    updates: int
+    seconds: float
+    latencies: list[float]
+
+    @property
+    def per_second(self) -> float:
+        """Updates per second."""
+        return self.updates / self.seconds
+
+    def pct(self, p: float) -> float:
+        """Latency percentile in milliseconds."""
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] * 1000
+
+
+async def _drive(app: Application[Any, Any, Any, Any, Any, Any], scripts: dict[int, list[Update]]) -> Result:
+    latencies: list[float] = []
+
+    async def user(updates: list[Update]) -> None:
+        for update in updates:
+            start = time.perf_counter()
+            await app.update_processor.process_update(update, app.process_update(update))
+            latencies.append(time.perf_counter() - start)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(user(u) for u in scripts.values()))
+    return Result(sum(len(u) for u in scripts.values()), time.perf_counter() - started, latencies)
+
+
+async def run_reportbot(users: int, workdir: Path) -> Result:
+    """The interview through reportbot's own Application."""
+    catalog = Catalog.load(DEFAULT_TEMPLATES)
+    settings = Settings.load({"TELEGRAM_BOT_TOKEN": TOKEN}, dotenv=workdir / "none")
+    reports = Reports(Store.open(workdir / "bench.db"), catalog, lambda: TODAY)
+    app = build_application(settings, reports, Renderer.create(DEFAULT_TEMPLATES), request=InstantRequest())
+    await app.initialize()
+    lines = full_script(catalog.interview(TYPE_ID))[:-1]  # the last answer would build a DOCX
+    new = encode("new", list(catalog.types).index(TYPE_ID) + 1)
+    scripts = {
+        uid: [_press(app.bot, uid, new)] + [_message(app.bot, uid, line) for line in lines]
+        for uid in range(1, users + 1)
+    }
+    try:
+        return await _drive(app, scripts)
+    finally:
+        await app.shutdown()
+        reports.store.close()
+
+
+def stock_application(
+    questions: list[tuple[str, str]], path: Path
+) -> Application[Any, Any, Any, Any, Any, Any]:
+    """The same interview the stock way: a state per question, answers in user_data."""
+
+    def asker(n: int) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[int]]:
+        async def handle(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+            assert update.effective_message is not None and context.user_data is not None
+            if n > 0:
+                context.user_data[questions[n - 1][0]] = update.effective_message.text
+            if n == len(questions):
+                await update.effective_message.reply_text("全部问题已回答。")
+                return ConversationHandler.END
+            await update.effective_message.reply_text(questions[n][1])
+            return n
+
+        return handle
+
+    conversation = ConversationHandler(
+        entry_points=[CommandHandler("new", asker(0))],
+        states={
+            n: [MessageHandler(filters.TEXT & ~filters.COMMAND, asker(n + 1))] for n in range(len(questions))
+        },
+        fallbacks=[],
+        name="interview",
+        persistent=True,
+    )
+    app = (
+        ApplicationBuilder()
+        .token(TOKEN)
+        .request(InstantRequest())
+        .get_updates_request(InstantRequest())
+        .persistence(PicklePersistence(path))
+        .build()
+    )
+    app.add_handler(conversation)
+    return app
+
+
+async def run_stock(users: int, workdir: Path) -> Result:
+    """The interview through the stock ConversationHandler + PicklePersistence."""
+    catalog = Catalog.load(DEFAULT_TEMPLATES)
+    definition = catalog.types[TYPE_ID]
+    lines = full_script(catalog.interview(TYPE_ID))[:-1]
+    questions = [(q.id, q.prompt) for q in definition.questions][: len(lines)]
+    app = stock_application(questions, workdir / "stock.pickle")
+    await app.initialize()
+    scripts = {
+        uid: [_message(app.bot, uid, "/new")] + [_message(app.bot, uid, line) for line in lines]
+        for uid in range(1, users + 1)
+    }
+    try:
+        return await _drive(app, scripts)
+    finally:
+        await app.shutdown()
+
+
+def measure(users: int, runs: int) -> dict[str, list[Result]]:
+    """Both approaches, alternating, ``runs`` times each."""
+    results: dict[str, list[Result]] = {"reportbot": [], "stock": []}
+    for _ in range(runs):
+        for name, runner in (("reportbot", run_reportbot), ("stock", run_stock)):
+            with tempfile.TemporaryDirectory() as tmp:
+                results[name].append(asyncio.run(runner(users, Path(tmp))))
+    return results
+
+
+def main() -> None:
+    """Print a Markdown table."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--users", type=int, nargs="+", default=[1, 100, 1000])
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    print("| users | approach | updates/s (median, min–max) | p50 ms | p99 ms |")
+    print("| ---: | --- | ---: | ---: | ---: |")
+    for users in args.users:
+        results = measure(users, args.runs)
+        for name, runs in results.items():
+            rates = [r.per_second for r in runs]
+            p50 = statistics.median(r.pct(50) for r in runs)
+            p99 = statistics.median(r.pct(99) for r in runs)
+            spread = f"{min(rates):.0f}–{max(rates):.0f}"
+            print(f"| {users} | {name} | {statistics.median(rates):.0f} ({spread}) | {p50:.2f} | {p99:.2f} |")
+        ratio = statistics.median(r.per_second for r in results["reportbot"]) / statistics.median(
+            r.per_second for r in results["stock"]
+        )
+        print(f"| {users} | reportbot ÷ stock | {ratio:.2f}× | | |")
+
+
+if __name__ == "__main__":
+    main()
