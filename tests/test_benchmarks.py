@@ -20,3 +20,13 @@ def test_render_benchmark_runs() -> None:
     assert result.returncode == 0, result.stderr
     for type_id in TYPE_IDS:
         assert f"| {type_id} |" in result.stdout
+
+
+def test_update_benchmark_runs() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "benchmarks.bench_updates", "--users", "2", "--runs", "1"],
+        capture_output=True, text=True, cwd=REPO, timeout=300, check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "| 2 | reportbot |" in result.stdout and "| 2 | stock |" in result.stdout
+    assert "reportbot ÷ stock" in result.stdout
