@@ -25,8 +25,25 @@ def test_render_benchmark_runs() -> None:
 def test_update_benchmark_runs() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "benchmarks.bench_updates", "--users", "2", "--runs", "1"],
-        capture_output=True, text=True, cwd=REPO, timeout=300, check=False,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=300,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     assert "| 2 | reportbot |" in result.stdout and "| 2 | stock |" in result.stdout
     assert "reportbot ÷ stock" in result.stdout
+
+
+def test_storage_benchmark_runs() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "benchmarks.bench_storage", "--reports", "20", "--answers", "3", "--ops", "3"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "| 20 | 60 |" in result.stdout
