@@ -29,7 +29,8 @@ def fill(store: Store, reports: int, answers: int) -> None:
             ((f"tg:{u}", now, now) for u in range(users)),
         )
         store.db.conn.executemany(
-            "INSERT INTO reports (id, owner, type, status, cursor, created, updated) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO reports (id, owner, type, status, cursor, created, updated) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
             (
                 (
                     r + 1,
