@@ -47,3 +47,16 @@ def test_storage_benchmark_runs() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "| 20 | 60 |" in result.stdout
+
+
+def test_memory_benchmark_runs() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "benchmarks.bench_memory", "--drafts", "5"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "| 5 |" in result.stdout

@@ -1,0 +1,90 @@
+"""Memory: resident size of the bot process once 10,000 users each have an active draft and
+have talked to it (so python-telegram-bot holds their chat data and the processor their locks).
+
+Run: .venv/bin/python -m benchmarks.bench_memory [--drafts 10000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sqlite3
+import tempfile
+import time
+from pathlib import Path
+
+from storage.store import Store
+from tests.emulator import Emulator
+from tests.test_e2e_telegram import TOKEN, BotProcess
+
+FIRST_USER = 200_001
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process in MB (Linux)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmRSS")
+
+
+def prepare(db: Path, drafts: int) -> None:
+    """``drafts`` users, each with one active study_speech draft."""
+    store = Store.open(db)
+    now = "2023-10-08T00:00:00+00:00"
+    with store.db.atomic():
+        for n in range(drafts):
+            owner = f"tg:{FIRST_USER + n}"
+            store.db.execute(
+                "INSERT INTO users (id, profile, created, updated) VALUES (?, '{}', ?, ?)", [owner, now, now]
+            )
+            cur = store.db.execute(
+                "INSERT INTO reports (owner, type, status, cursor, created, updated) "
+                "VALUES (?, 'study_speech', 'draft', '{\"question\": \"meeting_name\"}', ?, ?)",
+                [owner, now, now],
+            )
+            store.db.execute("UPDATE users SET active_report = ? WHERE id = ?", [cur.lastrowid, owner])
+    store.close()
+
+
+def measure(drafts: int, workdir: Path) -> tuple[float, float, float]:
+    """RSS at start, after every user answered once, and the seconds that took."""
+    emulator = Emulator(TOKEN).start()
+    bot = BotProcess(emulator, workdir)
+    bot.env["TELEGRAM_RATE_LIMITER"] = "off"
+    prepare(bot.db, drafts)
+    bot.start()
+    try:
+        assert bot.proc is not None
+        before = rss_mb(bot.proc.pid)
+        started = time.monotonic()
+        for n in range(drafts):
+            emulator.user_sends(FIRST_USER + n, f"第{n}次学习会")
+        deadline = time.monotonic() + 1800
+        while True:
+            with sqlite3.connect(bot.db) as conn:
+                answered = conn.execute("SELECT count(*) FROM answers").fetchone()[0]
+            if answered >= drafts or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+        seconds = time.monotonic() - started
+        emulator.settle(started, quiet=0.5)
+        return before, rss_mb(bot.proc.pid), seconds
+    finally:
+        bot.stop()
+        emulator.stop()
+
+
+def main() -> None:
+    """Print the figures."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--drafts", type=int, default=10_000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        before, after, seconds = measure(args.drafts, Path(tmp))
+    print("| active drafts | RSS at start MB | RSS after each user answered MB | seconds |")
+    print("| ---: | ---: | ---: | ---: |")
+    print(f"| {args.drafts:,} | {before:.0f} | {after:.0f} | {seconds:.0f} |")
+
+
+if __name__ == "__main__":
+    main()
