@@ -6,10 +6,15 @@ Run: .venv/bin/python -m benchmarks.bench_render [--runs N]
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import platform
 import statistics
 import time
+from collections.abc import Callable
+from typing import Any
+
+from docxtpl import DocxTemplate
 
 from bot.compose import Composer
 from bot.config import DEFAULT_TEMPLATES
@@ -18,20 +23,63 @@ from bot.service import Catalog
 from tests.conftest import complete_answers
 
 
-def measure(runs: int) -> dict[str, tuple[float, float]]:
-    """Median and worst milliseconds per report type to compose and write the DOCX bytes."""
+def _timed(op: Callable[[], object], runs: int) -> tuple[float, float]:
+    op()  # warm-up: template compilation, imports
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        op()
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times), max(times)
+
+
+def docxtpl_template(
+    composer: Composer, writer: DocxWriter, definition: Any, answers: dict[str, Any]
+) -> tuple[bytes, dict[str, str]]:
+    """An equivalent Word template: the same document, each text answer replaced by a docxtpl tag.
+
+    The layout is reportbot's own, so both sides produce the same pages; the context maps each
+    tag back to the answer.
+    """
+    tagged: dict[str, Any] = {}
+    context: dict[str, str] = {}
+    for key, value in answers.items():
+        if isinstance(value, str) and definition.question(key).kind.value in ("short_text", "long_text"):
+            tagged[key] = "{{ " + key + " }}"
+            context[key] = value
+        elif isinstance(value, list):
+            tagged[key] = []
+            for n, item in enumerate(value):
+                tagged[key].append("{{ " + f"{key}_{n}" + " }}")
+                context[f"{key}_{n}"] = item
+        else:
+            tagged[key] = value
+    return writer.to_bytes(composer.compose(definition, tagged)), context
+
+
+def render_docxtpl(template: bytes, context: dict[str, str]) -> bytes:
+    """Load the Word template, fill it, save it: what a docxtpl-based bot does per report."""
+    doc = DocxTemplate(io.BytesIO(template))
+    doc.render(context)
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()
+
+
+def measure(runs: int) -> dict[str, dict[str, tuple[float, float]]]:
+    """Median and worst milliseconds per report type: reportbot, and docxtpl on the same content."""
     catalog = Catalog.load(DEFAULT_TEMPLATES)
     composer, writer = Composer(DEFAULT_TEMPLATES), DocxWriter()
-    results: dict[str, tuple[float, float]] = {}
+    results: dict[str, dict[str, tuple[float, float]]] = {}
     for type_id, definition in catalog.types.items():
         answers = complete_answers(catalog.interview(type_id))
-        writer.to_bytes(composer.compose(definition, answers))  # warm-up: template compilation
-        times = []
-        for _ in range(runs):
-            start = time.perf_counter()
-            writer.to_bytes(composer.compose(definition, answers))  # type: ignore[arg-type]
-            times.append((time.perf_counter() - start) * 1000)
-        results[type_id] = (statistics.median(times), max(times))
+        template, context = docxtpl_template(composer, writer, definition, answers)
+        results[type_id] = {
+            "reportbot": _timed(
+                lambda d=definition, a=answers: writer.to_bytes(composer.compose(d, a)), runs
+            ),
+            "docxtpl": _timed(lambda t=template, c=context: render_docxtpl(t, c), runs),
+        }
     return results
 
 
@@ -57,10 +105,14 @@ def main() -> None:
         f"{time.strftime('%Y-%m-%d')}"
     )
     print(f"runs per type: {args.runs}\n")
-    print("| report type | median ms | worst ms |")
-    print("| --- | ---: | ---: |")
-    for type_id, (median, worst) in measure(args.runs).items():
-        print(f"| {type_id} | {median:.1f} | {worst:.1f} |")
+    print("| report type | reportbot median / worst ms | docxtpl median / worst ms | reportbot ÷ docxtpl |")
+    print("| --- | ---: | ---: | ---: |")
+    for type_id, sides in measure(args.runs).items():
+        (ours, our_worst), (theirs, their_worst) = sides["reportbot"], sides["docxtpl"]
+        print(
+            f"| {type_id} | {ours:.1f} / {our_worst:.1f} | {theirs:.1f} / {their_worst:.1f} | "
+            f"{ours / theirs:.2f}× |"
+        )
 
 
 if __name__ == "__main__":

@@ -184,6 +184,30 @@ class DocxWriter:
     def __init__(self, fonts: Fonts | None = None) -> None:
         self.fonts = fonts or Fonts()
         self.layouts = layouts(self.fonts)
+        self._base: bytes | None = None
+        self._style_ids: dict[Role, str] = {}
+
+    def _new_document(self) -> Any:
+        """A document with page set-up, styles and footers in place, built once and reused.
+
+        Setting up styles and looking them up by name is most of python-docx's cost, so it is
+        paid once per writer, not once per report.
+        """
+        if self._base is None:
+            docx = new_docx()
+            self._setup(docx)
+            self._style_ids = {
+                role: docx.styles[layout.style].style_id for role, layout in self.layouts.items()
+            }
+            buffer = io.BytesIO()
+            docx.save(buffer)
+            self._base = buffer.getvalue()
+        return new_docx(io.BytesIO(self._base))
+
+    def _add(self, docx: Any, role: Role) -> Any:
+        paragraph = docx.add_paragraph()
+        paragraph._p.style = self._style_ids[role]  # by id: no lookup by name per paragraph
+        return paragraph
 
     def _setup(self, docx: Any) -> None:
         doc = docx
@@ -285,7 +309,7 @@ class DocxWriter:
 
     def _paragraph(self, docx: Any, para: Paragraph) -> None:
         layout = self.layouts[para.role]
-        out = docx.add_paragraph(style=layout.style)
+        out = self._add(docx, para.role)
         if para.role is Role.TITLE:
             lines = split_title(para.text) if not any(r.placeholder for r in para.runs) else [para.text]
             if len(lines) > 1:
@@ -298,12 +322,11 @@ class DocxWriter:
             self._run(out, run.text, layout.font, layout.size, run.placeholder)
 
     def _blank(self, docx: Any) -> None:
-        docx.add_paragraph(style=self.layouts[Role.BODY].style)
+        self._add(docx, Role.BODY)
 
     def build(self, document: Document) -> Any:
         """The python-docx document for ``document``."""
-        docx = new_docx()
-        self._setup(docx)
+        docx = self._new_document()
         previous: Role | None = None
         for para in document.paragraphs:
             if (previous is Role.TITLE and para.role is not Role.AUTHOR) or previous is Role.AUTHOR:
