@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint clean system-deps
+.PHONY: run test lint bench clean system-deps
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,10 @@ system-deps:
 test: $(STAMP) system-deps
 	$(BIN)/reportbot templates check
 	$(BIN)/pytest -q
+
+# Runs benchmarks/ and rewrites the measured blocks of BENCHMARKS.md (takes several minutes).
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.run_all
 
 lint: $(STAMP)
 	$(BIN)/ruff check bot storage tests benchmarks

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 from tests.conftest import REPO, TYPE_IDS
 
@@ -60,3 +62,30 @@ def test_memory_benchmark_runs() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "| 5 |" in result.stdout
+
+
+def test_make_bench_rewrites_the_measured_blocks(tmp_path: Path) -> None:
+    target = tmp_path / "BENCHMARKS.md"
+    shutil.copy(REPO / "BENCHMARKS.md", target)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "benchmarks.run_all",
+            "--quick",
+            "--file",
+            str(target),
+            "--only",
+            "render",
+            "storage",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    text = target.read_text(encoding="utf-8")
+    assert "| 20 | 60 |" in text and "runs per type" not in text
+    assert text.count("Measured ") >= 2 and "<!-- /bench:render -->" in text

@@ -1,0 +1,93 @@
+"""`make bench`: run every benchmark and rewrite the measured blocks of BENCHMARKS.md.
+
+Each block sits between ``<!-- bench:NAME -->`` and ``<!-- /bench:NAME -->`` and is replaced by
+the machine, the date and the benchmark's own output; the prose around the blocks is kept.
+
+Run: .venv/bin/python -m benchmarks.run_all [--only NAME ...] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from benchmarks.bench_render import cpu_model
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCHMARKS_MD = ROOT / "BENCHMARKS.md"
+
+# name -> (module, full arguments, quick arguments for a smoke run)
+BENCHES: dict[str, tuple[str, list[str], list[str]]] = {
+    "render": ("benchmarks.bench_render", ["--runs", "100"], ["--runs", "2"]),
+    "updates": (
+        "benchmarks.bench_updates",
+        ["--users", "1", "100", "1000", "--runs", "3"],
+        ["--users", "1", "2", "--runs", "1"],
+    ),
+    "storage": (
+        "benchmarks.bench_storage",
+        ["--reports", "10000", "100000"],
+        ["--reports", "20", "--answers", "3", "--ops", "3"],
+    ),
+    "memory": ("benchmarks.bench_memory", ["--drafts", "10000"], ["--drafts", "5"]),
+    "e2e100": ("benchmarks.load_telegram", ["--users", "100"], ["--users", "2"]),
+    "load": ("benchmarks.load_telegram", ["--users", "200"], ["--users", "3"]),
+}
+
+
+def machine() -> str:
+    """One line naming the machine and the software."""
+    return f"{cpu_model()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+
+
+def run(name: str, quick: bool) -> str:
+    """One benchmark's output as a Markdown block."""
+    module, full, small = BENCHES[name]
+    result = subprocess.run(
+        [sys.executable, "-m", module, *(small if quick else full)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    output = "\n".join(
+        line
+        for line in result.stdout.strip().splitlines()
+        if not line.startswith(("machine:", "runs per type:"))
+    )
+    if not output.lstrip().startswith("|"):
+        output = f"```\n{output.strip()}\n```"
+    return f"Measured {time.strftime('%Y-%m-%d')} on {machine()}:\n\n{output.strip()}"
+
+
+def rewrite(text: str, name: str, block: str) -> str:
+    """``text`` with the block ``name`` replaced."""
+    pattern = re.compile(rf"(<!-- bench:{name} -->\n).*?(\n<!-- /bench:{name} -->)", re.S)
+    if not pattern.search(text):
+        raise SystemExit(f"BENCHMARKS.md has no block for {name}")
+    return pattern.sub(lambda m: m.group(1) + block + m.group(2), text)
+
+
+def main() -> None:
+    """Run the benchmarks and rewrite BENCHMARKS.md (or another file, for tests)."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--only", nargs="+", choices=sorted(BENCHES))
+    parser.add_argument("--quick", action="store_true", help="tiny sizes, to check the scripts run")
+    parser.add_argument("--file", type=Path, default=BENCHMARKS_MD)
+    args = parser.parse_args()
+    text = args.file.read_text(encoding="utf-8")
+    for name in args.only or list(BENCHES):
+        print(f"running {name}…", flush=True)
+        text = rewrite(text, name, run(name, args.quick))
+        args.file.write_text(text, encoding="utf-8")  # after each, so a long run keeps what it has
+    print(f"rewrote {args.file}")
+
+
+if __name__ == "__main__":
+    main()
