@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
-import json
 import statistics
 import tempfile
 import time
@@ -34,7 +33,6 @@ from telegram.ext import (
     PicklePersistence,
     filters,
 )
-from telegram.request import BaseRequest, RequestData
 
 from bot.config import DEFAULT_TEMPLATES, Settings
 from bot.render import Renderer
@@ -43,46 +41,10 @@ from bot.tg_bot import build_application
 from bot.tg_keys import encode
 from storage.store import Store
 from tests.conftest import TODAY, full_script
+from tests.tg_fakes import RecordingRequest
 
 TYPE_ID = "study_speech"
 TOKEN = "123456789:AAEbenchBENCHbenchBENCHbenchBENCH_12"
-BOT_USER = {"id": 1000, "is_bot": True, "first_name": "bench", "username": "bench_bot"}
-
-
-class InstantRequest(BaseRequest):
-    """Answers every Bot API call at once, as Telegram would, without keeping anything."""
-
-    def __init__(self) -> None:
-        self._ids = itertools.count(1)
-
-    async def initialize(self) -> None:
-        """Nothing to open."""
-
-    async def shutdown(self) -> None:
-        """Nothing to close."""
-
-    @property
-    def read_timeout(self) -> float | None:
-        """Not used."""
-        return 1.0
-
-    async def do_request(
-        self, url: str, method: str, request_data: RequestData | None = None, *args: Any, **kwargs: Any
-    ) -> tuple[int, bytes]:
-        """The answer Telegram would give."""
-        name = url.rsplit("/", 1)[-1]
-        result: Any = True
-        if name == "getMe":
-            result = BOT_USER
-        elif name in ("sendMessage", "sendDocument", "editMessageText", "editMessageReplyMarkup"):
-            chat_id = int(request_data.parameters.get("chat_id", 0)) if request_data else 0
-            result = {
-                "message_id": next(self._ids),
-                "date": 0,
-                "chat": {"id": chat_id, "type": "private"},
-                "text": "ok",
-            }
-        return 200, json.dumps({"ok": True, "result": result}).encode()
 
 
 _update_ids = itertools.count(1)
@@ -160,7 +122,9 @@ async def run_reportbot(users: int, workdir: Path) -> Result:
     catalog = Catalog.load(DEFAULT_TEMPLATES)
     settings = Settings.load({"TELEGRAM_BOT_TOKEN": TOKEN}, dotenv=workdir / "none")
     reports = Reports(Store.open(workdir / "bench.db"), catalog, lambda: TODAY)
-    app = build_application(settings, reports, Renderer.create(DEFAULT_TEMPLATES), request=InstantRequest())
+    app = build_application(
+        settings, reports, Renderer.create(DEFAULT_TEMPLATES), request=RecordingRequest(record=False)
+    )
     await app.initialize()
     lines = full_script(catalog.interview(TYPE_ID))[:-1]  # the last answer would build a DOCX
     new = encode("new", list(catalog.types).index(TYPE_ID) + 1)
@@ -205,8 +169,8 @@ def stock_application(
     app = (
         ApplicationBuilder()
         .token(TOKEN)
-        .request(InstantRequest())
-        .get_updates_request(InstantRequest())
+        .request(RecordingRequest(record=False))
+        .get_updates_request(RecordingRequest(record=False))
         .persistence(PicklePersistence(path))
         .build()
     )
