@@ -34,6 +34,7 @@ from telegram.ext import (
     filters,
 )
 
+from benchmarks.stats import percentile_ms
 from bot.config import DEFAULT_TEMPLATES, Settings
 from bot.render import Renderer
 from bot.service import Catalog, Reports
@@ -99,8 +100,7 @@ class Result:
 
     def pct(self, p: float) -> float:
         """Latency percentile in milliseconds."""
-        ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] * 1000
+        return percentile_ms(self.latencies, p)
 
 
 async def _drive(app: Application[Any, Any, Any, Any, Any, Any], scripts: dict[int, list[Update]]) -> Result:

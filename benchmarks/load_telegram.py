@@ -17,6 +17,7 @@ from pathlib import Path
 
 import docx
 
+from benchmarks.stats import percentile_ms
 from bot.config import DEFAULT_TEMPLATES
 from bot.service import Catalog
 from bot.tg_keys import encode
@@ -45,8 +46,7 @@ class LoadResult:
 
     def percentile(self, p: float) -> float:
         """Reply latency percentile in milliseconds."""
-        ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] * 1000
+        return percentile_ms(self.latencies, p)
 
 
 def _user(

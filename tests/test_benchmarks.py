@@ -10,23 +10,10 @@ from pathlib import Path
 from tests.conftest import REPO, TYPE_IDS
 
 
-def test_render_benchmark_runs() -> None:
+def bench(module: str, *args: str) -> str:
+    """Run a benchmark script; its output (it must succeed)."""
     result = subprocess.run(
-        [sys.executable, "-m", "benchmarks.bench_render", "--runs", "1"],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    for type_id in TYPE_IDS:
-        assert f"| {type_id} |" in result.stdout
-
-
-def test_update_benchmark_runs() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "benchmarks.bench_updates", "--users", "2", "--runs", "1"],
+        [sys.executable, "-m", module, *args],
         capture_output=True,
         text=True,
         cwd=REPO,
@@ -34,58 +21,35 @@ def test_update_benchmark_runs() -> None:
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    assert "| 2 | reportbot |" in result.stdout and "| 2 | stock |" in result.stdout
-    assert "reportbot ÷ stock" in result.stdout
+    return result.stdout
+
+
+def test_render_benchmark_runs() -> None:
+    out = bench("benchmarks.bench_render", "--runs", "1")
+    for type_id in TYPE_IDS:
+        assert f"| {type_id} |" in out
+
+
+def test_update_benchmark_runs() -> None:
+    out = bench("benchmarks.bench_updates", "--users", "2", "--runs", "1")
+    assert "| 2 | reportbot |" in out and "| 2 | stock |" in out
+    assert "reportbot ÷ stock" in out
 
 
 def test_storage_benchmark_runs() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "benchmarks.bench_storage", "--reports", "20", "--answers", "3", "--ops", "3"],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    assert "| 20 | 60 |" in result.stdout
+    out = bench("benchmarks.bench_storage", "--reports", "20", "--answers", "3", "--ops", "3")
+    assert "| 20 | 60 |" in out
 
 
 def test_memory_benchmark_runs() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "benchmarks.bench_memory", "--drafts", "5"],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    assert "| 5 |" in result.stdout
+    out = bench("benchmarks.bench_memory", "--drafts", "5")
+    assert "| 5 |" in out
 
 
 def test_make_bench_rewrites_the_measured_blocks(tmp_path: Path) -> None:
     target = tmp_path / "BENCHMARKS.md"
     shutil.copy(REPO / "BENCHMARKS.md", target)
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "benchmarks.run_all",
-            "--quick",
-            "--file",
-            str(target),
-            "--only",
-            "render",
-            "storage",
-        ],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        timeout=300,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
+    bench("benchmarks.run_all", "--quick", "--file", str(target), "--only", "render", "storage")
     text = target.read_text(encoding="utf-8")
     assert "| 20 | 60 |" in text and "runs per type" not in text
     assert text.count("Measured ") >= 2 and "<!-- /bench:render -->" in text
