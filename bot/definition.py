@@ -11,6 +11,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from functools import cached_property
 from pathlib import Path
 from typing import Any, TypeAlias
 
@@ -150,24 +151,32 @@ class ReportType:
     order: int = 100
     path: Path | None = field(default=None, compare=False)
 
-    @property
+    # Cached: the interview asks for these several times per answer.
+    @cached_property
     def questions(self) -> tuple[Question, ...]:
         """All questions in interview order."""
         return tuple(q for s in self.sections for q in s.questions)
 
+    @cached_property
+    def _index(self) -> dict[str, tuple[Question, Section]]:
+        index: dict[str, tuple[Question, Section]] = {}
+        for s in self.sections:
+            for q in s.questions:
+                index.setdefault(q.id, (q, s))
+        return index
+
+    @cached_property
+    def conditional(self) -> bool:
+        """Whether any question is asked only under a condition."""
+        return any(q.when is not None for q in self.questions)
+
     def question(self, question_id: str) -> Question:
         """The question with this id (KeyError if there is none)."""
-        for q in self.questions:
-            if q.id == question_id:
-                return q
-        raise KeyError(question_id)
+        return self._index[question_id][0]
 
     def section_of(self, question_id: str) -> Section:
         """The section holding this question."""
-        for s in self.sections:
-            if any(q.id == question_id for q in s.questions):
-                return s
-        raise KeyError(question_id)
+        return self._index[question_id][1]
 
 
 def has_content(value: Value) -> bool:

@@ -184,6 +184,8 @@ P = ParamSpec("P")
 
 def visible_questions(definition: ReportType, answers: Mapping[str, Value]) -> list[Question]:
     """Questions whose conditions hold, in order (answers to hidden questions are ignored)."""
+    if not definition.conditional:
+        return list(definition.questions)
     visible: dict[str, Value] = {}
     result = []
     for q in definition.questions:
@@ -230,11 +232,20 @@ class Interview:
 
     def missing(self, answers: Mapping[str, Value]) -> list[Question]:
         """Required questions that still lack an answer."""
-        return [q for q in self.applicable(answers) if not q.optional and not self._filled(q, answers)]
+        return self._missing(answers, self.applicable(answers))
 
     def progress(self, answers: Mapping[str, Value], question_id: str | None) -> Progress:
         """Progress at ``question_id`` (or overall when None)."""
-        questions = self.applicable(answers)
+        return self._progress(answers, question_id, self.applicable(answers))
+
+    # The private forms take the applicable questions, which one step computes only once.
+
+    def _missing(self, answers: Mapping[str, Value], questions: list[Question]) -> list[Question]:
+        return [q for q in questions if not q.optional and not self._filled(q, answers)]
+
+    def _progress(
+        self, answers: Mapping[str, Value], question_id: str | None, questions: list[Question]
+    ) -> Progress:
         sections = self._sections(questions)
         settled = sum(1 for q in questions if not self._is_open(q, answers))
         if question_id is None:
@@ -429,8 +440,11 @@ class Interview:
             return False  # answered or deliberately skipped
         return not self._filled(question, answers)
 
-    def _next_open(self, answers: Mapping[str, Value], after: str | None) -> str | None:
-        questions = self.applicable(answers)
+    def _next_open(
+        self, answers: Mapping[str, Value], after: str | None, questions: list[Question] | None = None
+    ) -> str | None:
+        if questions is None:
+            questions = self.applicable(answers)
         ids = [q.id for q in questions]
         start = ids.index(after) + 1 if after in ids else 0
         for q in questions[start:] + questions[:start]:
@@ -456,7 +470,7 @@ class Interview:
             labels += [item for item in current if item not in question.options]
         return tuple(Choice(n, label, label in selected) for n, label in enumerate(labels, 1))
 
-    def _prompt(self, state: State) -> Prompt | None:
+    def _prompt(self, state: State, questions: list[Question]) -> Prompt | None:
         question = self._question(state)
         if question is None:
             return None
@@ -464,7 +478,7 @@ class Interview:
         return Prompt(
             question=question,
             section=self.definition.section_of(question.id),
-            progress=self.progress(state.answers, question.id),
+            progress=self._progress(state.answers, question.id, questions),
             current=current,
             answered=question.id in state.answers,
             suggestion=state.suggestions.get(question.id),
@@ -472,13 +486,21 @@ class Interview:
             position=self._positions[question.id],
         )
 
-    def _show(self, state: State, changes: Mapping[str, Value] | None = None, notice: str = "") -> Step:
+    def _show(
+        self,
+        state: State,
+        changes: Mapping[str, Value] | None = None,
+        notice: str = "",
+        questions: list[Question] | None = None,
+    ) -> Step:
+        if questions is None:
+            questions = self.applicable(state.answers)
         return Step(
             dict(changes or {}),
             state.cursor,
-            self._prompt(state),
+            self._prompt(state, questions),
             notice,
-            missing=tuple(self.missing(state.answers)),
+            missing=tuple(self._missing(state.answers, questions)),
         )
 
     def _stay(self, state: State, changes: Mapping[str, Value], notice: str = "") -> Step:
@@ -502,8 +524,9 @@ class Interview:
                 review=self.review_sections(answers),
                 missing=step.missing,
             )
-        cursor = Cursor(self._next_open(answers, state.cursor.question))
-        return self._show(State(answers, cursor, state.suggestions), changes)
+        questions = self.applicable(answers)
+        cursor = Cursor(self._next_open(answers, state.cursor.question, questions))
+        return self._show(State(answers, cursor, state.suggestions), changes, questions=questions)
 
     def _reject(self, state: State, key: str, **params: Any) -> Step:
         step = self._show(state, notice=self.messages.text(f"error.{key}", **params))
