@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
-from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import BotCommand, Update
 from telegram.constants import ChatAction, ChatType
 from telegram.error import BadRequest, NetworkError, TelegramError, TimedOut
 from telegram.ext import (
@@ -33,6 +33,7 @@ from telegram.ext import (
     TypeHandler,
     filters,
 )
+from telegram.request import HTTPXRequest
 
 from bot.config import Settings
 from bot.definition import Kind
@@ -41,11 +42,13 @@ from bot.engine import Step
 from bot.messages import Messages
 from bot.render import Renderer
 from bot.service import LimitReached, Reports
+from bot.tg_api import Button, LeanBot
 from bot.tg_keys import Key, decode, encode
 from bot.tg_views import (
     Reply,
     delete_reply,
     drafts_reply,
+    in_rows,
     review_replies,
     sections_reply,
     short,
@@ -141,17 +144,23 @@ def _user_data(context: ContextTypes.DEFAULT_TYPE) -> dict[Any, Any]:
 # -- sending ---------------------------------------------------------------------------------
 
 
+def _bot(context: ContextTypes.DEFAULT_TYPE) -> LeanBot:
+    bot = context.bot
+    assert isinstance(bot, LeanBot)
+    return bot
+
+
 async def _drop_old_keyboard(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Remove the buttons of the previous question, so they cannot be pressed again."""
+    """Remove the buttons of the last question sent, when the chat moves away from the report."""
     previous = _user_data(context).pop(KEYBOARD_MESSAGE, None)
     if previous:
         chat_id, message_id = previous
         # Already edited, too old or deleted: then there is nothing left to protect.
         with contextlib.suppress(TelegramError):
-            await context.bot.edit_message_reply_markup(chat_id, message_id, reply_markup=None)
+            await _bot(context).clear_keyboard(chat_id, message_id)
 
 
-async def _with_retries(call: Callable[[], Awaitable[Message]], attempts: int = 3) -> Message:
+async def _with_retries(call: Callable[[], Awaitable[int]], attempts: int = 3) -> int:
     """A send that survives a dropped connection: the answer is already stored, the reply must go."""
     for attempt in range(1, attempts + 1):
         try:
@@ -165,17 +174,20 @@ async def _with_retries(call: Callable[[], Awaitable[Message]], attempts: int = 
 
 
 async def send(update: Update, context: ContextTypes.DEFAULT_TYPE, replies: list[Reply]) -> None:
-    """Send replies in order; remember the message carrying question buttons."""
+    """Send replies in order; remember the message carrying question buttons.
+
+    The previous question's buttons are left in place: removing them would double the API calls
+    per answer (Telegram's limit is per call), and a press on one is refused as stale anyway.
+    """
     chat = update.effective_chat
     assert chat is not None
+    bot = _bot(context)
     for reply in replies:
-        if reply.keyboard is not None:
-            await _drop_old_keyboard(context)
-        message = await _with_retries(
-            functools.partial(context.bot.send_message, chat.id, reply.text, reply_markup=reply.keyboard)
+        message_id = await _with_retries(
+            functools.partial(bot.send_text, chat.id, reply.text, reply.keyboard)
         )
         if reply.keyboard is not None:
-            _user_data(context)[KEYBOARD_MESSAGE] = (chat.id, message.message_id)
+            _user_data(context)[KEYBOARD_MESSAGE] = (chat.id, message_id)
 
 
 async def send_document(
@@ -396,7 +408,7 @@ async def cmd_profile(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     profile = state.reports.store.profile(owner_of(update))
     fields = _profile_fields(state)
     lines = [state.messages.text("telegram.profile_title")]
-    buttons = []
+    buttons: list[Button] = []
     for number, (qid, label) in enumerate(fields, 1):
         value = profile.get(qid)
         lines.append(
@@ -405,13 +417,9 @@ async def cmd_profile(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
             )
         )
         buttons.append(
-            InlineKeyboardButton(
-                state.messages.text("telegram.button.profile_field", number=number),
-                callback_data=encode("pf", number),
-            )
+            (state.messages.text("telegram.button.profile_field", number=number), encode("pf", number))
         )
-    rows = [buttons[n : n + 4] for n in range(0, len(buttons), 4)]
-    await send(update, context, [Reply("\n".join(lines), InlineKeyboardMarkup(rows))])
+    await send(update, context, [Reply("\n".join(lines), in_rows(buttons, 4))])
 
 
 # -- messages --------------------------------------------------------------------------------
@@ -476,11 +484,17 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await say(update, context, exc.key, **exc.params)
 
 
-async def _clear_pressed(update: Update) -> None:
+async def _clear_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.callback_query.message if update.callback_query else None
-    if isinstance(message, Message):
+    if message is not None:
         with contextlib.suppress(BadRequest):  # already without buttons
-            await message.edit_reply_markup(reply_markup=None)
+            await _bot(context).clear_keyboard(message.chat.id, message.message_id)
+
+
+async def _edit_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: Reply) -> None:
+    message = update.callback_query.message if update.callback_query else None
+    if message is not None:
+        await _bot(context).edit_text(message.chat.id, message.message_id, reply.text, reply.keyboard)
 
 
 async def _press(update: Update, context: ContextTypes.DEFAULT_TYPE, key: Key) -> None:
@@ -501,7 +515,7 @@ async def _press(update: Update, context: ContextTypes.DEFAULT_TYPE, key: Key) -
         type_id = names[key.args[0] - 1]
         report_id, step = reports.new(owner, type_id, update_id=update.update_id, activate=True)
         await query.answer()
-        await _clear_pressed(update)
+        await _clear_pressed(update, context)
         name = reports.catalog.types[type_id].name
         await show_step(
             update, context, report_id, step, lead=state.messages.text("telegram.started", name=name)
@@ -527,7 +541,7 @@ async def _press(update: Update, context: ContextTypes.DEFAULT_TYPE, key: Key) -
     if key.op == "res":
         reports.store.set_active_report(owner, report_id)
         await query.answer()
-        await _clear_pressed(update)
+        await _clear_pressed(update, context)
         lead = state.messages.text(
             "telegram.resumed",
             name=info.type_name,
@@ -539,14 +553,14 @@ async def _press(update: Update, context: ContextTypes.DEFAULT_TYPE, key: Key) -
         await query.answer()
         if key.op == "del":
             reply = delete_reply(info, state.messages)
-            await query.edit_message_text(reply.text, reply_markup=reply.keyboard)
+            await _edit_pressed(update, context, reply)
         elif key.op == "delok":
             reports.delete(owner, report_id)
             if reports.store.active_report(owner) == report_id:
                 reports.store.set_active_report(owner, None)
-            await query.edit_message_text(state.messages.text("telegram.deleted"))
+            await _edit_pressed(update, context, Reply(state.messages.text("telegram.deleted")))
         else:
-            await query.edit_message_text(state.messages.text("telegram.kept"))
+            await _edit_pressed(update, context, Reply(state.messages.text("telegram.kept")))
         return
     if key.op in ("sec", "ed"):
         reports.store.set_active_report(owner, report_id)
@@ -560,7 +574,7 @@ async def _press(update: Update, context: ContextTypes.DEFAULT_TYPE, key: Key) -
     position = current.prompt.position if current.prompt is not None else None
     if position != key.args[1]:
         await query.answer(state.messages.text("telegram.stale"))
-        await _clear_pressed(update)
+        await _clear_pressed(update, context)
         return
     reports.store.set_active_report(owner, report_id)
     args = (key.args[2],) if key.op == "ch" else ()
@@ -576,11 +590,11 @@ async def _press(update: Update, context: ContextTypes.DEFAULT_TYPE, key: Key) -
     if toggled:
         # A toggle redraws the same message, so the ✓ marks move in place.
         [reply] = step_replies(Step({}, step.cursor, step.prompt), report_id, position, state.messages)
-        await query.edit_message_text(reply.text, reply_markup=reply.keyboard)
+        await _edit_pressed(update, context, reply)
         return
     if step.rejected:
         return
-    await _clear_pressed(update)
+    await _clear_pressed(update, context)
     await show_step(update, context, report_id, step)
 
 
@@ -643,22 +657,25 @@ def build_application(
     settings: Settings, reports: Reports, renderer: Renderer, *, request: Any = None
 ) -> Application[Any, Any, Any, Any, Any, Any]:
     """The configured Application (``request`` lets tests record calls instead of sending)."""
+    rate_limiter = None
+    if settings.rate_limiter and request is None:
+        # Telegram's flood limits: queue and retry instead of dropping a reply.
+        rate_limiter = AIORateLimiter(max_retries=5)
+    bot = LeanBot(
+        settings.telegram_token,
+        base_url=settings.base_url,
+        base_file_url=settings.base_file_url,
+        # Updates run concurrently, so replies need more than one connection.
+        request=request or HTTPXRequest(connection_pool_size=64, pool_timeout=30.0),
+        get_updates_request=request or HTTPXRequest(),
+        rate_limiter=rate_limiter,
+    )
     builder = (
         ApplicationBuilder()
-        .token(settings.telegram_token)
-        .base_url(settings.base_url)
-        .base_file_url(settings.base_file_url)
+        .bot(bot)
         .concurrent_updates(PerUserProcessor(reports.store))
         .post_init(register_commands)
     )
-    if request is not None:
-        builder = builder.request(request).get_updates_request(request)
-    else:
-        # Updates run concurrently, so replies need more than python-telegram-bot's one connection.
-        builder = builder.connection_pool_size(64).pool_timeout(30.0)
-    if settings.rate_limiter and request is None:
-        # Telegram's flood limits: queue and retry instead of dropping a reply.
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=5))  # type: ignore[arg-type]
     application = builder.build()
     application.bot_data["reportbot"] = BotState(settings, reports, renderer)
     add_handlers(application)

@@ -5,15 +5,15 @@ Pure functions (no network): handlers send what these return.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.definition import ITEM_KINDS, Kind, has_content
 from bot.engine import Prompt, ReviewSection, SectionStatus, Step
 from bot.messages import Messages
 from bot.presenter import format_prompt, format_review, format_value
 from bot.service import DraftInfo
+from bot.tg_api import Button, Keyboard
 from bot.tg_keys import encode
 
 MAX_MESSAGE = 4096
@@ -25,7 +25,7 @@ class Reply:
     """One message to send: its text and, maybe, its inline keyboard."""
 
     text: str
-    keyboard: InlineKeyboardMarkup | None = None
+    keyboard: Keyboard | None = None
 
 
 def short(text: str, limit: int = BUTTON_CHARS) -> str:
@@ -55,66 +55,50 @@ def split_text(text: str, limit: int = MAX_MESSAGE) -> list[str]:
     return pieces
 
 
-def _rows(buttons: list[InlineKeyboardButton], per_row: int) -> list[list[InlineKeyboardButton]]:
-    return [buttons[n : n + per_row] for n in range(0, len(buttons), per_row)]
+def keyboard(rows: Iterable[Iterable[Button]]) -> Keyboard:
+    """A keyboard from rows of (label, callback data) buttons."""
+    return tuple(tuple(row) for row in rows)
 
 
-def prompt_keyboard(
-    prompt: Prompt, report_id: int, position: int, messages: Messages
-) -> InlineKeyboardMarkup | None:
+def in_rows(buttons: list[Button], per_row: int) -> Keyboard:
+    """Buttons laid out ``per_row`` to a row."""
+    return tuple(tuple(buttons[n : n + per_row]) for n in range(0, len(buttons), per_row))
+
+
+def prompt_keyboard(prompt: Prompt, report_id: int, position: int, messages: Messages) -> Keyboard | None:
     """Buttons for a question: its options, 完成, 沿用, 跳过, 上一题."""
     q = prompt.question
-    rows: list[list[InlineKeyboardButton]] = []
-    choice_buttons = []
+    rows: list[tuple[Button, ...]] = []
+    choice_buttons: list[Button] = []
     for choice in prompt.choices:
         label = choice.label
         if q.kind is Kind.MULTI_CHOICE:
             label = f"{'✓' if choice.selected else '  '} {choice.number}. {label}"
-        choice_buttons.append(
-            InlineKeyboardButton(short(label), callback_data=encode("ch", report_id, position, choice.number))
-        )
+        choice_buttons.append((short(label), encode("ch", report_id, position, choice.number)))
     if choice_buttons:
         wide = q.kind is Kind.MULTI_CHOICE or any(len(c.label) > 8 for c in prompt.choices)
-        rows += _rows(choice_buttons, 1 if wide else 2)
-    actions = []
+        rows += in_rows(choice_buttons, 1 if wide else 2)
+    actions: list[Button] = []
     current = prompt.current
     if q.kind in ITEM_KINDS and isinstance(current, list) and len(current) >= max(1, q.min_items):
-        actions.append(
-            InlineKeyboardButton(
-                messages.text("telegram.button.done"), callback_data=encode("fin", report_id, position)
-            )
-        )
+        actions.append((messages.text("telegram.button.done"), encode("fin", report_id, position)))
     elif q.kind not in ITEM_KINDS and has_content(current):
-        actions.append(
-            InlineKeyboardButton(
-                messages.text("telegram.button.keep"), callback_data=encode("ok", report_id, position)
-            )
-        )
+        actions.append((messages.text("telegram.button.keep"), encode("ok", report_id, position)))
     elif prompt.suggestion is not None and not (q.kind in ITEM_KINDS and has_content(current)):
         value = format_value(q, prompt.suggestion, messages)
         actions.append(
-            InlineKeyboardButton(
+            (
                 short(messages.text("telegram.button.use", value=value)),
-                callback_data=encode("ok", report_id, position),
+                encode("ok", report_id, position),
             )
         )
     if q.optional:
-        actions.append(
-            InlineKeyboardButton(
-                messages.text("telegram.button.skip"), callback_data=encode("sk", report_id, position)
-            )
-        )
+        actions.append((messages.text("telegram.button.skip"), encode("sk", report_id, position)))
     if actions:
-        rows.append(actions)
+        rows.append(tuple(actions))
     if prompt.progress.section_number > 1 or prompt.progress.question_number > 1:
-        rows.append(
-            [
-                InlineKeyboardButton(
-                    messages.text("telegram.button.back"), callback_data=encode("bk", report_id, position)
-                )
-            ]
-        )
-    return InlineKeyboardMarkup(rows) if rows else None
+        rows.append(((messages.text("telegram.button.back"), encode("bk", report_id, position)),))
+    return tuple(rows) if rows else None
 
 
 def step_replies(step: Step, report_id: int, position: int | None, messages: Messages) -> list[Reply]:
@@ -147,24 +131,17 @@ def review_replies(
         text = f"{lead}\n\n{text}"
     pieces = split_text(text)
     numbers = [item.number for section in review for item in section.items]
-    buttons = [
-        InlineKeyboardButton(
-            messages.text("telegram.button.edit", number=n), callback_data=encode("ed", report_id, n)
-        )
-        for n in numbers
-    ]
+    buttons = [(messages.text("telegram.button.edit", number=n), encode("ed", report_id, n)) for n in numbers]
     replies = [Reply(piece) for piece in pieces]
-    replies.append(Reply(messages.text("telegram.review_edit_hint"), InlineKeyboardMarkup(_rows(buttons, 6))))
+    replies.append(Reply(messages.text("telegram.review_edit_hint"), in_rows(buttons, 6)))
     return replies
 
 
 def types_reply(names: list[str], messages: Messages, lead: str = "") -> Reply:
     """Report types as buttons."""
     text = messages.text("telegram.choose_type")
-    buttons = [
-        [InlineKeyboardButton(name, callback_data=encode("new", n))] for n, name in enumerate(names, 1)
-    ]
-    return Reply(f"{lead}\n\n{text}" if lead else text, InlineKeyboardMarkup(buttons))
+    buttons = [[(name, encode("new", n))] for n, name in enumerate(names, 1)]
+    return Reply(f"{lead}\n\n{text}" if lead else text, keyboard(buttons))
 
 
 def _period(info: DraftInfo, messages: Messages) -> str:
@@ -176,11 +153,9 @@ def drafts_reply(drafts: list[DraftInfo], messages: Messages, *, deletable: bool
     if not drafts:
         return Reply(
             messages.text("telegram.no_drafts"),
-            InlineKeyboardMarkup(
-                [[InlineKeyboardButton(messages.text("telegram.button.new"), callback_data=encode("new", 0))]]
-            ),
+            keyboard([[(messages.text("telegram.button.new"), encode("new", 0))]]),
         )
-    rows = []
+    rows: list[list[Button]] = []
     for info in drafts:
         label = messages.text(
             "telegram.button.resume",
@@ -189,32 +164,26 @@ def drafts_reply(drafts: list[DraftInfo], messages: Messages, *, deletable: bool
             settled=info.settled,
             total=info.total,
         )
-        row = [InlineKeyboardButton(short(label, 40), callback_data=encode("res", info.id))]
+        row = [(short(label, 40), encode("res", info.id))]
         if deletable:
-            row.append(
-                InlineKeyboardButton(
-                    messages.text("telegram.button.delete"), callback_data=encode("del", info.id)
-                )
-            )
+            row.append((messages.text("telegram.button.delete"), encode("del", info.id)))
         rows.append(row)
-    rows.append([InlineKeyboardButton(messages.text("telegram.button.new"), callback_data=encode("new", 0))])
-    return Reply(messages.text("telegram.drafts_title"), InlineKeyboardMarkup(rows))
+    rows.append([(messages.text("telegram.button.new"), encode("new", 0))])
+    return Reply(messages.text("telegram.drafts_title"), keyboard(rows))
 
 
 def delete_reply(info: DraftInfo, messages: Messages) -> Reply:
     """Asks to confirm a deletion."""
     return Reply(
         messages.text("telegram.delete_ask", name=info.type_name, period=_period(info, messages)),
-        InlineKeyboardMarkup(
+        keyboard(
             [
                 [
-                    InlineKeyboardButton(
+                    (
                         messages.text("telegram.button.confirm_delete"),
-                        callback_data=encode("delok", info.id),
+                        encode("delok", info.id),
                     ),
-                    InlineKeyboardButton(
-                        messages.text("telegram.button.keep_report"), callback_data=encode("delno", info.id)
-                    ),
+                    (messages.text("telegram.button.keep_report"), encode("delno", info.id)),
                 ]
             ]
         ),
@@ -225,7 +194,7 @@ def sections_reply(statuses: list[SectionStatus], report_id: int, messages: Mess
     """Sections as buttons with their progress."""
     rows = [
         [
-            InlineKeyboardButton(
+            (
                 short(
                     messages.text(
                         "telegram.section_button",
@@ -236,9 +205,9 @@ def sections_reply(statuses: list[SectionStatus], report_id: int, messages: Mess
                     ),
                     40,
                 ),
-                callback_data=encode("sec", report_id, s.number),
+                encode("sec", report_id, s.number),
             )
         ]
         for s in statuses
     ]
-    return Reply(messages.text("telegram.sections_title"), InlineKeyboardMarkup(rows))
+    return Reply(messages.text("telegram.sections_title"), keyboard(rows))

@@ -1,0 +1,49 @@
+"""The Bot API calls reportbot makes on every answer, without building Message objects.
+
+python-telegram-bot turns every API answer into a ``Message`` (with its keyboard, chat and
+sender objects); for a question with buttons that costs more than the rest of handling an
+answer together (BENCHMARKS.md, "Updates"). The handlers need nothing of a sent message but its
+id, so these calls post the same requests through the same machinery (defaults, the rate
+limiter, the request class and its error mapping) and read only that.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from telegram.ext import ExtBot
+
+Button = tuple[str, str]  # label, callback data
+Keyboard = tuple[tuple[Button, ...], ...]
+
+
+def markup_json(keyboard: Keyboard) -> str:
+    """The ``reply_markup`` parameter for an inline keyboard."""
+    rows = [[{"text": label, "callback_data": data} for label, data in row] for row in keyboard]
+    return json.dumps({"inline_keyboard": rows}, ensure_ascii=False, separators=(",", ":"))
+
+
+class LeanBot(ExtBot[Any]):
+    """An ExtBot with cheap calls for sending and editing plain texts with inline keyboards."""
+
+    async def send_text(self, chat_id: int, text: str, keyboard: Keyboard | None = None) -> int:
+        """Send a text message; returns its message id."""
+        data: dict[str, Any] = {"chat_id": chat_id, "text": text}
+        if keyboard:
+            data["reply_markup"] = markup_json(keyboard)
+        result = await self._post("sendMessage", data)
+        return int(result["message_id"])
+
+    async def edit_text(
+        self, chat_id: int, message_id: int, text: str, keyboard: Keyboard | None = None
+    ) -> None:
+        """Replace a message's text (and keyboard: none given removes it)."""
+        data: dict[str, Any] = {"chat_id": chat_id, "message_id": message_id, "text": text}
+        if keyboard:
+            data["reply_markup"] = markup_json(keyboard)
+        await self._post("editMessageText", data)
+
+    async def clear_keyboard(self, chat_id: int, message_id: int) -> None:
+        """Remove a message's inline keyboard."""
+        await self._post("editMessageReplyMarkup", {"chat_id": chat_id, "message_id": message_id})
