@@ -10,6 +10,7 @@ limiter, the request class and its error mapping) and read only that.
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram.ext import ExtBot
@@ -25,7 +26,23 @@ def markup_json(keyboard: Keyboard) -> str:
 
 
 class LeanBot(ExtBot[Any]):
-    """An ExtBot with cheap calls for sending and editing plain texts with inline keyboards."""
+    """An ExtBot with cheap calls for sending and editing plain texts with inline keyboards.
+
+    ``settled`` is awaited before every request: with grouped commits, it holds a reply back
+    until what the handling task wrote is on disk.
+    """
+
+    def __init__(
+        self, *args: Any, settled: Callable[[], Awaitable[None]] | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        with self._unfrozen():
+            self._settled = settled
+
+    async def _do_post(self, endpoint: str, data: dict[str, Any], **kwargs: Any) -> Any:
+        if self._settled is not None:
+            await self._settled()
+        return await super()._do_post(endpoint, data, **kwargs)
 
     async def send_text(self, chat_id: int, text: str, keyboard: Keyboard | None = None) -> int:
         """Send a text message; returns its message id."""

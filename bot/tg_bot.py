@@ -35,6 +35,7 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
+from bot.commits import GroupCommitter
 from bot.config import Settings
 from bot.definition import Kind
 from bot.document import file_name
@@ -93,11 +94,17 @@ class BotState:
 
 
 class PerUserProcessor(BaseUpdateProcessor):
-    """Concurrent across users, in order per user, each update applied once."""
+    """Concurrent across users, in order per user, each update applied once.
 
-    def __init__(self, store: Store, max_concurrent_updates: int = 256) -> None:
+    Updates in flight at the same time share commits (:class:`GroupCommitter`); each is on disk
+    before its user's next update starts. The cap on updates in flight bounds a group's size,
+    and so how long an answer waits for the others' work before its reply.
+    """
+
+    def __init__(self, store: Store, max_concurrent_updates: int = 64) -> None:
         super().__init__(max_concurrent_updates)
         self.store = store
+        self.committer = GroupCommitter(store)
         self._locks: defaultdict[int | None, asyncio.Lock] = defaultdict(asyncio.Lock)
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
@@ -113,14 +120,17 @@ class PerUserProcessor(BaseUpdateProcessor):
             if isinstance(update, Update):
                 try:
                     self.store.mark_processed(update.update_id)
+                    await self.committer.durable()
                 except sqlite3.Error:
                     log.exception("could not record update %s as applied", update.update_id)
 
     async def initialize(self) -> None:
-        """Nothing to set up."""
+        """Start grouping commits (within the event loop that will handle the updates)."""
+        self.committer.start()
 
     async def shutdown(self) -> None:
-        """Nothing to tear down."""
+        """Commit what is open; later writes commit one by one again."""
+        self.committer.stop()
 
 
 def _state(context: ContextTypes.DEFAULT_TYPE) -> BotState:
@@ -609,6 +619,12 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     else:
         log.error("error while handling update %s", update, exc_info=error)
         key, params = ("storage.failed" if isinstance(error, sqlite3.Error) else "telegram.error"), {}
+    processor = context.application.update_processor
+    if isinstance(processor, PerUserProcessor):
+        try:  # what the update wrote before failing must be settled before anything is sent
+            await processor.committer.durable()
+        except sqlite3.Error:
+            key, params = "storage.failed", {}
     if isinstance(update, Update) and update.effective_chat is not None:
         try:
             await context.bot.send_message(
@@ -661,6 +677,7 @@ def build_application(
     if settings.rate_limiter and request is None:
         # Telegram's flood limits: queue and retry instead of dropping a reply.
         rate_limiter = AIORateLimiter(max_retries=5)
+    processor = PerUserProcessor(reports.store)
     bot = LeanBot(
         settings.telegram_token,
         base_url=settings.base_url,
@@ -669,13 +686,9 @@ def build_application(
         request=request or HTTPXRequest(connection_pool_size=64, pool_timeout=30.0),
         get_updates_request=request or HTTPXRequest(),
         rate_limiter=rate_limiter,
+        settled=processor.committer.durable,
     )
-    builder = (
-        ApplicationBuilder()
-        .bot(bot)
-        .concurrent_updates(PerUserProcessor(reports.store))
-        .post_init(register_commands)
-    )
+    builder = ApplicationBuilder().bot(bot).concurrent_updates(processor).post_init(register_commands)
     application = builder.build()
     application.bot_data["reportbot"] = BotState(settings, reports, renderer)
     add_handlers(application)

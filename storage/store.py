@@ -6,6 +6,7 @@ read or change another user's report, whatever id they send.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -66,6 +67,63 @@ class Store:
         self.clock = clock
         # Update ids claimed with an answer in this process, so none is recorded a second time.
         self._claimed: set[int] = set()
+        self._on_grouped_write: Callable[[], None] | None = None  # set while commits are grouped
+        self._group_open = False
+        self._group_lost = False
+
+    # -- transactions ----------------------------------------------------------------------
+
+    def group_commits(self, on_write: Callable[[], None] | None) -> None:
+        """From now on, let many steps share one commit (one sync to disk).
+
+        Each step's writes become a savepoint in a shared transaction, still all or nothing on
+        their own; nothing is durable until :meth:`commit_group`. ``on_write`` is called as each
+        step starts writing, so the caller can schedule the commit and note who waits for it.
+        None ends grouping (commit the open group first).
+        """
+        self._on_grouped_write = on_write
+
+    @property
+    def uncommitted(self) -> bool:
+        """Whether steps are waiting in an open group for :meth:`commit_group`."""
+        return self._group_open
+
+    def commit_group(self) -> None:
+        """Commit the open group (raises sqlite3.Error if it could not be: then none of it is stored)."""
+        if not self._group_open:
+            return
+        self._group_open = False
+        if self._group_lost:
+            self._group_lost = False
+            self.db.rollback()
+            raise sqlite3.OperationalError("the transaction was abandoned by SQLite; nothing was stored")
+        try:
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.rollback()
+            raise
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[None]:
+        """One step's writes, all or nothing: its own transaction, or a savepoint in the open group."""
+        if self._on_grouped_write is None:
+            with self.db.atomic():
+                yield
+            return
+        if not self._group_open:
+            self.db.execute("BEGIN IMMEDIATE")
+            self._group_open = True
+        elif not self.db.conn.in_transaction:
+            self.db.execute("BEGIN IMMEDIATE")  # the group was lost; it still fails as one
+        self._on_grouped_write()
+        try:
+            with self.db.atomic():
+                yield
+        finally:
+            if not self.db.conn.in_transaction:
+                # SQLite gave up the whole transaction (a full disk, an I/O error): the other
+                # steps of the group went with it, so their commit must fail too.
+                self._group_lost = True
 
     @classmethod
     def open(cls, path: Path | str, clock: Clock = utc_now) -> Store:
@@ -120,7 +178,7 @@ class Store:
 
     def update_profile(self, user_id: str, updates: Mapping[str, Any]) -> None:
         """Remember ``updates`` in the user's profile."""
-        with self.db.atomic():
+        with self._writing():
             self._merge_profile(user_id, updates, self._now())
 
     def _merge_profile(self, user_id: str, updates: Mapping[str, Any], now: str) -> None:
@@ -147,7 +205,7 @@ class Store:
         crash can never leave a new report that later answers do not reach.
         """
         now = self._now()
-        with self.db.atomic():
+        with self._writing():
             if update_id is not None:
                 self._claim(update_id, now)
             self._ensure_user(owner, now)
@@ -180,7 +238,7 @@ class Store:
         if status is not None and status not in STATUSES:
             raise ValueError(f"unknown status {status!r}")
         now = self._now()
-        with self.db.atomic():
+        with self._writing():
             # The write comes first so the transaction takes the write lock before it reads.
             cur = self.db.execute(
                 "UPDATE reports SET cursor = ?, status = COALESCE(?, status), updated = ? "
@@ -221,7 +279,7 @@ class Store:
         if update_id in self._claimed:
             self._claimed.discard(update_id)  # recorded with its answer already
             return
-        with self.db.atomic():
+        with self._writing():
             self.db.execute(
                 "INSERT INTO processed_updates (update_id, processed) VALUES (?, ?) "
                 "ON CONFLICT(update_id) DO NOTHING",
@@ -240,7 +298,7 @@ class Store:
     def set_active_report(self, user_id: str, report_id: int | None) -> None:
         """Make ``report_id`` (one of the user's) the one the chat continues."""
         now = self._now()
-        with self.db.atomic():
+        with self._writing():
             self._ensure_user(user_id, now)
             self.db.execute("UPDATE users SET active_report = ? WHERE id = ?", [report_id, user_id])
 
@@ -313,7 +371,7 @@ class Store:
 
     def delete_report(self, owner: str, report_id: int) -> None:
         """Delete a report of ``owner`` and its answers."""
-        with self.db.atomic():
+        with self._writing():
             self.db.execute(
                 "DELETE FROM answers WHERE report_id IN (SELECT id FROM reports WHERE id = ? AND owner = ?)",
                 [report_id, owner],
