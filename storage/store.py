@@ -114,7 +114,9 @@ class Store:
             self.db.execute("BEGIN IMMEDIATE")
             self._group_open = True
         elif not self.db.conn.in_transaction:
-            self.db.execute("BEGIN IMMEDIATE")  # the group was lost; it still fails as one
+            # SQLite gave the group up since its last step: it must still fail as one.
+            self._group_lost = True
+            self.db.execute("BEGIN IMMEDIATE")
         self._on_grouped_write()
         try:
             with self.db.atomic():

@@ -32,10 +32,12 @@ class Bot:
         return Chat(self.app, self.request, user_id, chat_type)
 
 
-async def make_bot(tmp_path: Path, catalog: Catalog, **env: str) -> Bot:
+async def make_bot(
+    tmp_path: Path, catalog: Catalog, request: RecordingRequest | None = None, **env: str
+) -> Bot:
     settings = Settings.load({"TELEGRAM_BOT_TOKEN": TOKEN, **env}, dotenv=tmp_path / "none")
     reports = Reports(Store.open(tmp_path / "tg.db"), catalog, lambda: TODAY)
-    request = RecordingRequest()
+    request = request or RecordingRequest()
     app = build_application(settings, reports, Renderer.create(TEMPLATES), request=request)
     await app.initialize()
     return Bot(app, request, reports)

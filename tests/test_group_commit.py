@@ -1,0 +1,174 @@
+"""Group commit: steps of users in flight share one commit, and no reply gets ahead of the disk."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+from telegram.request import RequestData
+
+from bot.service import Catalog
+from storage.store import DuplicateUpdate, Store
+from tests.conftest import full_script
+from tests.test_telegram_handlers import Bot, make_bot
+from tests.tg_fakes import RecordingRequest
+
+CURSOR = {"question": "b"}
+
+
+def committed_answers(path: Path, owner: str) -> dict[str, str]:
+    """What another connection (another process, or the disk after a crash) sees."""
+    with sqlite3.connect(path) as other:
+        rows = other.execute(
+            "SELECT a.question_id, a.value FROM answers a JOIN reports r ON r.id = a.report_id "
+            "WHERE r.owner = ?",
+            [owner],
+        ).fetchall()
+    return dict(rows)
+
+
+def grouped(store: Store) -> list[int]:
+    writes: list[int] = []
+    store.group_commits(lambda: writes.append(1))
+    return writes
+
+
+def test_grouped_steps_are_stored_together_on_commit(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "g.db")
+    first = store.create_report("a", "t", CURSOR)
+    second = store.create_report("b", "t", CURSOR)
+    writes = grouped(store)
+    store.save_step("a", first, {"q": "甲"}, CURSOR, update_id=1)
+    store.save_step("b", second, {"q": "乙"}, CURSOR, update_id=2)
+    assert store.uncommitted and len(writes) == 2
+    assert committed_answers(tmp_path / "g.db", "a") == {}  # not on disk yet
+    assert store.load_report("a", first).answers == {"q": "甲"}  # the bot itself reads its writes
+    store.commit_group()
+    assert not store.uncommitted
+    assert committed_answers(tmp_path / "g.db", "a") == {"q": '"甲"'}
+    assert committed_answers(tmp_path / "g.db", "b") == {"q": '"乙"'}
+    store.close()
+
+
+def test_a_failing_step_is_undone_alone(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "g.db")
+    rid = store.create_report("a", "t", CURSOR)
+    grouped(store)
+    store.save_step("a", rid, {"q": "甲"}, CURSOR, update_id=1)
+    with pytest.raises(DuplicateUpdate):
+        store.save_step("a", rid, {"q": "重复", "r": "不该保存"}, {"question": "r"}, update_id=1)
+    store.commit_group()
+    report = store.load_report("a", rid)
+    assert report.answers == {"q": "甲"} and report.cursor == CURSOR
+    store.close()
+
+
+def test_a_group_sqlite_gave_up_fails_as_a_whole(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "g.db")
+    rid = store.create_report("a", "t", CURSOR)
+    other = store.create_report("b", "t", CURSOR)
+    grouped(store)
+    store.save_step("a", rid, {"q": "甲"}, CURSOR)
+    store.db.conn.execute("ROLLBACK")  # what SQLite does on some I/O errors or a full disk
+    store.save_step("b", other, {"q": "乙"}, CURSOR)
+    with pytest.raises(sqlite3.OperationalError):
+        store.commit_group()  # "a" was lost, so the group must not report success
+    assert committed_answers(tmp_path / "g.db", "a") == {}
+    assert committed_answers(tmp_path / "g.db", "b") == {}
+    store.save_step("b", other, {"q": "乙"}, CURSOR)  # and the store goes on
+    store.commit_group()
+    assert committed_answers(tmp_path / "g.db", "b") == {"q": '"乙"'}
+    store.close()
+
+
+class DiskProbe(RecordingRequest):
+    """Records, for each message sent, how many answers of that chat another connection sees."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__()
+        self.path = path
+        self.seen_on_disk: list[tuple[int, str, int]] = []  # chat, text, answers committed
+
+    async def do_request(
+        self, url: str, method: str, request_data: RequestData | None = None, *args: Any, **kwargs: Any
+    ) -> tuple[int, bytes]:
+        if url.endswith("/sendMessage") and request_data is not None:
+            chat_id = int(request_data.parameters["chat_id"])
+            committed = committed_answers(self.path, f"tg:{chat_id}")
+            self.seen_on_disk.append((chat_id, str(request_data.parameters["text"]), len(committed)))
+        return await super().do_request(url, method, request_data, *args, **kwargs)
+
+
+async def started(bot: Bot, users: range) -> list[Any]:
+    chats = [bot.chat(uid) for uid in users]
+    for chat in chats:
+        await chat.send("/new")
+        await chat.press("理论学习中心组")
+    return chats
+
+
+async def test_users_in_flight_share_commits_and_replies_follow_the_disk(
+    tmp_path: Path, catalog: Catalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    probe = DiskProbe(tmp_path / "tg.db")
+    bot = await make_bot(tmp_path, catalog, request=probe)
+    store = bot.reports.store
+    commits: list[int] = []
+    commit = store.commit_group
+    monkeypatch.setattr(store, "commit_group", lambda: (commits.append(1), commit())[1])
+    try:
+        chats = await started(bot, range(100, 108))
+        lines = full_script(catalog.interview("study_speech"))[:3]
+        for answered, line in enumerate(lines, 1):
+            probe.seen_on_disk.clear()
+            before = len(commits)
+            await asyncio.gather(*(chat.deliver(chat.message_update(line)) for chat in chats))
+            replies = {chat_id: n for chat_id, _, n in probe.seen_on_disk}
+            # Every user got the next question, and only once their answer was on disk.
+            assert replies == {uid: answered for uid in range(100, 108)}
+            assert len(commits) - before < len(chats)  # fewer syncs than answers
+        for uid in range(100, 108):
+            [report] = store.list_reports(f"tg:{uid}")
+            assert [report.answers[q] for q in ("meeting_name", "speaker_name", "speaker_title")] == lines
+    finally:
+        await bot.app.shutdown()
+        store.close()
+
+
+async def test_a_failed_group_commit_tells_every_user_in_it(
+    tmp_path: Path, catalog: Catalog, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    probe = DiskProbe(tmp_path / "tg.db")
+    bot = await make_bot(tmp_path, catalog, request=probe)
+    store = bot.reports.store
+    commit = store.commit_group
+    failures = [1]
+
+    def failing_once() -> None:
+        if failures:
+            failures.pop()
+            store.db.conn.execute("ROLLBACK")  # the transaction is gone: COMMIT fails for real
+        commit()
+
+    try:
+        chats = await started(bot, range(200, 205))
+        monkeypatch.setattr(store, "commit_group", failing_once)
+        probe.seen_on_disk.clear()
+        with caplog.at_level(logging.ERROR):
+            await asyncio.gather(*(chat.deliver(chat.message_update("学习会")) for chat in chats))
+        told = {chat_id: text for chat_id, text, _ in probe.seen_on_disk}
+        assert set(told) == set(range(200, 205))
+        assert all("服务器存储出错，这条消息没有保存" in text for text in told.values())
+        assert "could not commit group" in caplog.text
+        assert all(committed_answers(tmp_path / "tg.db", f"tg:{uid}") == {} for uid in range(200, 205))
+        assert all(store.list_reports(f"tg:{uid}")[0].answers == {} for uid in range(200, 205))
+        probe.seen_on_disk.clear()
+        await asyncio.gather(*(chat.deliver(chat.message_update("学习会")) for chat in chats))
+        assert {chat_id: n for chat_id, _, n in probe.seen_on_disk} == {uid: 1 for uid in range(200, 205)}
+    finally:
+        await bot.app.shutdown()
+        store.close()
