@@ -7,7 +7,6 @@ pure and the store stays a plain repository.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -46,7 +45,15 @@ class Limits:
 
 def answers_size(answers: Mapping[str, Any]) -> int:
     """A report's size: the characters of its stored answers."""
-    return sum(len(json.dumps(v, ensure_ascii=False)) for v in answers.values())
+    return sum(_characters(v) for v in answers.values())
+
+
+def _characters(value: Any) -> int:
+    if value is None:
+        return 0
+    if isinstance(value, list):
+        return sum(len(str(item)) for item in value)
+    return len(str(value))
 
 
 @dataclass(frozen=True)

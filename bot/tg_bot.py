@@ -75,6 +75,7 @@ COMMANDS = (
 )
 PROFILE_EDIT = "profile_field"  # user_data key: the profile field being changed
 KEYBOARD_MESSAGE = "keyboard_message"  # user_data key: the last message with question buttons
+RECENT_REPORTS = 1000  # reports kept in memory: about those of the users writing now
 
 
 @dataclass
@@ -127,10 +128,13 @@ class PerUserProcessor(BaseUpdateProcessor):
     async def initialize(self) -> None:
         """Start grouping commits (within the event loop that will handle the updates)."""
         self.committer.start()
+        # While the bot runs it is the one writer of its users' reports.
+        self.store.keep_recent(RECENT_REPORTS)
 
     async def shutdown(self) -> None:
         """Commit what is open; later writes commit one by one again."""
         self.committer.stop()
+        self.store.keep_recent(0)
 
 
 def _state(context: ContextTypes.DEFAULT_TYPE) -> BotState:

@@ -12,8 +12,9 @@ import json
 import os
 import sqlite3
 import tempfile
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +69,10 @@ class Store:
         # Update ids claimed with an answer in this process, so none is recorded a second time.
         self._claimed: set[int] = set()
         self._on_grouped_write: Callable[[], None] | None = None  # set while commits are grouped
+        # Recently used reports as this connection sees them (its own group's writes included),
+        # kept only while this store is their one writer; a failed group empties it.
+        self._recent: OrderedDict[int, Report] = OrderedDict()
+        self._recent_limit = 0
         self._group_open = False
         self._group_lost = False
 
@@ -83,6 +88,15 @@ class Store:
         """
         self._on_grouped_write = on_write
 
+    def keep_recent(self, limit: int) -> None:
+        """Keep up to ``limit`` recently used reports in memory (0: none).
+
+        Only for a process that is the one writer of those reports (the bot, for its users):
+        a change made by another process would not be seen.
+        """
+        self._recent_limit = limit
+        self._recent.clear()
+
     @property
     def uncommitted(self) -> bool:
         """Whether steps are waiting in an open group for :meth:`commit_group`."""
@@ -93,13 +107,13 @@ class Store:
         if not self._group_open:
             return
         self._group_open = False
-        if self._group_lost:
-            self._group_lost = False
-            self.db.rollback()
-            raise sqlite3.OperationalError("the transaction was abandoned by SQLite; nothing was stored")
         try:
+            if self._group_lost:
+                raise sqlite3.OperationalError("the transaction was abandoned by SQLite; nothing was stored")
             self.db.execute("COMMIT")
         except BaseException:
+            self._group_lost = False
+            self._recent.clear()
             self.db.rollback()
             raise
 
@@ -118,11 +132,19 @@ class Store:
             self._group_lost = True
             self.db.execute("BEGIN IMMEDIATE")
         self._on_grouped_write()
+        conn = self.db.conn
+        conn.execute("SAVEPOINT step")  # steps never nest, so one name will do
         try:
-            with self.db.atomic():
-                yield
+            yield
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK TO step")
+                conn.execute("RELEASE step")
+            raise
+        else:
+            conn.execute("RELEASE step")
         finally:
-            if not self.db.conn.in_transaction:
+            if not conn.in_transaction:
                 # SQLite gave up the whole transaction (a full disk, an I/O error): the other
                 # steps of the group went with it, so their commit must fail too.
                 self._group_lost = True
@@ -219,7 +241,8 @@ class Store:
             assert cur.lastrowid is not None
             if activate:
                 self.db.execute("UPDATE users SET active_report = ? WHERE id = ?", [cur.lastrowid, owner])
-            return cur.lastrowid
+        self._remember(Report(cur.lastrowid, owner, type_id, DRAFT, dict(cursor), now, now))
+        return cur.lastrowid
 
     def save_step(
         self,
@@ -260,6 +283,17 @@ class Store:
                 self._merge_profile(owner, profile, now)
             if update_id is not None:
                 self._claim(update_id, now)
+        known = self._recent.get(report_id)
+        if known is not None:
+            self._remember(
+                replace(
+                    known,
+                    answers={**known.answers, **changes},
+                    cursor=dict(cursor),
+                    status=status or known.status,
+                    updated=now,
+                )
+            )
 
     def _claim(self, update_id: int, now: str) -> None:
         self._claimed.add(update_id)
@@ -326,13 +360,27 @@ class Store:
 
     def load_report(self, owner: str, report_id: int) -> Report:
         """A report of ``owner`` with its answers (ReportNotFound otherwise)."""
+        known = self._recent.get(report_id)
+        if known is not None:
+            if known.owner != owner:
+                raise ReportNotFound(report_id)
+            self._recent.move_to_end(report_id)
+            return known
         row = next(
             self.db.query("SELECT * FROM reports WHERE id = ? AND owner = ?", [report_id, owner]),
             None,
         )
         if row is None:
             raise ReportNotFound(report_id)
-        return self._report(row, self._answers(owner, report_id))
+        return self._remember(self._report(row, self._answers(owner, report_id)))
+
+    def _remember(self, report: Report) -> Report:
+        if self._recent_limit:
+            self._recent[report.id] = report
+            self._recent.move_to_end(report.id)
+            if len(self._recent) > self._recent_limit:
+                self._recent.popitem(last=False)
+        return report
 
     def _rows(self, sql: str, params: list[Any]) -> Iterator[Report]:
         for row in list(self.db.query(sql, params)):
@@ -373,6 +421,7 @@ class Store:
 
     def delete_report(self, owner: str, report_id: int) -> None:
         """Delete a report of ``owner`` and its answers."""
+        self._recent.pop(report_id, None)
         with self._writing():
             self.db.execute(
                 "DELETE FROM answers WHERE report_id IN (SELECT id FROM reports WHERE id = ? AND owner = ?)",
