@@ -120,6 +120,15 @@ class SectionStatus:
 
 
 @dataclass(frozen=True)
+class _Survey:
+    """Where a set of answers stands: the questions that apply, those open, those missing."""
+
+    questions: list[Question]
+    open: frozenset[str]
+    missing: tuple[Question, ...]
+
+
+@dataclass(frozen=True)
 class Step:
     """The outcome of one operation: what to store and what to say."""
 
@@ -232,22 +241,29 @@ class Interview:
 
     def missing(self, answers: Mapping[str, Value]) -> list[Question]:
         """Required questions that still lack an answer."""
-        return self._missing(answers, self.applicable(answers))
+        return list(self._survey(answers).missing)
 
     def progress(self, answers: Mapping[str, Value], question_id: str | None) -> Progress:
         """Progress at ``question_id`` (or overall when None)."""
-        return self._progress(answers, question_id, self.applicable(answers))
+        return self._progress(question_id, self._survey(answers))
 
-    # The private forms take the applicable questions, which one step computes only once.
+    def _survey(self, answers: Mapping[str, Value]) -> _Survey:
+        # One pass over the questions serves the whole step: next question, progress, missing.
+        questions = self.applicable(answers)
+        open_ids: set[str] = set()
+        missing: list[Question] = []
+        for q in questions:
+            filled = self._filled(q, answers)
+            if not filled and not q.optional:
+                missing.append(q)
+            if not filled and not (q.optional and q.id in answers):
+                open_ids.add(q.id)
+        return _Survey(questions, frozenset(open_ids), tuple(missing))
 
-    def _missing(self, answers: Mapping[str, Value], questions: list[Question]) -> list[Question]:
-        return [q for q in questions if not q.optional and not self._filled(q, answers)]
-
-    def _progress(
-        self, answers: Mapping[str, Value], question_id: str | None, questions: list[Question]
-    ) -> Progress:
+    def _progress(self, question_id: str | None, survey: _Survey) -> Progress:
+        questions = survey.questions
         sections = self._sections(questions)
-        settled = sum(1 for q in questions if not self._is_open(q, answers))
+        settled = len(questions) - len(survey.open)
         if question_id is None:
             return Progress(len(sections), len(sections), 0, 0, settled, len(questions))
         section = self.definition.section_of(question_id)
@@ -441,23 +457,32 @@ class Interview:
         return not self._filled(question, answers)
 
     def _next_open(
-        self, answers: Mapping[str, Value], after: str | None, questions: list[Question] | None = None
+        self, answers: Mapping[str, Value], after: str | None, survey: _Survey | None = None
     ) -> str | None:
-        if questions is None:
-            questions = self.applicable(answers)
+        if survey is None:
+            survey = self._survey(answers)
+        questions = survey.questions
         ids = [q.id for q in questions]
         start = ids.index(after) + 1 if after in ids else 0
         for q in questions[start:] + questions[:start]:
-            if self._is_open(q, answers):
+            if q.id in survey.open:
                 return q.id
         return None
 
     def _normalize(self, state: State) -> State:
         """Move a cursor off a question that no longer applies (or no longer exists)."""
         qid = state.cursor.question
-        if qid is None or qid in {q.id for q in self.applicable(state.answers)}:
+        if qid is None or self._applies(qid, state.answers):
             return state
         return State(state.answers, Cursor(self._next_open(state.answers, None)), state.suggestions)
+
+    def _applies(self, question_id: str, answers: Mapping[str, Value]) -> bool:
+        try:
+            question = self.definition.question(question_id)
+        except KeyError:
+            return False
+        # Without a condition a question always applies; with one, its chain must be followed.
+        return question.when is None or question in self.applicable(answers)
 
     def _question(self, state: State) -> Question | None:
         qid = state.cursor.question
@@ -470,7 +495,7 @@ class Interview:
             labels += [item for item in current if item not in question.options]
         return tuple(Choice(n, label, label in selected) for n, label in enumerate(labels, 1))
 
-    def _prompt(self, state: State, questions: list[Question]) -> Prompt | None:
+    def _prompt(self, state: State, survey: _Survey) -> Prompt | None:
         question = self._question(state)
         if question is None:
             return None
@@ -478,7 +503,7 @@ class Interview:
         return Prompt(
             question=question,
             section=self.definition.section_of(question.id),
-            progress=self._progress(state.answers, question.id, questions),
+            progress=self._progress(question.id, survey),
             current=current,
             answered=question.id in state.answers,
             suggestion=state.suggestions.get(question.id),
@@ -491,16 +516,12 @@ class Interview:
         state: State,
         changes: Mapping[str, Value] | None = None,
         notice: str = "",
-        questions: list[Question] | None = None,
+        survey: _Survey | None = None,
     ) -> Step:
-        if questions is None:
-            questions = self.applicable(state.answers)
+        if survey is None:
+            survey = self._survey(state.answers)
         return Step(
-            dict(changes or {}),
-            state.cursor,
-            self._prompt(state, questions),
-            notice,
-            missing=tuple(self._missing(state.answers, questions)),
+            dict(changes or {}), state.cursor, self._prompt(state, survey), notice, missing=survey.missing
         )
 
     def _stay(self, state: State, changes: Mapping[str, Value], notice: str = "") -> Step:
@@ -524,9 +545,9 @@ class Interview:
                 review=self.review_sections(answers),
                 missing=step.missing,
             )
-        questions = self.applicable(answers)
-        cursor = Cursor(self._next_open(answers, state.cursor.question, questions))
-        return self._show(State(answers, cursor, state.suggestions), changes, questions=questions)
+        survey = self._survey(answers)
+        cursor = Cursor(self._next_open(answers, state.cursor.question, survey))
+        return self._show(State(answers, cursor, state.suggestions), changes, survey=survey)
 
     def _reject(self, state: State, key: str, **params: Any) -> Step:
         step = self._show(state, notice=self.messages.text(f"error.{key}", **params))

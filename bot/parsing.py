@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from typing import Any
 
 from bot.definition import PERIODS, Kind, Question, Value
@@ -73,19 +72,15 @@ _ITEM_PREFIX_RE = re.compile(
     r")\s*"
 )
 _TOGGLE_RE = re.compile(r"^[\d\s,，、;；]+$")
+# Lone surrogates cannot be stored; C0/C1 controls (category Cc) but tab and line end cannot be printed.
+_DROPPED_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 FINISH_WORDS = frozenset({"完成", "完毕", "结束", "好了", "没有了", "就这些", "done", "ok"})
 
 
 def clean(text: str) -> str:
     """Input as stored: line ends unified, unencodable and control characters dropped, trimmed."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    kept = []
-    for ch in text:
-        category = unicodedata.category(ch)
-        if category == "Cs" or (category == "Cc" and ch not in "\n\t"):
-            continue  # lone surrogates cannot be stored; C0/C1 controls cannot be printed
-        kept.append(ch)
-    return "".join(kept).strip()
+    return _DROPPED_RE.sub("", text).strip()
 
 
 def _check_length(text: str, limit: int) -> None:
