@@ -1,18 +1,22 @@
 """Update throughput and latency: complete interviews replayed through Application.process_update.
 
 Side by side in one run:
-- reportbot: the real Application (per-user ordering, de-duplication, a SQLite commit per answer);
+- reportbot: the real Application (per-user ordering, de-duplication, every answer committed
+  with synchronous=FULL before its reply; users in flight share commits);
+- reportbot, sync NORMAL: the same with commits that do not wait for the disk, to show what
+  the wait costs (not how the bot runs);
 - stock: the same interview written the usual python-telegram-bot way, a ConversationHandler with
   PicklePersistence (default flush interval), answers kept in user_data.
 Both use a request class that answers every Bot API call instantly.
 
-Run: .venv/bin/python -m benchmarks.bench_updates [--users 1 100 1000] [--runs 3]
+Run: .venv/bin/python -m benchmarks.bench_updates [--users 1 100 1000] [--runs 3] [--min-updates 3000]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import gc
 import itertools
 import statistics
@@ -38,7 +42,7 @@ from telegram.ext import (
 from benchmarks.stats import percentile_ms
 from bot.config import DEFAULT_TEMPLATES, Settings
 from bot.render import Renderer
-from bot.service import Catalog, Reports
+from bot.service import Catalog, Limits, Reports
 from bot.tg_bot import build_application
 from bot.tg_keys import encode
 from storage.store import Store
@@ -46,6 +50,7 @@ from tests.conftest import TODAY, full_script
 from tests.tg_fakes import RecordingRequest
 
 TYPE_ID = "study_speech"
+NO_DISK_WAIT = "reportbot, sync NORMAL"  # the same, committing without waiting for the disk
 TOKEN = "123456789:AAEbenchBENCHbenchBENCHbenchBENCH_12"
 
 
@@ -104,8 +109,12 @@ class Result:
         return percentile_ms(self.latencies, p)
 
 
-async def _drive(app: Application[Any, Any, Any, Any, Any, Any], scripts: dict[int, list[Update]]) -> Result:
+async def _drive(
+    app: Application[Any, Any, Any, Any, Any, Any], warmup: list[Update], scripts: dict[int, list[Update]]
+) -> Result:
     """Every user sends their next message as soon as the reply to the last one is out.
+
+    ``warmup`` goes first, untimed (first calls fill caches and compile patterns).
 
     The time per update runs from when the update processor starts on it to its last reply. The
     processor works on at most ``max_concurrent_updates`` at once (the stock one on one); the
@@ -114,6 +123,8 @@ async def _drive(app: Application[Any, Any, Any, Any, Any, Any], scripts: dict[i
     latencies: list[float] = []
     processor = app.update_processor
     slots = asyncio.Semaphore(processor.max_concurrent_updates)
+    for update in warmup:
+        await processor.process_update(update, app.process_update(update))
 
     async def user(updates: list[Update]) -> None:
         for update in updates:
@@ -135,23 +146,37 @@ async def _drive(app: Application[Any, Any, Any, Any, Any, Any], scripts: dict[i
     return Result(sum(len(u) for u in scripts.values()), elapsed, latencies)
 
 
-async def run_reportbot(users: int, workdir: Path) -> Result:
-    """The interview through reportbot's own Application."""
+def interviews_per_user(users: int, min_updates: int) -> int:
+    """How many interviews each user goes through, so that a run has at least ``min_updates``."""
+    per_interview = len(full_script(Catalog.load(DEFAULT_TEMPLATES).interview(TYPE_ID)))
+    return max(1, -(-min_updates // (users * per_interview)))
+
+
+async def run_reportbot(users: int, workdir: Path, interviews: int = 1, synchronous: str = "FULL") -> Result:
+    """The interview through reportbot's own Application (``NORMAL``: commits not waiting for the disk)."""
     catalog = Catalog.load(DEFAULT_TEMPLATES)
     settings = Settings.load({"TELEGRAM_BOT_TOKEN": TOKEN}, dotenv=workdir / "none")
-    reports = Reports(Store.open(workdir / "bench.db"), catalog, lambda: TODAY)
+    # A user going through many interviews keeps each as a draft (the last answer is left out).
+    limits = Limits(max_drafts=interviews + 1)
+    store = Store.open(workdir / "bench.db", synchronous=synchronous)
+    reports = Reports(store, catalog, lambda: TODAY, limits)
     app = build_application(
         settings, reports, Renderer.create(DEFAULT_TEMPLATES), request=RecordingRequest(record=False)
     )
     await app.initialize()
     lines = full_script(catalog.interview(TYPE_ID))[:-1]  # the last answer would build a DOCX
     new = encode("new", list(catalog.types).index(TYPE_ID) + 1)
-    scripts = {
-        uid: [_press(app.bot, uid, new)] + [_message(app.bot, uid, line) for line in lines]
-        for uid in range(1, users + 1)
-    }
+
+    def script(uid: int, times: int) -> list[Update]:
+        return [
+            u
+            for _ in range(times)
+            for u in [_press(app.bot, uid, new), *(_message(app.bot, uid, x) for x in lines)]
+        ]
+
+    scripts = {uid: script(uid, interviews) for uid in range(1, users + 1)}
     try:
-        return await _drive(app, scripts)
+        return await _drive(app, script(0, 1), scripts)
     finally:
         await app.shutdown()
         reports.store.close()
@@ -196,7 +221,7 @@ def stock_application(
     return app
 
 
-async def run_stock(users: int, workdir: Path) -> Result:
+async def run_stock(users: int, workdir: Path, interviews: int = 1) -> Result:
     """The interview through the stock ConversationHandler + PicklePersistence."""
     catalog = Catalog.load(DEFAULT_TEMPLATES)
     definition = catalog.types[TYPE_ID]
@@ -204,23 +229,34 @@ async def run_stock(users: int, workdir: Path) -> Result:
     questions = [(q.id, q.prompt) for q in definition.questions][: len(lines)]
     app = stock_application(questions, workdir / "stock.pickle")
     await app.initialize()
-    scripts = {
-        uid: [_message(app.bot, uid, "/new")] + [_message(app.bot, uid, line) for line in lines]
-        for uid in range(1, users + 1)
-    }
+
+    def script(uid: int, times: int) -> list[Update]:
+        return [
+            u
+            for _ in range(times)
+            for u in [_message(app.bot, uid, "/new"), *(_message(app.bot, uid, x) for x in lines)]
+        ]
+
+    scripts = {uid: script(uid, interviews) for uid in range(1, users + 1)}
     try:
-        return await _drive(app, scripts)
+        return await _drive(app, script(0, 1), scripts)
     finally:
         await app.shutdown()
 
 
-def measure(users: int, runs: int) -> dict[str, list[Result]]:
+def measure(users: int, runs: int, min_updates: int) -> dict[str, list[Result]]:
     """Both approaches, alternating, ``runs`` times each."""
-    results: dict[str, list[Result]] = {"reportbot": [], "stock": []}
+    runners: dict[str, Callable[[int, Path, int], Awaitable[Result]]] = {
+        "reportbot": run_reportbot,
+        NO_DISK_WAIT: functools.partial(run_reportbot, synchronous="NORMAL"),
+        "stock": run_stock,
+    }
+    results: dict[str, list[Result]] = {name: [] for name in runners}
+    interviews = interviews_per_user(users, min_updates)
     for _ in range(runs):
-        for name, runner in (("reportbot", run_reportbot), ("stock", run_stock)):
+        for name, runner in runners.items():
             with tempfile.TemporaryDirectory() as tmp:
-                results[name].append(asyncio.run(runner(users, Path(tmp))))
+                results[name].append(asyncio.run(runner(users, Path(tmp), interviews)))
     return results
 
 
@@ -229,11 +265,14 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--users", type=int, nargs="+", default=[1, 100, 1000])
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--min-updates", type=int, default=3000, help="users repeat the interview until a run has this many"
+    )
     args = parser.parse_args()
     print("| users | approach | updates/s (median, min–max) | p50 ms | p99 ms |")
     print("| ---: | --- | ---: | ---: | ---: |")
     for users in args.users:
-        results = measure(users, args.runs)
+        results = measure(users, args.runs, args.min_updates)
         for name, runs in results.items():
             rates = [r.per_second for r in runs]
             p50 = statistics.median(r.pct(50) for r in runs)

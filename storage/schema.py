@@ -82,8 +82,16 @@ def migrate(db: Database, target: int = SCHEMA_VERSION) -> int:
     return max(current, target)
 
 
-def connect(path: Path | str, *, migrate_to: int | None = SCHEMA_VERSION) -> Database:
-    """Open (creating if needed, readable by its owner only) and migrate the database at ``path``."""
+def connect(
+    path: Path | str, *, migrate_to: int | None = SCHEMA_VERSION, synchronous: str = "FULL"
+) -> Database:
+    """Open (creating if needed, readable by its owner only) and migrate the database at ``path``.
+
+    ``synchronous="NORMAL"`` (for measurements only) commits without waiting for the disk: a crash
+    of the program loses nothing, a power cut may lose the last commits.
+    """
+    if synchronous not in ("FULL", "NORMAL"):
+        raise ValueError(f"synchronous must be FULL or NORMAL, not {synchronous!r}")
     if str(path) != ":memory:":
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -96,7 +104,7 @@ def connect(path: Path | str, *, migrate_to: int | None = SCHEMA_VERSION) -> Dat
     if str(path) != ":memory:":
         db.enable_wal()
         # FULL: an acknowledged answer must survive a power cut, not only a crash.
-        db.execute("PRAGMA synchronous = FULL")
+        db.execute(f"PRAGMA synchronous = {synchronous}")
     if migrate_to is not None:
         migrate(db, migrate_to)
     return db

@@ -150,9 +150,9 @@ class Store:
                 self._group_lost = True
 
     @classmethod
-    def open(cls, path: Path | str, clock: Clock = utc_now) -> Store:
+    def open(cls, path: Path | str, clock: Clock = utc_now, *, synchronous: str = "FULL") -> Store:
         """Open (and create or migrate) the database file at ``path``."""
-        return cls(connect(path), clock)
+        return cls(connect(path, synchronous=synchronous), clock)
 
     def close(self) -> None:
         """Close the connection."""

@@ -31,7 +31,7 @@ def test_render_benchmark_runs() -> None:
 
 
 def test_update_benchmark_runs() -> None:
-    out = bench("benchmarks.bench_updates", "--users", "2", "--runs", "1")
+    out = bench("benchmarks.bench_updates", "--users", "2", "--runs", "1", "--min-updates", "40")
     assert "| 2 | reportbot |" in out and "| 2 | stock |" in out
     assert "reportbot ÷ stock" in out
 
