@@ -42,7 +42,7 @@ from telegram.ext import (
 from benchmarks.stats import percentile_ms
 from bot.config import DEFAULT_TEMPLATES, Settings
 from bot.render import Renderer
-from bot.service import Catalog, Limits, Reports
+from bot.service import Catalog, Reports
 from bot.tg_bot import build_application
 from bot.tg_keys import encode
 from storage.store import Store
@@ -147,19 +147,28 @@ async def _drive(
 
 
 def interviews_per_user(users: int, min_updates: int) -> int:
-    """How many interviews each user goes through, so that a run has at least ``min_updates``."""
+    """How many interviews run one after another per concurrent user, for ``min_updates`` a run.
+
+    Each of those is a different user starting their first report, as when users take turns.
+    """
     per_interview = len(full_script(Catalog.load(DEFAULT_TEMPLATES).interview(TYPE_ID)))
     return max(1, -(-min_updates // (users * per_interview)))
+
+
+def _lanes(users: int, interviews: int, interview: Callable[[int], list[Update]]) -> dict[int, list[Update]]:
+    """``users`` at a time, each lane's users one after another, every user with their own id."""
+    return {
+        lane: [u for turn in range(interviews) for u in interview(1 + lane + turn * users)]
+        for lane in range(users)
+    }
 
 
 async def run_reportbot(users: int, workdir: Path, interviews: int = 1, synchronous: str = "FULL") -> Result:
     """The interview through reportbot's own Application (``NORMAL``: commits not waiting for the disk)."""
     catalog = Catalog.load(DEFAULT_TEMPLATES)
     settings = Settings.load({"TELEGRAM_BOT_TOKEN": TOKEN}, dotenv=workdir / "none")
-    # A user going through many interviews keeps each as a draft (the last answer is left out).
-    limits = Limits(max_drafts=interviews + 1)
     store = Store.open(workdir / "bench.db", synchronous=synchronous)
-    reports = Reports(store, catalog, lambda: TODAY, limits)
+    reports = Reports(store, catalog, lambda: TODAY)
     app = build_application(
         settings, reports, Renderer.create(DEFAULT_TEMPLATES), request=RecordingRequest(record=False)
     )
@@ -167,16 +176,11 @@ async def run_reportbot(users: int, workdir: Path, interviews: int = 1, synchron
     lines = full_script(catalog.interview(TYPE_ID))[:-1]  # the last answer would build a DOCX
     new = encode("new", list(catalog.types).index(TYPE_ID) + 1)
 
-    def script(uid: int, times: int) -> list[Update]:
-        return [
-            u
-            for _ in range(times)
-            for u in [_press(app.bot, uid, new), *(_message(app.bot, uid, x) for x in lines)]
-        ]
+    def interview(uid: int) -> list[Update]:
+        return [_press(app.bot, uid, new), *(_message(app.bot, uid, x) for x in lines)]
 
-    scripts = {uid: script(uid, interviews) for uid in range(1, users + 1)}
     try:
-        return await _drive(app, script(0, 1), scripts)
+        return await _drive(app, interview(0), _lanes(users, interviews, interview))
     finally:
         await app.shutdown()
         reports.store.close()
@@ -230,16 +234,11 @@ async def run_stock(users: int, workdir: Path, interviews: int = 1) -> Result:
     app = stock_application(questions, workdir / "stock.pickle")
     await app.initialize()
 
-    def script(uid: int, times: int) -> list[Update]:
-        return [
-            u
-            for _ in range(times)
-            for u in [_message(app.bot, uid, "/new"), *(_message(app.bot, uid, x) for x in lines)]
-        ]
+    def interview(uid: int) -> list[Update]:
+        return [_message(app.bot, uid, "/new"), *(_message(app.bot, uid, x) for x in lines)]
 
-    scripts = {uid: script(uid, interviews) for uid in range(1, users + 1)}
     try:
-        return await _drive(app, script(0, 1), scripts)
+        return await _drive(app, interview(0), _lanes(users, interviews, interview))
     finally:
         await app.shutdown()
 

@@ -28,7 +28,7 @@ BENCHES: dict[str, tuple[str, list[str], list[str]]] = {
     "updates": (
         "benchmarks.bench_updates",
         ["--users", "1", "100", "1000", "--runs", "3"],
-        ["--users", "1", "2", "--runs", "1"],
+        ["--users", "1", "2", "--runs", "1", "--min-updates", "40"],
     ),
     "storage": (
         "benchmarks.bench_storage",

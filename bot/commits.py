@@ -55,8 +55,9 @@ class GroupCommitter:
 
     def _flush(self) -> None:
         number, future = self._open, self._future
+        if future is None:
+            return  # committed already (by stop())
         self._open, self._future = 0, None
-        assert future is not None
         try:
             self.store.commit_group()
         except Exception as exc:

@@ -21,6 +21,20 @@ from bot.messages import Messages
 from bot.presenter import format_value
 from storage.store import COMPLETE, DRAFT, Report, ReportNotFound, Store
 
+# The engine operations a front end may run on a stored report, by name.
+OPERATIONS: dict[str, Callable[..., Step]] = {
+    "answer": Interview.answer,
+    "choose": Interview.choose,
+    "finish": Interview.finish,
+    "accept": Interview.accept,
+    "clear": Interview.clear,
+    "back": Interview.back,
+    "skip": Interview.skip,
+    "section": Interview.goto_section,
+    "review": Interview.review,
+    "edit": Interview.edit,
+}
+
 
 class UnknownReportType(LookupError):
     """A stored report refers to a report type that is no longer defined."""
@@ -186,24 +200,13 @@ class Reports:
 
         With ``update_id``, the outcome is stored at most once per Telegram update.
         """
-        report = self.store.load_report(owner, report_id)
-        interview = self.catalog.interview(report.type)
-        state = self._state(report)
-        handlers: dict[str, Callable[..., Step]] = {
-            "answer": lambda text: interview.answer(state, text, self.today()),
-            "choose": lambda number: interview.choose(state, number),
-            "finish": lambda: interview.finish(state),
-            "accept": lambda: interview.accept(state),
-            "clear": lambda: interview.clear(state),
-            "back": lambda: interview.back(state),
-            "skip": lambda: interview.skip(state),
-            "section": lambda number: interview.goto_section(state, number),
-            "review": lambda: interview.review(state),
-            "edit": lambda ref: interview.edit(state, ref),
-        }
-        if operation not in handlers:
+        method = OPERATIONS.get(operation)
+        if method is None:
             raise ValueError(f"unknown operation {operation!r}")
-        step = handlers[operation](*args)
+        if operation == "answer":
+            args = (*args, self.today())
+        report = self.store.load_report(owner, report_id)
+        step = method(self.catalog.interview(report.type), self._state(report), *args)
         if step.changes and answers_size({**report.answers, **step.changes}) > self.limits.max_report_chars:
             raise LimitReached("limit.report_size", max=self.limits.max_report_chars)
         if not step.rejected and (step.changes or step.cursor.to_dict() != report.cursor):

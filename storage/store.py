@@ -73,6 +73,7 @@ class Store:
         # kept only while this store is their one writer; a failed group empties it.
         self._recent: OrderedDict[int, Report] = OrderedDict()
         self._recent_limit = 0
+        self._active: dict[str, int | None] = {}  # users' active reports, kept likewise
         self._group_open = False
         self._group_lost = False
 
@@ -95,7 +96,11 @@ class Store:
         a change made by another process would not be seen.
         """
         self._recent_limit = limit
+        self._forget()
+
+    def _forget(self) -> None:
         self._recent.clear()
+        self._active.clear()
 
     @property
     def uncommitted(self) -> bool:
@@ -113,7 +118,7 @@ class Store:
             self.db.execute("COMMIT")
         except BaseException:
             self._group_lost = False
-            self._recent.clear()
+            self._forget()
             self.db.rollback()
             raise
 
@@ -242,6 +247,8 @@ class Store:
             if activate:
                 self.db.execute("UPDATE users SET active_report = ? WHERE id = ?", [cur.lastrowid, owner])
         self._remember(Report(cur.lastrowid, owner, type_id, DRAFT, dict(cursor), now, now))
+        if activate:
+            self._remember_active(owner, cur.lastrowid)
         return cur.lastrowid
 
     def save_step(
@@ -324,12 +331,22 @@ class Store:
 
     def active_report(self, user_id: str) -> int | None:
         """The report the user is working on in the chat, if it still exists."""
+        if user_id in self._active:
+            return self._active[user_id]
         row = self.db.execute(
             "SELECT r.id FROM users u JOIN reports r ON r.id = u.active_report AND r.owner = u.id "
             "WHERE u.id = ?",
             [user_id],
         ).fetchone()
-        return int(row[0]) if row else None
+        report_id = int(row[0]) if row else None
+        self._remember_active(user_id, report_id)
+        return report_id
+
+    def _remember_active(self, user_id: str, report_id: int | None) -> None:
+        if self._recent_limit:
+            if len(self._active) >= 10 * self._recent_limit:
+                self._active.clear()  # a few bytes a user; dropped wholesale now and then
+            self._active[user_id] = report_id
 
     def set_active_report(self, user_id: str, report_id: int | None) -> None:
         """Make ``report_id`` (one of the user's) the one the chat continues."""
@@ -337,6 +354,7 @@ class Store:
         with self._writing():
             self._ensure_user(user_id, now)
             self.db.execute("UPDATE users SET active_report = ? WHERE id = ?", [report_id, user_id])
+        self._remember_active(user_id, report_id)
 
     def _answers(self, owner: str, report_id: int) -> dict[str, Any]:
         rows = self.db.query(
@@ -422,6 +440,7 @@ class Store:
     def delete_report(self, owner: str, report_id: int) -> None:
         """Delete a report of ``owner`` and its answers."""
         self._recent.pop(report_id, None)
+        self._active.pop(owner, None)
         with self._writing():
             self.db.execute(
                 "DELETE FROM answers WHERE report_id IN (SELECT id FROM reports WHERE id = ? AND owner = ?)",

@@ -215,3 +215,23 @@ def test_without_keeping_reports_another_writer_is_seen(tmp_path: Path) -> None:
     assert reader.load_report("a", rid).answers == {"q": "甲"}
     reader.close()
     writer.close()
+
+
+def test_kept_active_reports_follow_every_change(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "g.db")
+    store.keep_recent(10)
+    first = store.create_report("a", "t", CURSOR, activate=True)
+    assert store.active_report("a") == first
+    second = store.create_report("a", "t", CURSOR)
+    assert store.active_report("a") == first  # not activated
+    store.set_active_report("a", second)
+    assert store.active_report("a") == second
+    store.delete_report("a", second)
+    assert store.active_report("a") is None  # a deleted report is no one's active report
+    grouped(store)
+    store.set_active_report("a", first)
+    store.db.conn.execute("ROLLBACK")
+    with pytest.raises(sqlite3.OperationalError):
+        store.commit_group()
+    assert store.active_report("a") is None  # as stored
+    store.close()
