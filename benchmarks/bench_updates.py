@@ -6,8 +6,10 @@ Side by side in one run:
 - reportbot, sync NORMAL: the same with commits that do not wait for the disk, to show what
   the wait costs (not how the bot runs);
 - stock: the same interview written the usual python-telegram-bot way, a ConversationHandler with
-  PicklePersistence (default flush interval), answers kept in user_data.
-Both use a request class that answers every Bot API call instantly.
+  PicklePersistence (default flush interval), answers kept in user_data, each reply sent with
+  reply_text: the same texts and buttons reportbot sends, worked out beforehand;
+- stock, bare prompts: the same with each question's bare prompt and no buttons.
+All use a request class that answers every Bot API call instantly.
 
 Run: .venv/bin/python -m benchmarks.bench_updates [--users 1 100 1000] [--runs 3] [--min-updates 3000]
 """
@@ -27,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from telegram import Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -41,16 +43,21 @@ from telegram.ext import (
 
 from benchmarks.stats import percentile_ms
 from bot.config import DEFAULT_TEMPLATES, Settings
+from bot.engine import State
 from bot.render import Renderer
 from bot.service import Catalog, Reports
+from bot.tg_api import Keyboard
 from bot.tg_bot import build_application
 from bot.tg_keys import encode
+from bot.tg_views import step_replies
 from storage.store import Store
 from tests.conftest import TODAY, full_script
 from tests.tg_fakes import RecordingRequest
 
 TYPE_ID = "study_speech"
 NO_DISK_WAIT = "reportbot, sync NORMAL"  # the same, committing without waiting for the disk
+STOCK = "stock"  # sending the same messages as reportbot
+STOCK_BARE = "stock, bare prompts"  # each question's prompt alone, without buttons
 TOKEN = "123456789:AAEbenchBENCHbenchBENCHbenchBENCH_12"
 
 
@@ -186,29 +193,59 @@ async def run_reportbot(users: int, workdir: Path, interviews: int = 1, synchron
         reports.store.close()
 
 
-def stock_application(
-    questions: list[tuple[str, str]], path: Path
-) -> Application[Any, Any, Any, Any, Any, Any]:
-    """The same interview the stock way: a state per question, answers in user_data."""
+Shown = list[tuple[str, InlineKeyboardMarkup | None]]
+
+
+def interview_messages(catalog: Catalog, lines: list[str], *, same_as_reportbot: bool) -> list[Shown]:
+    """What the stock bot sends at the start and after each answer.
+
+    ``same_as_reportbot``: the very texts and buttons reportbot shows at that point (its progress
+    header, prompt, example and 上一题 button), worked out once beforehand, so that both send the
+    same interview; otherwise just each question's bare prompt, without buttons.
+    """
+    interview = catalog.interview(TYPE_ID)
+    if not same_as_reportbot:
+        prompts = [q.prompt for q in interview.definition.questions]
+        return [[(prompts[n], None)] for n in range(len(lines) + 1)]
+    answers: dict[str, Any] = {}
+    step = interview.start({}, {})
+    shown: list[Shown] = []
+    for line in [None, *lines]:
+        if line is not None:
+            step = interview.answer(State(answers, step.cursor, {}), line, TODAY)
+            answers = {**answers, **step.changes}
+        position = step.prompt.position if step.prompt is not None else None
+        replies = step_replies(step, 1, position, catalog.messages)
+        shown.append([(r.text, _markup(r.keyboard)) for r in replies])
+    return shown
+
+
+def _markup(keyboard: Keyboard | None) -> InlineKeyboardMarkup | None:
+    if keyboard is None:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in keyboard]
+    )
+
+
+def stock_application(shown: list[Shown], path: Path) -> Application[Any, Any, Any, Any, Any, Any]:
+    """The interview the stock way: a state per question, answers in user_data, replies by reply_text."""
+    last = len(shown) - 1
 
     def asker(n: int) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[int]]:
         async def handle(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
             assert update.effective_message is not None and context.user_data is not None
             if n > 0:
-                context.user_data[questions[n - 1][0]] = update.effective_message.text
-            if n == len(questions):
-                await update.effective_message.reply_text("全部问题已回答。")
-                return ConversationHandler.END
-            await update.effective_message.reply_text(questions[n][1])
-            return n
+                context.user_data[n] = update.effective_message.text
+            for text, markup in shown[n]:
+                await update.effective_message.reply_text(text, reply_markup=markup)
+            return ConversationHandler.END if n == last else n
 
         return handle
 
     conversation = ConversationHandler(
         entry_points=[CommandHandler("new", asker(0))],
-        states={
-            n: [MessageHandler(filters.TEXT & ~filters.COMMAND, asker(n + 1))] for n in range(len(questions))
-        },
+        states={n: [MessageHandler(filters.TEXT & ~filters.COMMAND, asker(n + 1))] for n in range(last)},
         fallbacks=[],
         name="interview",
         persistent=True,
@@ -225,13 +262,14 @@ def stock_application(
     return app
 
 
-async def run_stock(users: int, workdir: Path, interviews: int = 1) -> Result:
+async def run_stock(
+    users: int, workdir: Path, interviews: int = 1, *, same_as_reportbot: bool = True
+) -> Result:
     """The interview through the stock ConversationHandler + PicklePersistence."""
     catalog = Catalog.load(DEFAULT_TEMPLATES)
-    definition = catalog.types[TYPE_ID]
     lines = full_script(catalog.interview(TYPE_ID))[:-1]
-    questions = [(q.id, q.prompt) for q in definition.questions][: len(lines)]
-    app = stock_application(questions, workdir / "stock.pickle")
+    shown = interview_messages(catalog, lines, same_as_reportbot=same_as_reportbot)
+    app = stock_application(shown, workdir / "stock.pickle")
     await app.initialize()
 
     def interview(uid: int) -> list[Update]:
@@ -248,7 +286,8 @@ def measure(users: int, runs: int, min_updates: int) -> dict[str, list[Result]]:
     runners: dict[str, Callable[[int, Path, int], Awaitable[Result]]] = {
         "reportbot": run_reportbot,
         NO_DISK_WAIT: functools.partial(run_reportbot, synchronous="NORMAL"),
-        "stock": run_stock,
+        STOCK: run_stock,
+        STOCK_BARE: functools.partial(run_stock, same_as_reportbot=False),
     }
     results: dict[str, list[Result]] = {name: [] for name in runners}
     interviews = interviews_per_user(users, min_updates)
@@ -278,10 +317,10 @@ def main() -> None:
             p99 = statistics.median(r.pct(99) for r in runs)
             spread = f"{min(rates):.0f}–{max(rates):.0f}"
             print(f"| {users} | {name} | {statistics.median(rates):.0f} ({spread}) | {p50:.2f} | {p99:.2f} |")
-        ratio = statistics.median(r.per_second for r in results["reportbot"]) / statistics.median(
-            r.per_second for r in results["stock"]
-        )
-        print(f"| {users} | reportbot ÷ stock | {ratio:.2f}× | | |")
+        ours = statistics.median(r.per_second for r in results["reportbot"])
+        for name in (STOCK, STOCK_BARE):
+            ratio = ours / statistics.median(r.per_second for r in results[name])
+            print(f"| {users} | reportbot ÷ {name} | {ratio:.2f}× | | |")
 
 
 if __name__ == "__main__":

@@ -3,8 +3,8 @@
 python-telegram-bot turns every API answer into a ``Message`` (with its keyboard, chat and
 sender objects); for a question with buttons that costs more than the rest of handling an
 answer together (BENCHMARKS.md, "Updates"). The handlers need nothing of a sent message but its
-id, so these calls post the same requests through the same machinery (defaults, the rate
-limiter, the request class and its error mapping) and read only that.
+id, so these calls post the same requests through the same machinery (the rate limiter, the
+request class and its error mapping) and read only that.
 """
 
 from __future__ import annotations
@@ -29,7 +29,8 @@ class LeanBot(ExtBot[Any]):
     """An ExtBot with cheap calls for sending and editing plain texts with inline keyboards.
 
     ``settled`` is awaited before every request: with grouped commits, it holds a reply back
-    until what the handling task wrote is on disk.
+    until what the handling task wrote is on disk. The cheap calls go straight to ``_do_post``
+    (rate limiter, request class): they carry no defaults or None values for ``_post`` to fill in.
     """
 
     def __init__(
@@ -49,7 +50,7 @@ class LeanBot(ExtBot[Any]):
         data: dict[str, Any] = {"chat_id": chat_id, "text": text}
         if keyboard:
             data["reply_markup"] = markup_json(keyboard)
-        result = await self._post("sendMessage", data)
+        result = await self._do_post("sendMessage", data)
         return int(result["message_id"])
 
     async def edit_text(
@@ -59,8 +60,8 @@ class LeanBot(ExtBot[Any]):
         data: dict[str, Any] = {"chat_id": chat_id, "message_id": message_id, "text": text}
         if keyboard:
             data["reply_markup"] = markup_json(keyboard)
-        await self._post("editMessageText", data)
+        await self._do_post("editMessageText", data)
 
     async def clear_keyboard(self, chat_id: int, message_id: int) -> None:
         """Remove a message's inline keyboard."""
-        await self._post("editMessageReplyMarkup", {"chat_id": chat_id, "message_id": message_id})
+        await self._do_post("editMessageReplyMarkup", {"chat_id": chat_id, "message_id": message_id})

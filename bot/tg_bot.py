@@ -651,6 +651,9 @@ async def register_commands(application: Application[Any, Any, Any, Any, Any, An
 def add_handlers(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Register every handler (the access guard first, in its own group)."""
     application.add_handler(TypeHandler(Update, guard), group=-1)
+    # Answers and button presses first: they are nearly all updates, and no command matches them.
+    application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, on_text))
+    application.add_handler(CallbackQueryHandler(on_button))
     commands = {
         "start": cmd_start,
         "new": cmd_new,
@@ -668,10 +671,8 @@ def add_handlers(application: Application[Any, Any, Any, Any, Any, Any]) -> None
     for name, callback in commands.items():
         application.add_handler(CommandHandler(name, callback))
     application.add_handler(CommandHandler("ok", cmd_ok))
-    application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, on_text))
     application.add_handler(MessageHandler(filters.COMMAND, cmd_help))
     application.add_handler(MessageHandler(~filters.TEXT, on_other))
-    application.add_handler(CallbackQueryHandler(on_button))
     application.add_error_handler(on_error)
 
 
