@@ -12,6 +12,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks.stats import spread
 from storage.store import Store
 from tests.emulator import Emulator
 from tests.test_e2e_telegram import TOKEN, BotProcess
@@ -75,15 +76,19 @@ def measure(drafts: int, workdir: Path) -> tuple[float, float, float]:
 
 
 def main() -> None:
-    """Print the figures."""
+    """Print the figures: median (min–max) over ``--runs`` runs."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--drafts", type=int, default=10_000)
+    parser.add_argument("--runs", type=int, default=1)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        before, after, seconds = measure(args.drafts, Path(tmp))
-    print("| active drafts | RSS at start MB | RSS after each user answered MB | seconds |")
-    print("| ---: | ---: | ---: | ---: |")
-    print(f"| {args.drafts:,} | {before:.0f} | {after:.0f} | {seconds:.0f} |")
+    runs = []
+    for _ in range(args.runs):
+        with tempfile.TemporaryDirectory() as tmp:
+            runs.append(measure(args.drafts, Path(tmp)))
+    before, after, seconds = ([run[n] for run in runs] for n in range(3))
+    print("| active drafts | runs | RSS at start MB | RSS after each user answered MB | seconds |")
+    print("| ---: | ---: | ---: | ---: | ---: |")
+    print(f"| {args.drafts:,} | {args.runs} | {spread(before)} | {spread(after)} | {spread(seconds)} |")
 
 
 if __name__ == "__main__":

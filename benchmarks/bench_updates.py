@@ -41,7 +41,7 @@ from telegram.ext import (
     filters,
 )
 
-from benchmarks.stats import percentile_ms
+from benchmarks.stats import percentile_ms, spread
 from bot.config import DEFAULT_TEMPLATES, Settings
 from bot.engine import State
 from bot.render import Renderer
@@ -315,8 +315,7 @@ def main() -> None:
             rates = [r.per_second for r in runs]
             p50 = statistics.median(r.pct(50) for r in runs)
             p99 = statistics.median(r.pct(99) for r in runs)
-            spread = f"{min(rates):.0f}–{max(rates):.0f}"
-            print(f"| {users} | {name} | {statistics.median(rates):.0f} ({spread}) | {p50:.2f} | {p99:.2f} |")
+            print(f"| {users} | {name} | {spread(rates)} | {p50:.2f} | {p99:.2f} |")
         ours = statistics.median(r.per_second for r in results["reportbot"])
         for name in (STOCK, STOCK_BARE):
             ratio = ours / statistics.median(r.per_second for r in results[name])

@@ -1,6 +1,6 @@
 """Load: many simulated users at once through complete interviews, against the local emulator.
 
-Run: .venv/bin/python -m benchmarks.load_telegram [--users 200]
+Run: .venv/bin/python -m benchmarks.load_telegram [--users 200] [--runs 3]
 Prints throughput and reply latency; tests/test_load.py runs the same with correctness checks.
 """
 
@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import statistics
 import tempfile
 import threading
 import time
@@ -17,7 +16,7 @@ from pathlib import Path
 
 import docx
 
-from benchmarks.stats import percentile_ms
+from benchmarks.stats import percentile_ms, spread
 from bot.config import DEFAULT_TEMPLATES
 from bot.service import Catalog
 from bot.tg_keys import encode
@@ -135,23 +134,33 @@ def verify(result: LoadResult, bot: BotProcess, emulator: Emulator, catalog: Cat
 
 
 def main() -> None:
-    """Run and print the figures."""
+    """Run ``--runs`` times and print the figures: median (min–max) over the runs."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--users", type=int, default=200)
+    parser.add_argument("--runs", type=int, default=1)
     args = parser.parse_args()
     catalog = Catalog.load(DEFAULT_TEMPLATES)
-    with tempfile.TemporaryDirectory() as tmp:
-        result, bot, emulator = run_load(args.users, Path(tmp))
-        problems = verify(result, bot, emulator, catalog)
-        if problems:
-            print(bot.log.read_text()[-3000:])
-    print(f"users: {result.users}, updates: {result.updates}, seconds: {result.seconds:.1f}")
-    print(f"throughput: {result.throughput:.0f} updates/s")
+    results: list[LoadResult] = []
+    problems: list[str] = []
+    for _ in range(args.runs):
+        with tempfile.TemporaryDirectory() as tmp:
+            result, bot, emulator = run_load(args.users, Path(tmp))
+            found = verify(result, bot, emulator, catalog)
+            if found:
+                print(bot.log.read_text()[-3000:])
+        results.append(result)
+        problems += found
     print(
-        f"reply latency: p50 {result.percentile(50):.0f} ms, p99 {result.percentile(99):.0f} ms, "
-        f"max {max(result.latencies) * 1000:.0f} ms, mean {statistics.mean(result.latencies) * 1000:.0f} ms"
+        "| users | runs | updates a run | updates/s | reply p50 ms | reply p99 ms | reply max ms | problems |"
     )
-    print(f"problems: {len(problems)}")
+    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print(
+        f"| {args.users} | {args.runs} | {results[0].updates:,} "
+        f"| {spread([r.throughput for r in results])} "
+        f"| {spread([r.percentile(50) for r in results])} "
+        f"| {spread([r.percentile(99) for r in results])} "
+        f"| {spread([max(r.latencies) * 1000 for r in results])} | {len(problems)} |"
+    )
     for problem in problems[:20]:
         print("  " + problem)
 

@@ -35,9 +35,9 @@ BENCHES: dict[str, tuple[str, list[str], list[str]]] = {
         ["--reports", "10000", "100000"],
         ["--reports", "20", "--answers", "3", "--ops", "3"],
     ),
-    "memory": ("benchmarks.bench_memory", ["--drafts", "10000"], ["--drafts", "5"]),
-    "e2e100": ("benchmarks.load_telegram", ["--users", "100"], ["--users", "2"]),
-    "load": ("benchmarks.load_telegram", ["--users", "200"], ["--users", "3"]),
+    "memory": ("benchmarks.bench_memory", ["--drafts", "10000", "--runs", "3"], ["--drafts", "5"]),
+    "e2e100": ("benchmarks.load_telegram", ["--users", "100", "--runs", "3"], ["--users", "2"]),
+    "load": ("benchmarks.load_telegram", ["--users", "200", "--runs", "3"], ["--users", "3"]),
 }
 
 

@@ -42,8 +42,14 @@ def test_storage_benchmark_runs() -> None:
 
 
 def test_memory_benchmark_runs() -> None:
-    out = bench("benchmarks.bench_memory", "--drafts", "5")
-    assert "| 5 |" in out
+    out = bench("benchmarks.bench_memory", "--drafts", "5", "--runs", "2")
+    assert "| 5 | 2 |" in out
+
+
+def test_load_benchmark_runs() -> None:
+    out = bench("benchmarks.load_telegram", "--users", "2", "--runs", "2")
+    row = next(line for line in out.splitlines() if line.startswith("| 2 | 2 |"))
+    assert row.endswith("| 0 |")  # no problems
 
 
 def test_make_bench_rewrites_the_measured_blocks(tmp_path: Path) -> None:
