@@ -27,7 +27,7 @@ BENCHES: dict[str, tuple[str, list[str], list[str]]] = {
     "render": ("benchmarks.bench_render", ["--runs", "100"], ["--runs", "2"]),
     "updates": (
         "benchmarks.bench_updates",
-        ["--users", "1", "100", "1000", "--runs", "3"],
+        ["--users", "1", "100", "1000", "--runs", "5"],
         ["--users", "1", "2", "--runs", "1", "--min-updates", "40"],
     ),
     "storage": (
