@@ -49,7 +49,7 @@ def _user_ids(raw: str) -> frozenset[int]:
     for part in raw.replace(" ", "").split(","):
         if not part:
             continue
-        if not part.lstrip("-").isdigit():
+        if not part.lstrip("-").isdecimal():
             raise SettingsError(f"ALLOWED_USER_IDS must be comma-separated numeric ids, not {part!r}")
         ids.add(int(part))
     return frozenset(ids)
@@ -59,7 +59,7 @@ def _positive(env: Mapping[str, str], name: str, default: int) -> int:
     raw = (env.get(name) or "").strip()
     if not raw:
         return default
-    if not raw.isdigit() or int(raw) < 1:
+    if not raw.isdecimal() or int(raw) < 1:
         raise SettingsError(f"{name} must be a positive whole number, not {raw!r}")
     return int(raw)
 
@@ -72,7 +72,7 @@ def _switch(env: Mapping[str, str], name: str) -> bool:
 
 
 def _port(raw: str) -> int:
-    if not raw.strip().isdigit() or not 0 < int(raw) < 65536:
+    if not raw.strip().isdecimal() or not 0 < int(raw) < 65536:
         raise SettingsError(f"WEBHOOK_PORT must be a port number, not {raw!r}")
     return int(raw)
 

@@ -118,7 +118,7 @@ class ConsoleChat:
                 self.say(self.messages.text("console.help"))
                 continue
             by_name = {t.name: tid for tid, t in types.items()}
-            if choice.isdigit() and 1 <= int(choice) <= len(actions):
+            if choice.isdecimal() and 1 <= int(choice) <= len(actions):
                 if actions[int(choice) - 1]():
                     return True
                 continue
@@ -237,7 +237,7 @@ class ConsoleChat:
 
     def _section(self, arg: str) -> None:
         assert self.report_id is not None
-        if arg.isdigit():
+        if arg.isdecimal():
             self._show(self.reports.act(self.owner, self.report_id, "section", int(arg)))
             return
         lines = [self.messages.text("console.sections_title")]

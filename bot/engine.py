@@ -425,7 +425,7 @@ class Interview:
         questions = self.applicable(state.answers)
         ref = ref.strip()
         target: Question | None = None
-        if ref.isdigit() and 1 <= int(ref) <= len(questions):
+        if ref.isdecimal() and 1 <= int(ref) <= len(questions):
             target = questions[int(ref) - 1]
         else:
             target = next((q for q in questions if q.id == ref), None)

@@ -110,7 +110,7 @@ def parse_integer(question: Question, text: str) -> int:
         if not match:
             raise Rejected("not_integer")
         num = match["num"]
-        parsed = int(num) if num.isdigit() else chinese_to_int(num)
+        parsed = int(num) if num.isdecimal() else chinese_to_int(num)
         if parsed is None:
             raise Rejected("not_integer")
         value = parsed
@@ -165,7 +165,7 @@ def parse_date(text: str, today: dt.date) -> str:
 
 def _pick_option(options: tuple[str, ...], text: str, aliases: dict[str, str] | None = None) -> str:
     compact = to_halfwidth(text).replace(" ", "").lower()
-    if compact.isdigit():
+    if compact.isdecimal():
         n = int(compact)
         if 1 <= n <= len(options):
             return options[n - 1]

@@ -171,6 +171,14 @@ def test_single_choice_by_number_text_or_unique_part() -> None:
     assert "党组、党委、党总支" in exc.value.params["options"]
 
 
+@pytest.mark.parametrize("kind", [Kind.SINGLE_CHOICE, Kind.INTEGER, Kind.YEAR, Kind.DATE])
+@pytest.mark.parametrize("text", ["¹", "²", "3²", "①"])
+def test_digit_like_characters_are_refused_not_crashed_on(kind: Kind, text: str) -> None:
+    # str.isdigit() is true for superscripts and circled numbers, which int() cannot read.
+    with pytest.raises(Rejected):
+        parse_scalar(q(kind, options=("党组", "党委")), text, TODAY)
+
+
 def test_text_trims_rejects_empty_and_states_limit() -> None:
     question = q(Kind.SHORT_TEXT, max_length=5)
     assert parse_scalar(question, clean("  某局 \n"), TODAY) == "某局"
