@@ -74,6 +74,9 @@ class Store:
         self._recent: OrderedDict[int, Report] = OrderedDict()
         self._recent_limit = 0
         self._active: dict[str, int | None] = {}  # users' active reports, kept likewise
+        # Answers carried over from a user's other reports: owner -> (type, report) -> answers.
+        self._carried: dict[str, dict[tuple[str, int], dict[str, Any]]] = {}
+        self._newest_update: int | None = None  # the highest update id stored, kept likewise
         self._group_open = False
         self._group_lost = False
 
@@ -101,6 +104,8 @@ class Store:
     def _forget(self) -> None:
         self._recent.clear()
         self._active.clear()
+        self._carried.clear()
+        self._newest_update = None
 
     @property
     def uncommitted(self) -> bool:
@@ -290,6 +295,7 @@ class Store:
                 self._merge_profile(owner, profile, now)
             if update_id is not None:
                 self._claim(update_id, now)
+        self._changed(owner, report_id)
         known = self._recent.get(report_id)
         if known is not None:
             self._remember(
@@ -311,11 +317,23 @@ class Store:
         )
         if cur.rowcount != 1:
             raise DuplicateUpdate(update_id)
+        self._stored_update(update_id)
 
     def update_processed(self, update_id: int) -> bool:
         """Whether this update was applied already."""
+        if self._recent_limit:
+            # Telegram's update ids only grow: one above every id stored cannot have been applied.
+            if self._newest_update is None:
+                row = self.db.execute("SELECT max(update_id) FROM processed_updates").fetchone()
+                self._newest_update = int(row[0] or 0)
+            if update_id > self._newest_update:
+                return False
         row = self.db.execute("SELECT 1 FROM processed_updates WHERE update_id = ?", [update_id]).fetchone()
         return row is not None
+
+    def _stored_update(self, update_id: int) -> None:
+        if self._newest_update is not None:
+            self._newest_update = max(self._newest_update, update_id)
 
     def mark_processed(self, update_id: int) -> None:
         """Remember an update as applied (for updates that stored nothing else)."""
@@ -328,6 +346,7 @@ class Store:
                 "ON CONFLICT(update_id) DO NOTHING",
                 [update_id, self._now()],
             )
+        self._stored_update(update_id)
 
     def active_report(self, user_id: str) -> int | None:
         """The report the user is working on in the chat, if it still exists."""
@@ -414,6 +433,14 @@ class Store:
 
     def previous_answer(self, owner: str, type_id: str, question_id: str, *, exclude: int) -> Any:
         """The owner's latest answer to this question in another report of the type (complete first)."""
+        if self._recent_limit:
+            # One query per report for all its questions, kept until another report changes.
+            carried = self._carried.setdefault(owner, {})
+            if (type_id, exclude) not in carried:
+                if len(self._carried) > 10 * self._recent_limit:
+                    self._carried = {owner: carried}
+                carried[(type_id, exclude)] = self._previous_answers(owner, type_id, exclude)
+            return carried[(type_id, exclude)].get(question_id)
         row = self.db.execute(
             "SELECT a.value FROM answers a JOIN reports r ON r.id = a.report_id "
             "WHERE r.owner = ? AND r.type = ? AND r.id != ? AND a.question_id = ? AND a.value != 'null' "
@@ -421,6 +448,26 @@ class Store:
             [owner, type_id, exclude, question_id],
         ).fetchone()
         return json.loads(row[0]) if row else None
+
+    def _previous_answers(self, owner: str, type_id: str, exclude: int) -> dict[str, Any]:
+        rows = self.db.execute(
+            "SELECT a.question_id, a.value FROM answers a JOIN reports r ON r.id = a.report_id "
+            "WHERE r.owner = ? AND r.type = ? AND r.id != ? AND a.value != 'null' "
+            "ORDER BY r.status = 'complete' DESC, r.updated DESC, r.id DESC",
+            [owner, type_id, exclude],
+        )
+        found: dict[str, Any] = {}
+        for question_id, value in rows:
+            if question_id not in found:
+                found[question_id] = json.loads(value)
+        return found
+
+    def _changed(self, owner: str, report_id: int | None) -> None:
+        """A report of ``owner`` changed: what was carried over from it into others is stale."""
+        carried = self._carried.get(owner)
+        if carried:
+            for key in [key for key in carried if key[1] != report_id]:
+                del carried[key]
 
     def count_reports(self, owner: str, status: str = DRAFT) -> int:
         """How many reports of this status the owner has."""
@@ -441,6 +488,7 @@ class Store:
         """Delete a report of ``owner`` and its answers."""
         self._recent.pop(report_id, None)
         self._active.pop(owner, None)
+        self._changed(owner, None)
         with self._writing():
             self.db.execute(
                 "DELETE FROM answers WHERE report_id IN (SELECT id FROM reports WHERE id = ? AND owner = ?)",

@@ -12,7 +12,7 @@ import pytest
 from telegram.request import RequestData
 
 from bot.service import Catalog
-from storage.store import DuplicateUpdate, ReportNotFound, Store
+from storage.store import DuplicateUpdate, Store
 from tests.conftest import full_script
 from tests.test_telegram_handlers import Bot, make_bot
 from tests.tg_fakes import RecordingRequest
@@ -172,66 +172,3 @@ async def test_a_failed_group_commit_tells_every_user_in_it(
     finally:
         await bot.app.shutdown()
         store.close()
-
-
-def test_recent_reports_follow_every_write_of_their_one_writer(tmp_path: Path) -> None:
-    store = Store.open(tmp_path / "g.db")
-    store.keep_recent(10)
-    rid = store.create_report("a", "t", CURSOR)
-    store.save_step("a", rid, {"q": "甲"}, {"question": "r"}, status="complete")
-    report = store.load_report("a", rid)
-    assert (report.answers, report.cursor, report.status) == ({"q": "甲"}, {"question": "r"}, "complete")
-    with pytest.raises(ReportNotFound):
-        store.load_report("b", rid)  # another user's id is refused from memory too
-    with pytest.raises(DuplicateUpdate):
-        store.save_step("a", rid, {"q": "乙"}, CURSOR, update_id=7)
-        store.save_step("a", rid, {"q": "丙"}, CURSOR, update_id=7)
-    assert store.load_report("a", rid).answers == {"q": "乙"}  # the refused step left no trace
-    store.delete_report("a", rid)
-    with pytest.raises(ReportNotFound):
-        store.load_report("a", rid)
-    store.close()
-
-
-def test_recent_reports_forget_a_failed_group(tmp_path: Path) -> None:
-    store = Store.open(tmp_path / "g.db")
-    store.keep_recent(10)
-    rid = store.create_report("a", "t", CURSOR)
-    grouped(store)
-    store.save_step("a", rid, {"q": "甲"}, CURSOR)
-    assert store.load_report("a", rid).answers == {"q": "甲"}
-    store.db.conn.execute("ROLLBACK")
-    with pytest.raises(sqlite3.OperationalError):
-        store.commit_group()
-    assert store.load_report("a", rid).answers == {}  # as stored, not as it was about to be
-    store.close()
-
-
-def test_without_keeping_reports_another_writer_is_seen(tmp_path: Path) -> None:
-    reader, writer = Store.open(tmp_path / "g.db"), Store.open(tmp_path / "g.db")
-    rid = writer.create_report("a", "t", CURSOR)
-    assert reader.load_report("a", rid).answers == {}
-    writer.save_step("a", rid, {"q": "甲"}, CURSOR)
-    assert reader.load_report("a", rid).answers == {"q": "甲"}
-    reader.close()
-    writer.close()
-
-
-def test_kept_active_reports_follow_every_change(tmp_path: Path) -> None:
-    store = Store.open(tmp_path / "g.db")
-    store.keep_recent(10)
-    first = store.create_report("a", "t", CURSOR, activate=True)
-    assert store.active_report("a") == first
-    second = store.create_report("a", "t", CURSOR)
-    assert store.active_report("a") == first  # not activated
-    store.set_active_report("a", second)
-    assert store.active_report("a") == second
-    store.delete_report("a", second)
-    assert store.active_report("a") is None  # a deleted report is no one's active report
-    grouped(store)
-    store.set_active_report("a", first)
-    store.db.conn.execute("ROLLBACK")
-    with pytest.raises(sqlite3.OperationalError):
-        store.commit_group()
-    assert store.active_report("a") is None  # as stored
-    store.close()

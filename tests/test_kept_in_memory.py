@@ -1,0 +1,120 @@
+"""What the bot keeps in memory while it is the one writer: it always matches what is stored."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from storage.store import DuplicateUpdate, ReportNotFound, Store
+from tests.test_group_commit import CURSOR, grouped
+
+
+def test_recent_reports_follow_every_write_of_their_one_writer(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "g.db")
+    store.keep_recent(10)
+    rid = store.create_report("a", "t", CURSOR)
+    store.save_step("a", rid, {"q": "甲"}, {"question": "r"}, status="complete")
+    report = store.load_report("a", rid)
+    assert (report.answers, report.cursor, report.status) == ({"q": "甲"}, {"question": "r"}, "complete")
+    with pytest.raises(ReportNotFound):
+        store.load_report("b", rid)  # another user's id is refused from memory too
+    with pytest.raises(DuplicateUpdate):
+        store.save_step("a", rid, {"q": "乙"}, CURSOR, update_id=7)
+        store.save_step("a", rid, {"q": "丙"}, CURSOR, update_id=7)
+    assert store.load_report("a", rid).answers == {"q": "乙"}  # the refused step left no trace
+    store.delete_report("a", rid)
+    with pytest.raises(ReportNotFound):
+        store.load_report("a", rid)
+    store.close()
+
+
+def test_recent_reports_forget_a_failed_group(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "g.db")
+    store.keep_recent(10)
+    rid = store.create_report("a", "t", CURSOR)
+    grouped(store)
+    store.save_step("a", rid, {"q": "甲"}, CURSOR)
+    assert store.load_report("a", rid).answers == {"q": "甲"}
+    store.db.conn.execute("ROLLBACK")
+    with pytest.raises(sqlite3.OperationalError):
+        store.commit_group()
+    assert store.load_report("a", rid).answers == {}  # as stored, not as it was about to be
+    store.close()
+
+
+def test_without_keeping_reports_another_writer_is_seen(tmp_path: Path) -> None:
+    reader, writer = Store.open(tmp_path / "g.db"), Store.open(tmp_path / "g.db")
+    rid = writer.create_report("a", "t", CURSOR)
+    assert reader.load_report("a", rid).answers == {}
+    writer.save_step("a", rid, {"q": "甲"}, CURSOR)
+    assert reader.load_report("a", rid).answers == {"q": "甲"}
+    reader.close()
+    writer.close()
+
+
+def test_kept_active_reports_follow_every_change(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "g.db")
+    store.keep_recent(10)
+    first = store.create_report("a", "t", CURSOR, activate=True)
+    assert store.active_report("a") == first
+    second = store.create_report("a", "t", CURSOR)
+    assert store.active_report("a") == first  # not activated
+    store.set_active_report("a", second)
+    assert store.active_report("a") == second
+    store.delete_report("a", second)
+    assert store.active_report("a") is None  # a deleted report is no one's active report
+    grouped(store)
+    store.set_active_report("a", first)
+    store.db.conn.execute("ROLLBACK")
+    with pytest.raises(sqlite3.OperationalError):
+        store.commit_group()
+    assert store.active_report("a") is None  # as stored
+    store.close()
+
+
+def test_carried_over_answers_match_the_database_after_every_change(tmp_path: Path) -> None:
+    kept, plain = Store.open(tmp_path / "g.db"), Store.open(tmp_path / "g.db")
+    kept.keep_recent(10)
+    old = kept.create_report("a", "t", CURSOR)
+    new = kept.create_report("a", "t", CURSOR)
+    other_type = kept.create_report("a", "u", CURSOR)
+
+    def same() -> None:
+        for q in ("q", "r"):
+            for exclude in (old, new, other_type):
+                for type_id in ("t", "u"):
+                    expected = plain.previous_answer("a", type_id, q, exclude=exclude)
+                    assert kept.previous_answer("a", type_id, q, exclude=exclude) == expected
+
+    same()
+    kept.save_step("a", old, {"q": "旧"}, CURSOR)
+    same()
+    kept.save_step("a", other_type, {"q": "别的类型"}, CURSOR)
+    same()
+    kept.save_step("a", new, {"q": "新", "r": "乙"}, CURSOR)  # newer, but a draft
+    same()
+    kept.save_step("a", old, {"r": None}, CURSOR, status="complete")  # complete ones come first
+    same()
+    kept.delete_report("a", old)
+    same()
+    assert kept.previous_answer("b", "t", "q", exclude=new) is None  # nobody else's
+    kept.close()
+    plain.close()
+
+
+def test_update_ids_above_every_stored_one_are_new(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "g.db")
+    rid = store.create_report("a", "t", CURSOR)
+    store.save_step("a", rid, {"q": "甲"}, CURSOR, update_id=50)
+    store.mark_processed(40)
+    store.close()
+    store = Store.open(tmp_path / "g.db")
+    store.keep_recent(10)
+    assert store.update_processed(50) and store.update_processed(40)
+    assert not store.update_processed(45) and not store.update_processed(51)
+    store.mark_processed(60)
+    store.save_step("a", rid, {"q": "乙"}, CURSOR, update_id=55)
+    assert store.update_processed(60) and store.update_processed(55) and not store.update_processed(61)
+    store.close()
