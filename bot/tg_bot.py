@@ -75,7 +75,7 @@ COMMANDS = (
 )
 PROFILE_EDIT = "profile_field"  # user_data key: the profile field being changed
 KEYBOARD_MESSAGE = "keyboard_message"  # user_data key: the last message with question buttons
-RECENT_REPORTS = 1000  # reports kept in memory: about those of the users writing now
+RECENT_REPORTS = 2000  # reports kept in memory: about those of the users writing now
 
 
 @dataclass
