@@ -256,7 +256,7 @@ class Interview:
             filled = self._filled(q, answers)
             if not filled and not q.optional:
                 missing.append(q)
-            if not filled and not (q.optional and q.id in answers):
+            if not filled and not (q.optional and q.id in answers):  # a skip settles an optional one
                 open_ids.add(q.id)
         return _Survey(questions, frozenset(open_ids), tuple(missing))
 
@@ -280,10 +280,10 @@ class Interview:
 
     def sections(self, answers: Mapping[str, Value]) -> list[SectionStatus]:
         """The sections that have questions to ask, with how far each has got."""
-        grouped = self._sections(self.applicable(answers))
+        survey = self._survey(answers)
         return [
-            SectionStatus(n, s, sum(1 for q in qs if not self._is_open(q, answers)), len(qs))
-            for n, (s, qs) in enumerate(grouped, 1)
+            SectionStatus(n, s, sum(1 for q in qs if q.id not in survey.open), len(qs))
+            for n, (s, qs) in enumerate(self._sections(survey.questions), 1)
         ]
 
     def review_sections(self, answers: Mapping[str, Value]) -> tuple[ReviewSection, ...]:
@@ -400,11 +400,12 @@ class Interview:
     def goto_section(self, state: State, number: int) -> Step:
         """Jump to section ``number`` (as listed by :meth:`sections`)."""
         state = self._normalize(state)
-        grouped = self._sections(self.applicable(state.answers))
+        survey = self._survey(state.answers)
+        grouped = self._sections(survey.questions)
         if not 1 <= number <= len(grouped):
             return self._reject(state, "section_number", count=len(grouped))
         _, questions = grouped[number - 1]
-        target = next((q for q in questions if self._is_open(q, state.answers)), questions[0])
+        target = next((q for q in questions if q.id in survey.open), questions[0])
         return self._show(State(state.answers, Cursor(target.id), state.suggestions))
 
     def review(self, state: State) -> Step:
@@ -450,11 +451,6 @@ class Interview:
         if question.kind in ITEM_KINDS:
             return isinstance(value, list) and len(value) >= max(1, question.min_items)
         return has_content(value)
-
-    def _is_open(self, question: Question, answers: Mapping[str, Value]) -> bool:
-        if question.optional and question.id in answers:
-            return False  # answered or deliberately skipped
-        return not self._filled(question, answers)
 
     def _next_open(
         self, answers: Mapping[str, Value], after: str | None, survey: _Survey | None = None
