@@ -56,6 +56,15 @@ class Report:
     answers: dict[str, Any] = field(default_factory=dict)
 
 
+_UPSERT_ANSWER = (
+    "INSERT INTO answers (report_id, question_id, value, updated) VALUES (?, ?, ?, ?) "
+    "ON CONFLICT(report_id, question_id) DO UPDATE SET value = excluded.value, updated = excluded.updated"
+)
+_INSERT_UPDATE = (
+    "INSERT INTO processed_updates (update_id, processed) VALUES (?, ?) ON CONFLICT(update_id) DO NOTHING"
+)
+
+
 def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
@@ -77,18 +86,26 @@ class Store:
         # Answers carried over from a user's other reports: owner -> (type, report) -> answers.
         self._carried: dict[str, dict[tuple[str, int], dict[str, Any]]] = {}
         self._newest_update: int | None = None  # the highest update id stored, kept likewise
-        self._group_open = False
+        self._group_open = False  # steps are waiting for commit_group
+        self._in_transaction = False  # the open group has begun its SQLite transaction
         self._group_lost = False
+        # Rows of the open group's answers that are not written yet: with the report known in
+        # memory there is nothing to check in the database, so they wait for the commit and go
+        # in with one statement per table (BENCHMARKS.md, "Updates").
+        self._pending_reports: list[tuple[str, str, str, int]] = []  # cursor, status, updated, id
+        self._pending_answers: list[tuple[int, str, str, str]] = []  # report, question, value, updated
+        self._pending_updates: list[tuple[int, str]] = []  # update id, processed
 
     # -- transactions ----------------------------------------------------------------------
 
     def group_commits(self, on_write: Callable[[], None] | None) -> None:
         """From now on, let many steps share one commit (one sync to disk).
 
-        Each step's writes become a savepoint in a shared transaction, still all or nothing on
-        their own; nothing is durable until :meth:`commit_group`. ``on_write`` is called as each
-        step starts writing, so the caller can schedule the commit and note who waits for it.
-        None ends grouping (commit the open group first).
+        Each step is still all or nothing on its own (its checks come before any of its writes,
+        and its direct writes are a savepoint in the shared transaction); nothing is durable
+        until :meth:`commit_group`. ``on_write`` is called as each step starts writing, so the
+        caller can schedule the commit and note who waits for it. None ends grouping (commit
+        the open group first).
         """
         self._on_grouped_write = on_write
 
@@ -118,14 +135,70 @@ class Store:
             return
         self._group_open = False
         try:
+            self._write_pending()
             if self._group_lost:
                 raise sqlite3.OperationalError("the transaction was abandoned by SQLite; nothing was stored")
-            self.db.execute("COMMIT")
+            if self._in_transaction:
+                self.db.execute("COMMIT")
         except BaseException:
             self._group_lost = False
             self._forget()
             self.db.rollback()
             raise
+        finally:
+            self._in_transaction = False
+
+    def _join_group(self) -> None:
+        """Count the current step into the open group."""
+        assert self._on_grouped_write is not None
+        self._group_open = True
+        self._on_grouped_write()
+
+    def _begin(self) -> None:
+        """Make sure the open group's transaction has begun (in grouped mode)."""
+        if not self._in_transaction:
+            self.db.execute("BEGIN IMMEDIATE")
+            self._in_transaction = True
+        elif not self.db.conn.in_transaction:
+            # SQLite gave the group up since its last write: it must still fail as one.
+            self._group_lost = True
+            self.db.execute("BEGIN IMMEDIATE")
+
+    def _write_pending(self) -> None:
+        """Write the open group's waiting rows into its transaction, before anything reads or writes."""
+        if not (self._pending_reports or self._pending_answers or self._pending_updates):
+            return
+        reports, answers, updates = self._pending_reports, self._pending_answers, self._pending_updates
+        self._pending_reports, self._pending_answers, self._pending_updates = [], [], []
+        self._begin()
+        try:
+            conn = self.db.conn
+            conn.executemany("UPDATE reports SET cursor = ?, status = ?, updated = ? WHERE id = ?", reports)
+            conn.executemany(_UPSERT_ANSWER, answers)
+            conn.executemany(_INSERT_UPDATE, updates)
+        except BaseException:
+            self._group_lost = True  # some of those steps' rows may be missing: none may be stored
+            raise
+
+    def _execute(self, sql: str, params: list[Any] | None = None) -> sqlite3.Cursor:
+        """Run one statement, after the open group's waiting rows (so it sees and follows them)."""
+        self._write_pending()
+        return self.db.execute(sql, params or [])
+
+    def _query(self, sql: str, params: list[Any]) -> Iterator[dict[str, Any]]:
+        """Rows as dicts, after the open group's waiting rows."""
+        self._write_pending()
+        return self.db.query(sql, params)
+
+    def _can_wait(self, owner: str, report_id: int | None, update_id: int | None) -> bool:
+        """Whether a step's checks can be made in memory, so its rows can wait for the commit."""
+        if self._on_grouped_write is None or not self._recent_limit:
+            return False
+        if report_id is not None:
+            known = self._recent.get(report_id)
+            if known is None or known.owner != owner:
+                return False  # the database decides whether it exists and whose it is
+        return update_id is None or (self._newest_update is not None and update_id > self._newest_update)
 
     @contextlib.contextmanager
     def _writing(self) -> Iterator[None]:
@@ -134,14 +207,9 @@ class Store:
             with self.db.atomic():
                 yield
             return
-        if not self._group_open:
-            self.db.execute("BEGIN IMMEDIATE")
-            self._group_open = True
-        elif not self.db.conn.in_transaction:
-            # SQLite gave the group up since its last step: it must still fail as one.
-            self._group_lost = True
-            self.db.execute("BEGIN IMMEDIATE")
-        self._on_grouped_write()
+        self._write_pending()
+        self._begin()
+        self._join_group()
         conn = self.db.conn
         conn.execute("SAVEPOINT step")  # steps never nest, so one name will do
         try:
@@ -191,7 +259,7 @@ class Store:
 
     def integrity(self) -> str:
         """``ok``, or what SQLite's integrity check found."""
-        return "; ".join(str(row[0]) for row in self.db.execute("PRAGMA integrity_check").fetchall())
+        return "; ".join(str(row[0]) for row in self._execute("PRAGMA integrity_check").fetchall())
 
     def _now(self) -> str:
         return self.clock().isoformat()
@@ -199,7 +267,7 @@ class Store:
     # -- users -----------------------------------------------------------------------------
 
     def _ensure_user(self, user_id: str, now: str) -> None:
-        self.db.execute(
+        self._execute(
             "INSERT INTO users (id, profile, created, updated) VALUES (?, '{}', ?, ?) "
             "ON CONFLICT(id) DO NOTHING",
             [user_id, now, now],
@@ -207,7 +275,7 @@ class Store:
 
     def profile(self, user_id: str) -> dict[str, Any]:
         """The remembered profile fields of a user (empty for an unknown user)."""
-        row = next(self.db.query("SELECT profile FROM users WHERE id = ?", [user_id]), None)
+        row = next(self._query("SELECT profile FROM users WHERE id = ?", [user_id]), None)
         return dict(json.loads(row["profile"])) if row else {}
 
     def update_profile(self, user_id: str, updates: Mapping[str, Any]) -> None:
@@ -218,7 +286,7 @@ class Store:
     def _merge_profile(self, user_id: str, updates: Mapping[str, Any], now: str) -> None:
         self._ensure_user(user_id, now)
         merged = {**self.profile(user_id), **updates}
-        self.db.execute(
+        self._execute(
             "UPDATE users SET profile = ?, updated = ? WHERE id = ?", [_dumps(merged), now, user_id]
         )
 
@@ -243,14 +311,14 @@ class Store:
             if update_id is not None:
                 self._claim(update_id, now)
             self._ensure_user(owner, now)
-            cur = self.db.execute(
+            cur = self._execute(
                 "INSERT INTO reports (owner, type, status, cursor, created, updated) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
                 [owner, type_id, DRAFT, _dumps(dict(cursor)), now, now],
             )
             assert cur.lastrowid is not None
             if activate:
-                self.db.execute("UPDATE users SET active_report = ? WHERE id = ?", [cur.lastrowid, owner])
+                self._execute("UPDATE users SET active_report = ? WHERE id = ?", [cur.lastrowid, owner])
         self._remember(Report(cur.lastrowid, owner, type_id, DRAFT, dict(cursor), now, now))
         if activate:
             self._remember_active(owner, cur.lastrowid)
@@ -275,26 +343,32 @@ class Store:
         if status is not None and status not in STATUSES:
             raise ValueError(f"unknown status {status!r}")
         now = self._now()
-        with self._writing():
-            # The write comes first so the transaction takes the write lock before it reads.
-            cur = self.db.execute(
-                "UPDATE reports SET cursor = ?, status = COALESCE(?, status), updated = ? "
-                "WHERE id = ? AND owner = ?",
-                [_dumps(dict(cursor)), status, now, report_id, owner],
-            )
-            if cur.rowcount != 1:
-                raise ReportNotFound(report_id)
-            for question_id, value in changes.items():
-                self.db.execute(
-                    "INSERT INTO answers (report_id, question_id, value, updated) VALUES (?, ?, ?, ?) "
-                    "ON CONFLICT(report_id, question_id) DO UPDATE "
-                    "SET value = excluded.value, updated = excluded.updated",
-                    [report_id, question_id, _dumps(value), now],
-                )
-            if profile:
-                self._merge_profile(owner, profile, now)
+        if not profile and self._can_wait(owner, report_id, update_id):
+            # Checked in memory: the rows wait for the group's commit.
+            self._join_group()
+            status = status or self._recent[report_id].status
+            self._pending_reports.append((_dumps(dict(cursor)), status, now, report_id))
+            self._pending_answers.extend((report_id, q, _dumps(v), now) for q, v in changes.items())
             if update_id is not None:
-                self._claim(update_id, now)
+                self._claimed.add(update_id)
+                self._pending_updates.append((update_id, now))
+                self._stored_update(update_id)
+        else:
+            with self._writing():
+                # The write comes first so the transaction takes the write lock before it reads.
+                cur = self._execute(
+                    "UPDATE reports SET cursor = ?, status = COALESCE(?, status), updated = ? "
+                    "WHERE id = ? AND owner = ?",
+                    [_dumps(dict(cursor)), status, now, report_id, owner],
+                )
+                if cur.rowcount != 1:
+                    raise ReportNotFound(report_id)
+                for question_id, value in changes.items():
+                    self._execute(_UPSERT_ANSWER, [report_id, question_id, _dumps(value), now])
+                if profile:
+                    self._merge_profile(owner, profile, now)
+                if update_id is not None:
+                    self._claim(update_id, now)
         self._changed(owner, report_id)
         known = self._recent.get(report_id)
         if known is not None:
@@ -310,11 +384,7 @@ class Store:
 
     def _claim(self, update_id: int, now: str) -> None:
         self._claimed.add(update_id)
-        cur = self.db.execute(
-            "INSERT INTO processed_updates (update_id, processed) VALUES (?, ?) "
-            "ON CONFLICT(update_id) DO NOTHING",
-            [update_id, now],
-        )
+        cur = self._execute(_INSERT_UPDATE, [update_id, now])
         if cur.rowcount != 1:
             raise DuplicateUpdate(update_id)
         self._stored_update(update_id)
@@ -324,11 +394,11 @@ class Store:
         if self._recent_limit:
             # Telegram's update ids only grow: one above every id stored cannot have been applied.
             if self._newest_update is None:
-                row = self.db.execute("SELECT max(update_id) FROM processed_updates").fetchone()
+                row = self._execute("SELECT max(update_id) FROM processed_updates").fetchone()
                 self._newest_update = int(row[0] or 0)
             if update_id > self._newest_update:
                 return False
-        row = self.db.execute("SELECT 1 FROM processed_updates WHERE update_id = ?", [update_id]).fetchone()
+        row = self._execute("SELECT 1 FROM processed_updates WHERE update_id = ?", [update_id]).fetchone()
         return row is not None
 
     def _stored_update(self, update_id: int) -> None:
@@ -340,19 +410,20 @@ class Store:
         if update_id in self._claimed:
             self._claimed.discard(update_id)  # recorded with its answer already
             return
+        if self._can_wait("", None, update_id):
+            self._join_group()
+            self._pending_updates.append((update_id, self._now()))
+            self._stored_update(update_id)
+            return
         with self._writing():
-            self.db.execute(
-                "INSERT INTO processed_updates (update_id, processed) VALUES (?, ?) "
-                "ON CONFLICT(update_id) DO NOTHING",
-                [update_id, self._now()],
-            )
+            self._execute(_INSERT_UPDATE, [update_id, self._now()])
         self._stored_update(update_id)
 
     def active_report(self, user_id: str) -> int | None:
         """The report the user is working on in the chat, if it still exists."""
         if user_id in self._active:
             return self._active[user_id]
-        row = self.db.execute(
+        row = self._execute(
             "SELECT r.id FROM users u JOIN reports r ON r.id = u.active_report AND r.owner = u.id "
             "WHERE u.id = ?",
             [user_id],
@@ -372,11 +443,11 @@ class Store:
         now = self._now()
         with self._writing():
             self._ensure_user(user_id, now)
-            self.db.execute("UPDATE users SET active_report = ? WHERE id = ?", [report_id, user_id])
+            self._execute("UPDATE users SET active_report = ? WHERE id = ?", [report_id, user_id])
         self._remember_active(user_id, report_id)
 
     def _answers(self, owner: str, report_id: int) -> dict[str, Any]:
-        rows = self.db.query(
+        rows = self._query(
             "SELECT a.question_id, a.value FROM answers a JOIN reports r ON r.id = a.report_id "
             "WHERE a.report_id = ? AND r.owner = ?",
             [report_id, owner],
@@ -404,7 +475,7 @@ class Store:
             self._recent.move_to_end(report_id)
             return known
         row = next(
-            self.db.query("SELECT * FROM reports WHERE id = ? AND owner = ?", [report_id, owner]),
+            self._query("SELECT * FROM reports WHERE id = ? AND owner = ?", [report_id, owner]),
             None,
         )
         if row is None:
@@ -420,7 +491,7 @@ class Store:
         return report
 
     def _rows(self, sql: str, params: list[Any]) -> Iterator[Report]:
-        for row in list(self.db.query(sql, params)):
+        for row in list(self._query(sql, params)):
             yield self._report(row, self._answers(row["owner"], row["id"]))
 
     def list_reports(self, owner: str, status: str | None = DRAFT) -> list[Report]:
@@ -441,7 +512,7 @@ class Store:
                     self._carried = {owner: carried}
                 carried[(type_id, exclude)] = self._previous_answers(owner, type_id, exclude)
             return carried[(type_id, exclude)].get(question_id)
-        row = self.db.execute(
+        row = self._execute(
             "SELECT a.value FROM answers a JOIN reports r ON r.id = a.report_id "
             "WHERE r.owner = ? AND r.type = ? AND r.id != ? AND a.question_id = ? AND a.value != 'null' "
             "ORDER BY r.status = 'complete' DESC, r.updated DESC, r.id DESC LIMIT 1",
@@ -450,7 +521,7 @@ class Store:
         return json.loads(row[0]) if row else None
 
     def _previous_answers(self, owner: str, type_id: str, exclude: int) -> dict[str, Any]:
-        rows = self.db.execute(
+        rows = self._execute(
             "SELECT a.question_id, a.value FROM answers a JOIN reports r ON r.id = a.report_id "
             "WHERE r.owner = ? AND r.type = ? AND r.id != ? AND a.value != 'null' "
             "ORDER BY r.status = 'complete' DESC, r.updated DESC, r.id DESC",
@@ -471,7 +542,7 @@ class Store:
 
     def count_reports(self, owner: str, status: str = DRAFT) -> int:
         """How many reports of this status the owner has."""
-        row = self.db.execute(
+        row = self._execute(
             "SELECT count(*) FROM reports WHERE owner = ? AND status = ?", [owner, status]
         ).fetchone()
         return int(row[0])
@@ -490,10 +561,10 @@ class Store:
         self._active.pop(owner, None)
         self._changed(owner, None)
         with self._writing():
-            self.db.execute(
+            self._execute(
                 "DELETE FROM answers WHERE report_id IN (SELECT id FROM reports WHERE id = ? AND owner = ?)",
                 [report_id, owner],
             )
-            cur = self.db.execute("DELETE FROM reports WHERE id = ? AND owner = ?", [report_id, owner])
+            cur = self._execute("DELETE FROM reports WHERE id = ? AND owner = ?", [report_id, owner])
             if cur.rowcount != 1:
                 raise ReportNotFound(report_id)

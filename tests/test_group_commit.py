@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +14,7 @@ import pytest
 from telegram.request import RequestData
 
 from bot.service import Catalog
-from storage.store import DuplicateUpdate, Store
+from storage.store import DuplicateUpdate, ReportNotFound, Store
 from tests.conftest import full_script
 from tests.test_telegram_handlers import Bot, make_bot
 from tests.tg_fakes import RecordingRequest
@@ -29,6 +31,16 @@ def committed_answers(path: Path, owner: str) -> dict[str, str]:
             [owner],
         ).fetchall()
     return dict(rows)
+
+
+@contextlib.contextmanager
+def unwritable(store: Store) -> Iterator[None]:
+    """Every write through the store's connection fails meanwhile, as on a full or failing disk."""
+    store.db.execute("PRAGMA query_only = ON")
+    try:
+        yield
+    finally:
+        store.db.execute("PRAGMA query_only = OFF")
 
 
 def grouped(store: Store) -> list[int]:
@@ -67,12 +79,64 @@ def test_a_failing_step_is_undone_alone(tmp_path: Path) -> None:
     store.close()
 
 
-def test_a_group_sqlite_gave_up_fails_as_a_whole(tmp_path: Path) -> None:
+@pytest.mark.parametrize("kept", [0, 10], ids=["written-at-once", "waiting-for-commit"])
+def test_grouped_steps_after_a_refused_one_are_stored(tmp_path: Path, kept: int) -> None:
     store = Store.open(tmp_path / "g.db")
+    store.keep_recent(kept)
+    rid = store.create_report("a", "t", CURSOR)
+    other = store.create_report("b", "t", CURSOR)
+    assert store.update_processed(5) is False
+    grouped(store)
+    store.save_step("a", rid, {"q": "甲"}, CURSOR, update_id=5)
+    with pytest.raises(DuplicateUpdate):
+        store.save_step("a", rid, {"q": "重复"}, {"question": "r"}, update_id=5)
+    with pytest.raises(ReportNotFound):
+        store.save_step("a", other, {"q": "别人的"}, CURSOR, update_id=6)  # b's report
+    store.save_step("b", other, {"q": "乙"}, {"question": "r"}, status="complete", update_id=7)
+    store.mark_processed(8)
+    store.commit_group()
+    assert committed_answers(tmp_path / "g.db", "a") == {"q": '"甲"'}
+    assert committed_answers(tmp_path / "g.db", "b") == {"q": '"乙"'}
+    with sqlite3.connect(tmp_path / "g.db") as disk:
+        assert disk.execute("SELECT status, cursor FROM reports WHERE id = ?", [other]).fetchone() == (
+            "complete",
+            '{"question":"r"}',
+        )
+        assert [u for (u,) in disk.execute("SELECT update_id FROM processed_updates")] == [5, 7, 8]
+    store.close()
+
+
+def test_a_group_that_cannot_be_written_is_not_stored_at_all(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "g.db")
+    store.keep_recent(10)
+    rid = store.create_report("a", "t", CURSOR)
+    other = store.create_report("b", "t", CURSOR)
+    assert store.update_processed(1) is False
+    grouped(store)
+    store.save_step("a", rid, {"q": "甲"}, CURSOR, update_id=1)  # waits for the commit
+    store.update_profile("a", {"unit": "某单位"})  # written at once, into the group's transaction
+    store.save_step("b", other, {"q": "乙"}, CURSOR, update_id=2)
+    with unwritable(store), pytest.raises(sqlite3.OperationalError):
+        store.commit_group()
+    assert committed_answers(tmp_path / "g.db", "a") == {}
+    assert committed_answers(tmp_path / "g.db", "b") == {}
+    assert store.profile("a") == {} and store.load_report("b", other).answers == {}
+    assert store.update_processed(1) is False and store.update_processed(2) is False
+    store.save_step("b", other, {"q": "乙"}, CURSOR, update_id=2)  # and the store goes on
+    store.commit_group()
+    assert committed_answers(tmp_path / "g.db", "b") == {"q": '"乙"'}
+    store.close()
+
+
+@pytest.mark.parametrize("kept", [0, 10], ids=["written-at-once", "waiting-for-commit"])
+def test_a_group_sqlite_gave_up_fails_as_a_whole(tmp_path: Path, kept: int) -> None:
+    store = Store.open(tmp_path / "g.db")
+    store.keep_recent(kept)
     rid = store.create_report("a", "t", CURSOR)
     other = store.create_report("b", "t", CURSOR)
     grouped(store)
     store.save_step("a", rid, {"q": "甲"}, CURSOR)
+    store.update_profile("a", {"unit": "某单位"})  # into the group's transaction, with a's step
     store.db.conn.execute("ROLLBACK")  # what SQLite does on some I/O errors or a full disk
     store.save_step("b", other, {"q": "乙"}, CURSOR)
     with pytest.raises(sqlite3.OperationalError):
@@ -151,8 +215,10 @@ async def test_a_failed_group_commit_tells_every_user_in_it(
     def failing_once() -> None:
         if failures:
             failures.pop()
-            store.db.conn.execute("ROLLBACK")  # the transaction is gone: COMMIT fails for real
-        commit()
+            with unwritable(store):  # the group's writes fail for real
+                commit()
+        else:
+            commit()
 
     try:
         chats = await started(bot, range(200, 205))

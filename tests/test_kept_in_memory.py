@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from storage.store import DuplicateUpdate, ReportNotFound, Store
-from tests.test_group_commit import CURSOR, grouped
+from tests.test_group_commit import CURSOR, grouped, unwritable
 
 
 def test_recent_reports_follow_every_write_of_their_one_writer(tmp_path: Path) -> None:
@@ -37,8 +37,7 @@ def test_recent_reports_forget_a_failed_group(tmp_path: Path) -> None:
     grouped(store)
     store.save_step("a", rid, {"q": "甲"}, CURSOR)
     assert store.load_report("a", rid).answers == {"q": "甲"}
-    store.db.conn.execute("ROLLBACK")
-    with pytest.raises(sqlite3.OperationalError):
+    with unwritable(store), pytest.raises(sqlite3.OperationalError):
         store.commit_group()
     assert store.load_report("a", rid).answers == {}  # as stored, not as it was about to be
     store.close()
@@ -67,21 +66,25 @@ def test_kept_active_reports_follow_every_change(tmp_path: Path) -> None:
     assert store.active_report("a") is None  # a deleted report is no one's active report
     grouped(store)
     store.set_active_report("a", first)
-    store.db.conn.execute("ROLLBACK")
+    store.db.conn.execute("ROLLBACK")  # what SQLite does on some I/O errors or a full disk
     with pytest.raises(sqlite3.OperationalError):
         store.commit_group()
     assert store.active_report("a") is None  # as stored
     store.close()
 
 
-def test_carried_over_answers_match_the_database_after_every_change(tmp_path: Path) -> None:
+@pytest.mark.parametrize("group", [False, True], ids=["one-commit-a-step", "grouped"])
+def test_carried_over_answers_match_the_database_after_every_change(tmp_path: Path, group: bool) -> None:
     kept, plain = Store.open(tmp_path / "g.db"), Store.open(tmp_path / "g.db")
     kept.keep_recent(10)
     old = kept.create_report("a", "t", CURSOR)
     new = kept.create_report("a", "t", CURSOR)
     other_type = kept.create_report("a", "u", CURSOR)
+    if group:
+        grouped(kept)  # steps wait for the commit (the plain store sees them after it)
 
     def same() -> None:
+        kept.commit_group()
         for q in ("q", "r"):
             for exclude in (old, new, other_type):
                 for type_id in ("t", "u"):
@@ -117,4 +120,24 @@ def test_update_ids_above_every_stored_one_are_new(tmp_path: Path) -> None:
     store.mark_processed(60)
     store.save_step("a", rid, {"q": "乙"}, CURSOR, update_id=55)
     assert store.update_processed(60) and store.update_processed(55) and not store.update_processed(61)
+    store.close()
+
+
+def test_reads_from_the_database_see_steps_waiting_for_the_commit(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "g.db")
+    store.keep_recent(10)
+    first = store.create_report("a", "t", CURSOR)
+    second = store.create_report("a", "t", CURSOR)
+    assert store.update_processed(1) is False
+    grouped(store)
+    store.save_step("a", first, {"q": "甲"}, {"question": "r"}, status="complete", update_id=1)
+    store.mark_processed(2)
+    assert store.uncommitted
+    # Not from memory: these go to the database, before the group is committed.
+    [complete] = store.list_reports("a", status="complete")
+    assert (complete.id, complete.answers, complete.cursor) == (first, {"q": "甲"}, {"question": "r"})
+    assert store.count_reports("a") == 1
+    assert store.previous_answer("a", "t", "q", exclude=second) == "甲"
+    store.keep_recent(10)  # forget what is kept: the watermark is read from the database again
+    assert store.update_processed(1) and store.update_processed(2) and not store.update_processed(3)
     store.close()
