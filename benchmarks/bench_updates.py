@@ -98,6 +98,16 @@ def _press(bot: Any, user_id: int, data: str) -> Update:
     )
 
 
+def _arrives(update: Update) -> None:
+    """Number the update as it is sent: Telegram's update ids grow in the order updates reach it.
+
+    Updates are built beforehand (building one is not the bot's work), user after user, so their
+    first numbers do not follow the order in which the users' turns interleave.
+    """
+    with update._unfrozen():  # python-telegram-bot's own way to change a built object
+        update.update_id = next(_update_ids)
+
+
 @dataclass
 class Result:
     """One run's figures."""
@@ -135,6 +145,7 @@ async def _drive(
 
     async def user(updates: list[Update]) -> None:
         for update in updates:
+            _arrives(update)
             async with slots:
                 start = time.perf_counter()
                 await processor.process_update(update, app.process_update(update))
