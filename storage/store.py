@@ -60,6 +60,7 @@ _UPSERT_ANSWER = (
     "INSERT INTO answers (report_id, question_id, value, updated) VALUES (?, ?, ?, ?) "
     "ON CONFLICT(report_id, question_id) DO UPDATE SET value = excluded.value, updated = excluded.updated"
 )
+_UPDATE_PROFILE = "UPDATE users SET profile = ?, updated = ? WHERE id = ?"
 _INSERT_UPDATE = (
     "INSERT INTO processed_updates (update_id, processed) VALUES (?, ?) ON CONFLICT(update_id) DO NOTHING"
 )
@@ -67,6 +68,26 @@ _INSERT_UPDATE = (
 
 def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+@dataclass
+class _Rows:
+    """Rows of a group's steps that wait for its commit, written with one statement per table."""
+
+    reports: list[tuple[str, str, str, int]] = field(default_factory=list)  # cursor, status, updated, id
+    answers: list[tuple[int, str, str, str]] = field(default_factory=list)  # report, question, value, when
+    profiles: list[tuple[str, str, str]] = field(default_factory=list)  # profile, updated, user id
+    updates: list[tuple[int, str]] = field(default_factory=list)  # update id, processed
+
+    def __bool__(self) -> bool:
+        return bool(self.reports or self.answers or self.profiles or self.updates)
+
+    def write(self, conn: sqlite3.Connection) -> None:
+        """Write them, in the order they were taken, into the connection's open transaction."""
+        conn.executemany("UPDATE reports SET cursor = ?, status = ?, updated = ? WHERE id = ?", self.reports)
+        conn.executemany(_UPSERT_ANSWER, self.answers)
+        conn.executemany(_UPDATE_PROFILE, self.profiles)
+        conn.executemany(_INSERT_UPDATE, self.updates)
 
 
 class Store:
@@ -83,18 +104,16 @@ class Store:
         self._recent: OrderedDict[int, Report] = OrderedDict()
         self._recent_limit = 0
         self._active: dict[str, int | None] = {}  # users' active reports, kept likewise
+        self._profiles: dict[str, dict[str, Any]] = {}  # users' profiles, kept likewise
         # Answers carried over from a user's other reports: owner -> (type, report) -> answers.
         self._carried: dict[str, dict[tuple[str, int], dict[str, Any]]] = {}
         self._newest_update: int | None = None  # the highest update id stored, kept likewise
         self._group_open = False  # steps are waiting for commit_group
         self._in_transaction = False  # the open group has begun its SQLite transaction
         self._group_lost = False
-        # Rows of the open group's answers that are not written yet: with the report known in
-        # memory there is nothing to check in the database, so they wait for the commit and go
-        # in with one statement per table (BENCHMARKS.md, "Updates").
-        self._pending_reports: list[tuple[str, str, str, int]] = []  # cursor, status, updated, id
-        self._pending_answers: list[tuple[int, str, str, str]] = []  # report, question, value, updated
-        self._pending_updates: list[tuple[int, str]] = []  # update id, processed
+        # The open group's rows that are not written yet: with the report known in memory there
+        # is nothing to check in the database, so they wait for the commit (BENCHMARKS.md).
+        self._waiting = _Rows()
 
     # -- transactions ----------------------------------------------------------------------
 
@@ -121,6 +140,7 @@ class Store:
     def _forget(self) -> None:
         self._recent.clear()
         self._active.clear()
+        self._profiles.clear()
         self._carried.clear()
         self._newest_update = None
 
@@ -166,16 +186,12 @@ class Store:
 
     def _write_pending(self) -> None:
         """Write the open group's waiting rows into its transaction, before anything reads or writes."""
-        if not (self._pending_reports or self._pending_answers or self._pending_updates):
+        if not self._waiting:
             return
-        reports, answers, updates = self._pending_reports, self._pending_answers, self._pending_updates
-        self._pending_reports, self._pending_answers, self._pending_updates = [], [], []
+        rows, self._waiting = self._waiting, _Rows()
         self._begin()
         try:
-            conn = self.db.conn
-            conn.executemany("UPDATE reports SET cursor = ?, status = ?, updated = ? WHERE id = ?", reports)
-            conn.executemany(_UPSERT_ANSWER, answers)
-            conn.executemany(_INSERT_UPDATE, updates)
+            rows.write(self.db.conn)
         except BaseException:
             self._group_lost = True  # some of those steps' rows may be missing: none may be stored
             raise
@@ -275,20 +291,33 @@ class Store:
 
     def profile(self, user_id: str) -> dict[str, Any]:
         """The remembered profile fields of a user (empty for an unknown user)."""
+        known = self._profiles.get(user_id)
+        if known is not None:
+            return dict(known)
         row = next(self._query("SELECT profile FROM users WHERE id = ?", [user_id]), None)
-        return dict(json.loads(row["profile"])) if row else {}
+        if row is None:
+            return {}
+        profile = dict(json.loads(row["profile"]))
+        self._remember_profile(user_id, profile)
+        return dict(profile)
+
+    def _remember_profile(self, user_id: str, profile: dict[str, Any]) -> None:
+        if self._recent_limit:
+            if len(self._profiles) >= 10 * self._recent_limit:
+                self._profiles.clear()  # dropped wholesale now and then, like active reports
+            self._profiles[user_id] = profile
 
     def update_profile(self, user_id: str, updates: Mapping[str, Any]) -> None:
         """Remember ``updates`` in the user's profile."""
         with self._writing():
-            self._merge_profile(user_id, updates, self._now())
+            merged = self._merge_profile(user_id, updates, self._now())
+        self._remember_profile(user_id, merged)  # once the step's writes stand
 
-    def _merge_profile(self, user_id: str, updates: Mapping[str, Any], now: str) -> None:
+    def _merge_profile(self, user_id: str, updates: Mapping[str, Any], now: str) -> dict[str, Any]:
         self._ensure_user(user_id, now)
         merged = {**self.profile(user_id), **updates}
-        self._execute(
-            "UPDATE users SET profile = ?, updated = ? WHERE id = ?", [_dumps(merged), now, user_id]
-        )
+        self._execute(_UPDATE_PROFILE, [_dumps(merged), now, user_id])
+        return merged
 
     # -- reports ---------------------------------------------------------------------------
 
@@ -343,15 +372,18 @@ class Store:
         if status is not None and status not in STATUSES:
             raise ValueError(f"unknown status {status!r}")
         now = self._now()
-        if not profile and self._can_wait(owner, report_id, update_id):
+        if self._can_wait(owner, report_id, update_id):
             # Checked in memory: the rows wait for the group's commit.
+            merged = {**self.profile(owner), **profile} if profile else None  # before joining
             self._join_group()
             status = status or self._recent[report_id].status
-            self._pending_reports.append((_dumps(dict(cursor)), status, now, report_id))
-            self._pending_answers.extend((report_id, q, _dumps(v), now) for q, v in changes.items())
+            self._waiting.reports.append((_dumps(dict(cursor)), status, now, report_id))
+            self._waiting.answers.extend((report_id, q, _dumps(v), now) for q, v in changes.items())
+            if merged is not None:  # the owner's row exists: the report refers to it
+                self._waiting.profiles.append((_dumps(merged), now, owner))
             if update_id is not None:
                 self._claimed.add(update_id)
-                self._pending_updates.append((update_id, now))
+                self._waiting.updates.append((update_id, now))
                 self._stored_update(update_id)
         else:
             with self._writing():
@@ -365,10 +397,11 @@ class Store:
                     raise ReportNotFound(report_id)
                 for question_id, value in changes.items():
                     self._execute(_UPSERT_ANSWER, [report_id, question_id, _dumps(value), now])
-                if profile:
-                    self._merge_profile(owner, profile, now)
+                merged = self._merge_profile(owner, profile, now) if profile else None
                 if update_id is not None:
                     self._claim(update_id, now)
+        if merged is not None:
+            self._remember_profile(owner, merged)  # once the step's writes stand
         self._changed(owner, report_id)
         known = self._recent.get(report_id)
         if known is not None:
@@ -412,7 +445,7 @@ class Store:
             return
         if self._can_wait("", None, update_id):
             self._join_group()
-            self._pending_updates.append((update_id, self._now()))
+            self._waiting.updates.append((update_id, self._now()))
             self._stored_update(update_id)
             return
         with self._writing():

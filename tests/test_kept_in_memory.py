@@ -141,3 +141,34 @@ def test_reads_from_the_database_see_steps_waiting_for_the_commit(tmp_path: Path
     store.keep_recent(10)  # forget what is kept: the watermark is read from the database again
     assert store.update_processed(1) and store.update_processed(2) and not store.update_processed(3)
     store.close()
+
+
+@pytest.mark.parametrize("group", [False, True], ids=["one-commit-a-step", "grouped"])
+def test_kept_profiles_match_the_database_after_every_change(tmp_path: Path, group: bool) -> None:
+    kept, plain = Store.open(tmp_path / "g.db"), Store.open(tmp_path / "g.db")
+    kept.keep_recent(10)
+    rid = kept.create_report("a", "t", CURSOR)
+    assert kept.update_processed(1) is False
+    if group:
+        grouped(kept)
+
+    def same(expected: dict[str, str]) -> None:
+        kept.commit_group()
+        assert kept.profile("a") == plain.profile("a") == expected
+
+    kept.save_step("a", rid, {"unit": "甲单位"}, CURSOR, profile={"unit": "甲单位"}, update_id=2)
+    same({"unit": "甲单位"})
+    kept.update_profile("a", {"leader": "张三"})
+    same({"unit": "甲单位", "leader": "张三"})
+    with pytest.raises(DuplicateUpdate):  # refused: the profile stays as stored
+        kept.save_step("a", rid, {"unit": "乙单位"}, CURSOR, profile={"unit": "乙单位"}, update_id=2)
+    same({"unit": "甲单位", "leader": "张三"})
+    kept.profile("a")["unit"] = "改了返回的字典"  # a caller's copy, not what is kept
+    same({"unit": "甲单位", "leader": "张三"})
+    if group:
+        kept.save_step("a", rid, {"unit": "丙单位"}, CURSOR, profile={"unit": "丙单位"}, update_id=3)
+        with unwritable(kept), pytest.raises(sqlite3.OperationalError):
+            kept.commit_group()
+        same({"unit": "甲单位", "leader": "张三"})  # the failed group's profile is forgotten
+    kept.close()
+    plain.close()
