@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Concatenate, ParamSpec
 
@@ -228,6 +228,14 @@ class Interview:
         self.definition = definition
         self.messages = messages
         self._positions = {q.id: n for n, q in enumerate(definition.questions, 1)}
+        self._least_items = {q.id: max(1, q.min_items) for q in definition.questions if q.kind in ITEM_KINDS}
+        # Sections and places when every question applies (always, for a type without conditions).
+        self._all_sections = self._group(definition.questions)
+        self._all_places = {
+            q.id: (n, len(self._all_sections), k, len(qs))
+            for n, (_, qs) in enumerate(self._all_sections, 1)
+            for k, q in enumerate(qs, 1)
+        }
 
     # -- queries -------------------------------------------------------------------------
 
@@ -262,8 +270,10 @@ class Interview:
 
     def _progress(self, question_id: str | None, survey: _Survey) -> Progress:
         questions = survey.questions
-        sections = self._sections(questions)
         settled = len(questions) - len(survey.open)
+        if question_id is not None and len(questions) == len(self.definition.questions):
+            return Progress(*self._all_places[question_id], settled, len(questions))
+        sections = self._sections(questions)
         if question_id is None:
             return Progress(len(sections), len(sections), 0, 0, settled, len(questions))
         section = self.definition.section_of(question_id)
@@ -437,6 +447,12 @@ class Interview:
     # -- internals -------------------------------------------------------------------------
 
     def _sections(self, questions: list[Question]) -> list[tuple[Section, list[Question]]]:
+        # The questions that apply are some of the definition's, in order: all of them, or fewer.
+        if len(questions) == len(self.definition.questions):
+            return self._all_sections
+        return self._group(questions)
+
+    def _group(self, questions: Sequence[Question]) -> list[tuple[Section, list[Question]]]:
         wanted = {q.id for q in questions}
         grouped = []
         for section in self.definition.sections:
@@ -445,11 +461,11 @@ class Interview:
                 grouped.append((section, qs))
         return grouped
 
-    @staticmethod
-    def _filled(question: Question, answers: Mapping[str, Value]) -> bool:
+    def _filled(self, question: Question, answers: Mapping[str, Value]) -> bool:
         value = answers.get(question.id)
-        if question.kind in ITEM_KINDS:
-            return isinstance(value, list) and len(value) >= max(1, question.min_items)
+        least = self._least_items.get(question.id)  # for list questions
+        if least is not None:
+            return isinstance(value, list) and len(value) >= least
         return has_content(value)
 
     def _next_open(
