@@ -15,7 +15,7 @@ import sqlite3
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from telegram import BotCommand, Update
 from telegram.constants import ChatAction, ChatType
@@ -25,12 +25,12 @@ from telegram.ext import (
     Application,
     ApplicationBuilder,
     ApplicationHandlerStop,
+    BaseHandler,
     BaseUpdateProcessor,
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
     MessageHandler,
-    TypeHandler,
     filters,
 )
 from telegram.request import HTTPXRequest
@@ -247,30 +247,59 @@ async def say(update: Update, context: ContextTypes.DEFAULT_TYPE, key: str, **pa
 # -- access ----------------------------------------------------------------------------------
 
 
+Refusal = Literal["no_user", "not_allowed", "group", "edited"]  # why an update is not handled
+
+
+def refusal(update: Update, allowed: frozenset[int]) -> Refusal | None:
+    """Why the bot must not handle this update (None: it may)."""
+    user, chat = update.effective_user, update.effective_chat
+    if user is None:
+        return "no_user"
+    if allowed and user.id not in allowed:
+        return "not_allowed"
+    if chat is not None and chat.type != ChatType.PRIVATE:
+        return "group"
+    if update.edited_message is not None or update.edited_channel_post is not None:
+        return "edited"  # the original message was already answered
+    return None
+
+
+class Guard(BaseHandler[Update, ContextTypes.DEFAULT_TYPE, None]):
+    """Matches only updates the bot must refuse, so that the others cost it nothing.
+
+    (A handler that runs for every update costs python-telegram-bot a context and a callback
+    each time: about a tenth of handling an answer, BENCHMARKS.md.)
+    """
+
+    def __init__(self, allowed: frozenset[int]) -> None:
+        super().__init__(guard)
+        self.allowed = allowed
+
+    def check_update(self, update: object) -> bool:
+        """Whether ``update`` is one to refuse."""
+        return isinstance(update, Update) and refusal(update, self.allowed) is not None
+
+
 async def guard(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Stop updates from users not allowed and from group chats, answering each only once."""
     state = _state(context)
+    reason = refusal(update, state.settings.allowed_user_ids)
     user, chat = update.effective_user, update.effective_chat
-    if user is None:
-        raise ApplicationHandlerStop
-    allowed = state.settings.allowed_user_ids
-    if allowed and user.id not in allowed:
+    if reason == "not_allowed" and user is not None:
         log.info("refused user %s", user.id)
         if update.callback_query:
             await update.callback_query.answer(state.messages.text("telegram.not_allowed"))
         elif user.id not in state.refused and chat is not None:
             state.refused.add(user.id)
             await context.bot.send_message(chat.id, state.messages.text("telegram.not_allowed"))
-        raise ApplicationHandlerStop
-    if chat is not None and chat.type != ChatType.PRIVATE:
+    elif reason == "group" and chat is not None:
         if update.callback_query:
             await update.callback_query.answer(state.messages.text("telegram.group_only"))
         elif chat.id not in state.groups_told:
             state.groups_told.add(chat.id)
             await context.bot.send_message(chat.id, state.messages.text("telegram.group_only"))
+    if reason is not None:
         raise ApplicationHandlerStop
-    if update.edited_message is not None or update.edited_channel_post is not None:
-        raise ApplicationHandlerStop  # the original message was already answered
 
 
 # -- commands --------------------------------------------------------------------------------
@@ -650,7 +679,8 @@ async def register_commands(application: Application[Any, Any, Any, Any, Any, An
 
 def add_handlers(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Register every handler (the access guard first, in its own group)."""
-    application.add_handler(TypeHandler(Update, guard), group=-1)
+    state = application.bot_data["reportbot"]
+    application.add_handler(Guard(state.settings.allowed_user_ids), group=-1)
     # Answers and button presses first: they are nearly all updates, and no command matches them.
     application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, on_text))
     application.add_handler(CallbackQueryHandler(on_button))

@@ -301,6 +301,33 @@ async def test_not_allowed_users_refused_once_and_nothing_stored(tmp_path: Path,
         b.reports.store.close()
 
 
+async def test_refused_button_presses_change_nothing(tmp_path: Path, catalog: Catalog) -> None:
+    b = await make_bot(tmp_path, catalog, ALLOWED_USER_IDS="1")
+    try:
+        calls = await b.chat(99).press_data("new:1")
+        assert [c.method for c in calls] == ["answerCallbackQuery"]
+        assert "没有使用本机器人的权限" in calls[0].params["text"]
+        calls = await b.chat(1, chat_type="group").press_data("new:1")
+        assert [c.method for c in calls] == ["answerCallbackQuery"] and "只在私聊中使用" in texts(calls)
+        assert b.reports.store.db["users"].count == 0
+    finally:
+        await b.app.shutdown()
+        b.reports.store.close()
+
+
+async def test_edited_messages_are_not_answered_again(bot: Bot) -> None:
+    chat = bot.chat(17)
+    await chat.send("/new")
+    await chat.press("单位意识形态")
+    edited = chat.message_update("乙局").to_dict()["message"]
+    update = chat._update({"edited_message": edited})
+    await chat.deliver(update)
+    assert chat.new_calls() == []
+    [report] = bot.reports.store.list_reports("tg:17")
+    assert report.answers == {}
+    assert bot.reports.store.update_processed(update.update_id)  # handled: not applied again
+
+
 async def test_unexpected_error_is_logged_and_user_told(
     bot: Bot, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
