@@ -12,7 +12,6 @@ import contextlib
 import functools
 import logging
 import sqlite3
-from collections import defaultdict
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -108,24 +107,39 @@ class PerUserProcessor(BaseUpdateProcessor):
         super().__init__(max_concurrent_updates)
         self.store = store
         self.committer = GroupCommitter(store)
-        self._locks: defaultdict[int | None, asyncio.Lock] = defaultdict(asyncio.Lock)
+        # A lock per user with updates in flight, and how many: dropped when the last is done,
+        # so that every user who ever wrote does not keep one for the life of the process.
+        self._locks: dict[int | None, tuple[asyncio.Lock, int]] = {}
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         """Run the update's handlers under its user's lock, unless it was applied before."""
         user = update.effective_user if isinstance(update, Update) else None
-        async with self._locks[user.id if user else None]:
-            if isinstance(update, Update) and self.store.update_processed(update.update_id):
-                if asyncio.iscoroutine(coroutine):
-                    coroutine.close()
-                log.info("update %s was applied before; skipped", update.update_id)
-                return
-            await coroutine
-            if isinstance(update, Update):
-                try:
-                    self.store.mark_processed(update.update_id)
-                    await self.committer.durable()
-                except sqlite3.Error:
-                    log.exception("could not record update %s as applied", update.update_id)
+        key = user.id if user else None
+        lock, users = self._locks.get(key) or (asyncio.Lock(), 0)
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                await self._apply_once(update, coroutine)
+        finally:
+            lock, users = self._locks[key]
+            if users == 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
+
+    async def _apply_once(self, update: object, coroutine: Awaitable[Any]) -> None:
+        if isinstance(update, Update) and self.store.update_processed(update.update_id):
+            if asyncio.iscoroutine(coroutine):
+                coroutine.close()
+            log.info("update %s was applied before; skipped", update.update_id)
+            return
+        await coroutine
+        if isinstance(update, Update):
+            try:
+                self.store.mark_processed(update.update_id)
+                await self.committer.durable()
+            except sqlite3.Error:
+                log.exception("could not record update %s as applied", update.update_id)
 
     async def initialize(self) -> None:
         """Start grouping commits (within the event loop that will handle the updates)."""
