@@ -97,13 +97,14 @@ class PerUserProcessor(BaseUpdateProcessor):
     """Concurrent across users, in order per user, each update applied once.
 
     Updates in flight at the same time share commits (:class:`GroupCommitter`); each is on disk
-    before its user's next update starts. The cap on updates in flight bounds how long an answer
-    waits for the others' work before its reply (BENCHMARKS.md: 16 keeps that under 4 ms at full
-    load). 16 updates that each wait half a second for the Bot API still make 32 a second, more
-    than Telegram's limit of 30 messages a second lets a bot send.
+    before its user's next update starts. The cap on updates in flight trades the commits they
+    share against how long an answer waits for the others' work before its reply (BENCHMARKS.md:
+    32 keeps that under 6 ms at full load; 16 shared fewer commits, 48 waited longer). 32
+    updates that each wait half a second for the Bot API still make 64 a second, more than
+    Telegram's limit of 30 messages a second lets a bot send.
     """
 
-    def __init__(self, store: Store, max_concurrent_updates: int = 16) -> None:
+    def __init__(self, store: Store, max_concurrent_updates: int = 32) -> None:
         super().__init__(max_concurrent_updates)
         self.store = store
         self.committer = GroupCommitter(store)
