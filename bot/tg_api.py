@@ -18,11 +18,14 @@ from telegram.ext import ExtBot
 Button = tuple[str, str]  # label, callback data
 Keyboard = tuple[tuple[Button, ...], ...]
 
+# One encoder for every keyboard: json.dumps with options builds a new one per call.
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
 
 def markup_json(keyboard: Keyboard) -> str:
     """The ``reply_markup`` parameter for an inline keyboard."""
     rows = [[{"text": label, "callback_data": data} for label, data in row] for row in keyboard]
-    return json.dumps({"inline_keyboard": rows}, ensure_ascii=False, separators=(",", ":"))
+    return _encode({"inline_keyboard": rows})
 
 
 class LeanBot(ExtBot[Any]):

@@ -14,7 +14,7 @@ import sqlite3
 import tempfile
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -66,8 +66,8 @@ _INSERT_UPDATE = (
 )
 
 
-def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+# One encoder for every value: json.dumps with options builds a new one per call.
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 @dataclass
@@ -406,12 +406,15 @@ class Store:
         known = self._recent.get(report_id)
         if known is not None:
             self._remember(
-                replace(
-                    known,
-                    answers={**known.answers, **changes},
-                    cursor=dict(cursor),
-                    status=status or known.status,
-                    updated=now,
+                Report(
+                    known.id,
+                    known.owner,
+                    known.type,
+                    status or known.status,
+                    dict(cursor),
+                    known.created,
+                    now,
+                    {**known.answers, **changes},
                 )
             )
 
