@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Concatenate, ParamSpec
 
@@ -117,6 +117,14 @@ class SectionStatus:
     section: Section
     settled: int
     total: int
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """The sections that hold some of a set of questions, and each question's place in them."""
+
+    sections: tuple[tuple[Section, tuple[Question, ...]], ...]
+    places: dict[str, tuple[int, int, int, int]]  # section number, sections, number in it, in it
 
 
 @dataclass(frozen=True)
@@ -229,13 +237,9 @@ class Interview:
         self.messages = messages
         self._positions = {q.id: n for n, q in enumerate(definition.questions, 1)}
         self._least_items = {q.id: max(1, q.min_items) for q in definition.questions if q.kind in ITEM_KINDS}
-        # Sections and places when every question applies (always, for a type without conditions).
-        self._all_sections = self._group(definition.questions)
-        self._all_places = {
-            q.id: (n, len(self._all_sections), k, len(qs))
-            for n, (_, qs) in enumerate(self._all_sections, 1)
-            for k, q in enumerate(qs, 1)
-        }
+        # Sections and places for each set of applicable questions met so far (conditions make
+        # only a few such sets), worked out once each.
+        self._layouts: dict[tuple[str, ...], _Layout] = {}
 
     # -- queries -------------------------------------------------------------------------
 
@@ -271,22 +275,11 @@ class Interview:
     def _progress(self, question_id: str | None, survey: _Survey) -> Progress:
         questions = survey.questions
         settled = len(questions) - len(survey.open)
-        if question_id is not None and len(questions) == len(self.definition.questions):
-            return Progress(*self._all_places[question_id], settled, len(questions))
-        sections = self._sections(questions)
+        layout = self._layout(questions)
         if question_id is None:
-            return Progress(len(sections), len(sections), 0, 0, settled, len(questions))
-        section = self.definition.section_of(question_id)
-        ids = [s.id for s, _ in sections]
-        in_section = next(qs for s, qs in sections if s.id == section.id)
-        return Progress(
-            ids.index(section.id) + 1,
-            len(sections),
-            [q.id for q in in_section].index(question_id) + 1,
-            len(in_section),
-            settled,
-            len(questions),
-        )
+            count = len(layout.sections)
+            return Progress(count, count, 0, 0, settled, len(questions))
+        return Progress(*layout.places[question_id], settled, len(questions))
 
     def sections(self, answers: Mapping[str, Value]) -> list[SectionStatus]:
         """The sections that have questions to ask, with how far each has got."""
@@ -446,20 +439,28 @@ class Interview:
 
     # -- internals -------------------------------------------------------------------------
 
-    def _sections(self, questions: list[Question]) -> list[tuple[Section, list[Question]]]:
-        # The questions that apply are some of the definition's, in order: all of them, or fewer.
-        if len(questions) == len(self.definition.questions):
-            return self._all_sections
-        return self._group(questions)
+    def _sections(self, questions: list[Question]) -> tuple[tuple[Section, tuple[Question, ...]], ...]:
+        return self._layout(questions).sections
 
-    def _group(self, questions: Sequence[Question]) -> list[tuple[Section, list[Question]]]:
-        wanted = {q.id for q in questions}
-        grouped = []
-        for section in self.definition.sections:
-            qs = [q for q in section.questions if q.id in wanted]
-            if qs:
-                grouped.append((section, qs))
-        return grouped
+    def _layout(self, questions: list[Question]) -> _Layout:
+        key = tuple(q.id for q in questions)
+        layout = self._layouts.get(key)
+        if layout is None:
+            wanted = set(key)
+            sections = []
+            for section in self.definition.sections:
+                qs = tuple(q for q in section.questions if q.id in wanted)
+                if qs:
+                    sections.append((section, qs))
+            places = {
+                q.id: (n, len(sections), k, len(qs))
+                for n, (_, qs) in enumerate(sections, 1)
+                for k, q in enumerate(qs, 1)
+            }
+            if len(self._layouts) >= 256:
+                self._layouts.clear()  # a definition with many conditions: never grows unbounded
+            layout = self._layouts[key] = _Layout(tuple(sections), places)
+        return layout
 
     def _filled(self, question: Question, answers: Mapping[str, Value]) -> bool:
         value = answers.get(question.id)
