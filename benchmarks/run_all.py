@@ -81,10 +81,11 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="tiny sizes, to check the scripts run")
     parser.add_argument("--file", type=Path, default=BENCHMARKS_MD)
     args = parser.parse_args()
-    text = args.file.read_text(encoding="utf-8")
     for name in args.only or list(BENCHES):
         print(f"running {name}…", flush=True)
-        text = rewrite(text, name, run(name, args.quick))
+        block = run(name, args.quick)
+        # Read again: the prose around the blocks may be edited by hand during a long run.
+        text = rewrite(args.file.read_text(encoding="utf-8"), name, block)
         args.file.write_text(text, encoding="utf-8")  # after each, so a long run keeps what it has
     print(f"rewrote {args.file}")
 
