@@ -98,13 +98,14 @@ class PerUserProcessor(BaseUpdateProcessor):
 
     Updates in flight at the same time share commits (:class:`GroupCommitter`); each is on disk
     before its user's next update starts. The cap on updates in flight trades the commits they
-    share against how long an answer waits for the others' work before its reply (BENCHMARKS.md:
-    32 keeps that under 6 ms at full load; 16 shared fewer commits, 48 waited longer). 32
-    updates that each wait half a second for the Bot API still make 64 a second, more than
-    Telegram's limit of 30 messages a second lets a bot send.
+    share against how long an answer waits for the others' work before its reply. BENCHMARKS.md:
+    with 24, p99 stays under 5 ms at full load; 16 shared fewer commits; 32 did a few per cent
+    more in process but a quarter less end to end through real HTTP. 24 updates that each wait
+    half a second for the Bot API still make 48 a second, more than Telegram's limit of 30
+    messages a second lets a bot send.
     """
 
-    def __init__(self, store: Store, max_concurrent_updates: int = 32) -> None:
+    def __init__(self, store: Store, max_concurrent_updates: int = 24) -> None:
         super().__init__(max_concurrent_updates)
         self.store = store
         self.committer = GroupCommitter(store)
