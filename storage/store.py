@@ -155,7 +155,7 @@ class Store:
             return
         self._group_open = False
         try:
-            self._write_pending()
+            self._write_waiting()
             if self._group_lost:
                 raise sqlite3.OperationalError("the transaction was abandoned by SQLite; nothing was stored")
             if self._in_transaction:
@@ -184,7 +184,7 @@ class Store:
             self._group_lost = True
             self.db.execute("BEGIN IMMEDIATE")
 
-    def _write_pending(self) -> None:
+    def _write_waiting(self) -> None:
         """Write the open group's waiting rows into its transaction, before anything reads or writes."""
         if not self._waiting:
             return
@@ -198,12 +198,12 @@ class Store:
 
     def _execute(self, sql: str, params: list[Any] | None = None) -> sqlite3.Cursor:
         """Run one statement, after the open group's waiting rows (so it sees and follows them)."""
-        self._write_pending()
+        self._write_waiting()
         return self.db.execute(sql, params or [])
 
     def _query(self, sql: str, params: list[Any]) -> Iterator[dict[str, Any]]:
         """Rows as dicts, after the open group's waiting rows."""
-        self._write_pending()
+        self._write_waiting()
         return self.db.query(sql, params)
 
     def _can_wait(self, owner: str, report_id: int | None, update_id: int | None) -> bool:
@@ -223,7 +223,7 @@ class Store:
             with self.db.atomic():
                 yield
             return
-        self._write_pending()
+        self._write_waiting()
         self._begin()
         self._join_group()
         conn = self.db.conn
