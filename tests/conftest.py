@@ -5,17 +5,21 @@ from __future__ import annotations
 import datetime as dt
 import os
 import tomllib
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from bot.config import DEFAULT_TEMPLATES
+from bot.config import DEFAULT_TEMPLATES, Settings
 from bot.definition import Kind, ReportType, parse_definition
 from bot.engine import Cursor, Interview, State, Step
 from bot.messages import Messages
+from bot.render import Renderer
 from bot.service import Catalog, Reports
+from bot.tg_bot import build_application
 from storage.store import Store
+from tests.tg_fakes import TOKEN, Chat, RecordingRequest
 
 TODAY = dt.date(2023, 10, 8)
 TEMPLATES = DEFAULT_TEMPLATES
@@ -258,3 +262,34 @@ def cli_env(tmp_path: Path) -> dict[str, str]:
     env["REPORTBOT_OUTPUT"] = str(tmp_path / "out")
     env.pop("TELEGRAM_BOT_TOKEN", None)
     return env
+
+
+class Bot:
+    """The Telegram application under test with its recorder and service."""
+
+    def __init__(self, app: Any, request: RecordingRequest, reports: Reports) -> None:
+        self.app, self.request, self.reports = app, request, reports
+
+    def chat(self, user_id: int, chat_type: str = "private") -> Chat:
+        return Chat(self.app, self.request, user_id, chat_type)
+
+
+async def make_bot(
+    tmp_path: Path, catalog: Catalog, request: RecordingRequest | None = None, **env: str
+) -> Bot:
+    """The real Application over a fresh database, its Bot API calls answered by ``request``."""
+    settings = Settings.load({"TELEGRAM_BOT_TOKEN": TOKEN, **env}, dotenv=tmp_path / "none")
+    reports = Reports(Store.open(tmp_path / "tg.db"), catalog, lambda: TODAY)
+    request = request or RecordingRequest()
+    app = build_application(settings, reports, Renderer.create(TEMPLATES), request=request)
+    await app.initialize()
+    return Bot(app, request, reports)
+
+
+@pytest.fixture
+async def bot(tmp_path: Path, catalog: Catalog) -> AsyncIterator[Bot]:
+    """A started Telegram application, shut down after the test."""
+    b = await make_bot(tmp_path, catalog)
+    yield b
+    await b.app.shutdown()
+    b.reports.store.close()

@@ -15,8 +15,7 @@ from telegram.request import RequestData
 
 from bot.service import Catalog
 from storage.store import DuplicateUpdate, ReportNotFound, Store
-from tests.conftest import full_script
-from tests.test_telegram_handlers import Bot, make_bot
+from tests.conftest import Bot, full_script, make_bot
 from tests.tg_fakes import RecordingRequest
 
 CURSOR = {"question": "b"}

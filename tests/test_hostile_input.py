@@ -21,8 +21,7 @@ from bot.parsing import clean
 from bot.service import Catalog
 from bot.tg_keys import OPS, encode
 from storage.store import Store
-from tests.conftest import TEMPLATES, TODAY, complete_answers
-from tests.test_telegram_handlers import make_bot
+from tests.conftest import TEMPLATES, TODAY, complete_answers, make_bot
 
 SPECIAL = [
     "{{ 7*7 }}",

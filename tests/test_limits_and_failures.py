@@ -9,9 +9,9 @@ import pytest
 
 from bot.service import Catalog, LimitReached, Limits, Reports
 from storage.store import Store
-from tests.conftest import TODAY
+from tests.conftest import TODAY, Bot, make_bot
 from tests.test_console import run, stored
-from tests.test_telegram_handlers import Bot, make_bot, texts
+from tests.tg_fakes import texts
 
 
 def test_draft_limit(store: Store, catalog: Catalog) -> None:

@@ -4,51 +4,19 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from bot.config import Settings
 from bot.definition import Kind
 from bot.document import file_name
 from bot.render import Renderer
-from bot.service import Catalog, Reports
-from bot.tg_bot import build_application, register_commands
+from bot.service import Catalog
+from bot.tg_bot import register_commands
 from bot.tg_keys import MAX_BYTES, decode, encode
-from storage.store import Store
-from tests.conftest import TEMPLATES, TODAY, TYPE_IDS
-from tests.tg_fakes import TOKEN, Call, Chat, RecordingRequest, document_of, docx_text, texts
-
-
-class Bot:
-    """The application under test with its recorder and service."""
-
-    def __init__(self, app: Any, request: RecordingRequest, reports: Reports) -> None:
-        self.app, self.request, self.reports = app, request, reports
-
-    def chat(self, user_id: int, chat_type: str = "private") -> Chat:
-        return Chat(self.app, self.request, user_id, chat_type)
-
-
-async def make_bot(
-    tmp_path: Path, catalog: Catalog, request: RecordingRequest | None = None, **env: str
-) -> Bot:
-    settings = Settings.load({"TELEGRAM_BOT_TOKEN": TOKEN, **env}, dotenv=tmp_path / "none")
-    reports = Reports(Store.open(tmp_path / "tg.db"), catalog, lambda: TODAY)
-    request = request or RecordingRequest()
-    app = build_application(settings, reports, Renderer.create(TEMPLATES), request=request)
-    await app.initialize()
-    return Bot(app, request, reports)
-
-
-@pytest.fixture
-async def bot(tmp_path: Path, catalog: Catalog) -> AsyncIterator[Bot]:
-    b = await make_bot(tmp_path, catalog)
-    yield b
-    await b.app.shutdown()
-    b.reports.store.close()
+from tests.conftest import TEMPLATES, TYPE_IDS, Bot, make_bot
+from tests.tg_fakes import Call, Chat, document_of, docx_text, texts
 
 
 def keyboards(calls: list[Call]) -> list[list[dict[str, Any]]]:

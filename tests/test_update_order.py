@@ -3,24 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest
 
 from bot.service import Catalog
 from bot.tg_bot import PerUserProcessor
-from tests.conftest import full_script
-from tests.test_telegram_handlers import Bot, make_bot
+from tests.conftest import Bot, full_script
 from tests.tg_fakes import texts
-
-
-@pytest.fixture
-async def bot(tmp_path: Path, catalog: Catalog) -> AsyncIterator[Bot]:
-    b = await make_bot(tmp_path, catalog)
-    yield b
-    await b.app.shutdown()
-    b.reports.store.close()
 
 
 async def test_one_users_updates_in_flight_together_apply_in_order(bot: Bot, catalog: Catalog) -> None:
