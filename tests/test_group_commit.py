@@ -42,6 +42,13 @@ def unwritable(store: Store) -> Iterator[None]:
         store.db.execute("PRAGMA query_only = OFF")
 
 
+def two_reports(tmp_path: Path, kept: int = 10) -> tuple[Store, int, int]:
+    """A store keeping up to ``kept`` reports in memory, with a report of "a" and one of "b"."""
+    store = Store.open(tmp_path / "g.db")
+    store.keep_recent(kept)
+    return store, store.create_report("a", "t", CURSOR), store.create_report("b", "t", CURSOR)
+
+
 def grouped(store: Store) -> list[int]:
     writes: list[int] = []
     store.group_commits(lambda: writes.append(1))
@@ -80,10 +87,7 @@ def test_a_failing_step_is_undone_alone(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("kept", [0, 10], ids=["written-at-once", "waiting-for-commit"])
 def test_grouped_steps_after_a_refused_one_are_stored(tmp_path: Path, kept: int) -> None:
-    store = Store.open(tmp_path / "g.db")
-    store.keep_recent(kept)
-    rid = store.create_report("a", "t", CURSOR)
-    other = store.create_report("b", "t", CURSOR)
+    store, rid, other = two_reports(tmp_path, kept)
     assert store.update_processed(5) is False
     grouped(store)
     store.save_step("a", rid, {"q": "甲"}, CURSOR, update_id=5)
@@ -106,10 +110,7 @@ def test_grouped_steps_after_a_refused_one_are_stored(tmp_path: Path, kept: int)
 
 
 def test_a_group_that_cannot_be_written_is_not_stored_at_all(tmp_path: Path) -> None:
-    store = Store.open(tmp_path / "g.db")
-    store.keep_recent(10)
-    rid = store.create_report("a", "t", CURSOR)
-    other = store.create_report("b", "t", CURSOR)
+    store, rid, other = two_reports(tmp_path)
     assert store.update_processed(1) is False
     grouped(store)
     store.save_step("a", rid, {"q": "甲"}, CURSOR, update_id=1)  # waits for the commit
@@ -129,10 +130,7 @@ def test_a_group_that_cannot_be_written_is_not_stored_at_all(tmp_path: Path) -> 
 
 @pytest.mark.parametrize("kept", [0, 10], ids=["written-at-once", "waiting-for-commit"])
 def test_a_group_sqlite_gave_up_fails_as_a_whole(tmp_path: Path, kept: int) -> None:
-    store = Store.open(tmp_path / "g.db")
-    store.keep_recent(kept)
-    rid = store.create_report("a", "t", CURSOR)
-    other = store.create_report("b", "t", CURSOR)
+    store, rid, other = two_reports(tmp_path, kept)
     grouped(store)
     store.save_step("a", rid, {"q": "甲"}, CURSOR)
     store.update_profile("a", {"unit": "某单位"})  # into the group's transaction, with a's step
