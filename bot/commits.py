@@ -1,10 +1,11 @@
 """Group commit: the steps of every user handled in one turn of the event loop share one commit.
 
 A commit with ``synchronous=FULL`` waits for the disk (about 0.2 ms here), longer than the rest
-of handling an answer. Steps taken while other users' updates are in flight are written as
-savepoints into one open transaction, committed once at the end of the loop's turn; each task
-waits for the commit of its own writes before it may send anything, so a reply never gets ahead
-of the disk. A single user sees no difference: their one step is committed before the reply.
+of handling an answer. Steps taken while other users' updates are in flight join one open group
+(the store writes their rows when it is committed), committed once at the end of the loop's
+turn; each task waits for the commit of its own writes before it may send anything, so a reply
+never gets ahead of the disk. A single user sees no difference: their one step is committed
+before the reply.
 """
 
 from __future__ import annotations
