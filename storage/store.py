@@ -206,14 +206,10 @@ class Store:
         self._write_waiting()
         return self.db.query(sql, params)
 
-    def _can_wait(self, owner: str, report_id: int | None, update_id: int | None) -> bool:
-        """Whether a step's checks can be made in memory, so its rows can wait for the commit."""
+    def _can_wait(self, update_id: int | None) -> bool:
+        """Whether a step's rows may wait for the commit: grouped, kept in memory, a new update."""
         if self._on_grouped_write is None or not self._recent_limit:
             return False
-        if report_id is not None:
-            known = self._recent.get(report_id)
-            if known is None or known.owner != owner:
-                return False  # the database decides whether it exists and whose it is
         return update_id is None or (self._newest_update is not None and update_id > self._newest_update)
 
     @contextlib.contextmanager
@@ -372,11 +368,13 @@ class Store:
         if status is not None and status not in STATUSES:
             raise ValueError(f"unknown status {status!r}")
         now = self._now()
-        if self._can_wait(owner, report_id, update_id):
-            # Checked in memory: the rows wait for the group's commit.
+        known = self._recent.get(report_id)
+        # A report kept in memory is known to exist and whose it is (otherwise the database
+        # decides): then the step's checks are made here and its rows wait for the commit.
+        if known is not None and known.owner == owner and self._can_wait(update_id):
             merged = {**self.profile(owner), **profile} if profile else None  # before joining
             self._join_group()
-            status = status or self._recent[report_id].status
+            status = status or known.status
             self._waiting.reports.append((_dumps(dict(cursor)), status, now, report_id))
             self._waiting.answers.extend((report_id, q, _dumps(v), now) for q, v in changes.items())
             if merged is not None:  # the owner's row exists: the report refers to it
@@ -403,8 +401,7 @@ class Store:
         if merged is not None:
             self._remember_profile(owner, merged)  # once the step's writes stand
         self._changed(owner, report_id)
-        known = self._recent.get(report_id)
-        if known is not None:
+        if known is not None:  # and the step's owner's, or the database refused it above
             self._remember(
                 Report(
                     known.id,
@@ -446,7 +443,7 @@ class Store:
         if update_id in self._claimed:
             self._claimed.discard(update_id)  # recorded with its answer already
             return
-        if self._can_wait("", None, update_id):
+        if self._can_wait(update_id):
             self._join_group()
             self._waiting.updates.append((update_id, self._now()))
             self._stored_update(update_id)
