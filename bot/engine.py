@@ -131,9 +131,10 @@ class _Layout:
 class _Survey:
     """Where a set of answers stands: the questions that apply, those open, those missing."""
 
-    questions: list[Question]
+    questions: tuple[Question, ...]
     open: frozenset[str]
     missing: tuple[Question, ...]
+    layout: _Layout
 
 
 @dataclass(frozen=True)
@@ -201,16 +202,26 @@ P = ParamSpec("P")
 
 def visible_questions(definition: ReportType, answers: Mapping[str, Value]) -> list[Question]:
     """Questions whose conditions hold, in order (answers to hidden questions are ignored)."""
+    return list(_visibility(definition, answers)[0])
+
+
+def _visibility(
+    definition: ReportType, answers: Mapping[str, Value]
+) -> tuple[tuple[Question, ...], tuple[str, ...]]:
+    """The questions whose conditions hold, in order, and the ids of those whose do not."""
     if not definition.conditional:
-        return list(definition.questions)
+        return definition.questions, ()
     visible: dict[str, Value] = {}
-    result = []
+    shown = []
+    hidden = []
     for q in definition.questions:
         if q.when is None or q.when.holds(visible):
-            result.append(q)
+            shown.append(q)
             if q.id in answers:
                 visible[q.id] = answers[q.id]
-    return result
+        else:
+            hidden.append(q.id)
+    return tuple(shown), tuple(hidden)
 
 
 def _on_question(
@@ -237,8 +248,8 @@ class Interview:
         self.messages = messages
         self._positions = {q.id: n for n, q in enumerate(definition.questions, 1)}
         self._least_items = {q.id: max(1, q.min_items) for q in definition.questions if q.kind in ITEM_KINDS}
-        # Sections and places for each set of applicable questions met so far (conditions make
-        # only a few such sets), worked out once each.
+        # Sections and places for each set of hidden questions met so far (conditions make only
+        # a few such sets), worked out once each.
         self._layouts: dict[tuple[str, ...], _Layout] = {}
 
     # -- queries -------------------------------------------------------------------------
@@ -261,21 +272,29 @@ class Interview:
 
     def _survey(self, answers: Mapping[str, Value]) -> _Survey:
         # One pass over the questions serves the whole step: next question, progress, missing.
-        questions = self.applicable(answers)
-        open_ids: set[str] = set()
-        missing: list[Question] = []
+        # It runs on every step, so the test for an answer is written out here.
+        questions, hidden = _visibility(self.definition, answers)
+        least_items = self._least_items
+        open_ids = []
+        missing = []
         for q in questions:
-            filled = self._filled(q, answers)
-            if not filled and not q.optional:
-                missing.append(q)
-            if not filled and not (q.optional and q.id in answers):  # a skip settles an optional one
-                open_ids.add(q.id)
-        return _Survey(questions, frozenset(open_ids), tuple(missing))
+            value = answers.get(q.id)
+            least = least_items.get(q.id)  # for list questions
+            if least is not None:
+                filled = isinstance(value, list) and len(value) >= least
+            else:
+                filled = has_content(value)
+            if not filled:
+                if not q.optional:
+                    missing.append(q)
+                if not (q.optional and q.id in answers):  # a skip settles an optional one
+                    open_ids.append(q.id)
+        return _Survey(questions, frozenset(open_ids), tuple(missing), self._layout(questions, hidden))
 
     def _progress(self, question_id: str | None, survey: _Survey) -> Progress:
         questions = survey.questions
         settled = len(questions) - len(survey.open)
-        layout = self._layout(questions)
+        layout = survey.layout
         if question_id is None:
             count = len(layout.sections)
             return Progress(count, count, 0, 0, settled, len(questions))
@@ -286,14 +305,16 @@ class Interview:
         survey = self._survey(answers)
         return [
             SectionStatus(n, s, sum(1 for q in qs if q.id not in survey.open), len(qs))
-            for n, (s, qs) in enumerate(self._sections(survey.questions), 1)
+            for n, (s, qs) in enumerate(survey.layout.sections, 1)
         ]
 
     def review_sections(self, answers: Mapping[str, Value]) -> tuple[ReviewSection, ...]:
         """All answers by section, numbered for ``edit``."""
+        survey = self._survey(answers)
+        missing = {q.id for q in survey.missing}
         result = []
         number = 0
-        for n, (section, questions) in enumerate(self._sections(self.applicable(answers)), 1):
+        for n, (section, questions) in enumerate(survey.layout.sections, 1):
             items = []
             for q in questions:
                 number += 1
@@ -303,7 +324,7 @@ class Interview:
                         q,
                         answers.get(q.id),
                         q.id in answers,
-                        not q.optional and not self._filled(q, answers),
+                        q.id in missing,
                     )
                 )
             result.append(ReviewSection(n, section, tuple(items)))
@@ -404,7 +425,7 @@ class Interview:
         """Jump to section ``number`` (as listed by :meth:`sections`)."""
         state = self._normalize(state)
         survey = self._survey(state.answers)
-        grouped = self._sections(survey.questions)
+        grouped = survey.layout.sections
         if not 1 <= number <= len(grouped):
             return self._reject(state, "section_number", count=len(grouped))
         _, questions = grouped[number - 1]
@@ -439,14 +460,11 @@ class Interview:
 
     # -- internals -------------------------------------------------------------------------
 
-    def _sections(self, questions: list[Question]) -> tuple[tuple[Section, tuple[Question, ...]], ...]:
-        return self._layout(questions).sections
-
-    def _layout(self, questions: list[Question]) -> _Layout:
-        key = tuple(q.id for q in questions)
-        layout = self._layouts.get(key)
+    def _layout(self, questions: tuple[Question, ...], hidden: tuple[str, ...]) -> _Layout:
+        """Sections and places of ``questions``: all of the definition's but the ``hidden`` ones."""
+        layout = self._layouts.get(hidden)
         if layout is None:
-            wanted = set(key)
+            wanted = {q.id for q in questions}
             sections = []
             for section in self.definition.sections:
                 qs = tuple(q for q in section.questions if q.id in wanted)
@@ -459,15 +477,8 @@ class Interview:
             }
             if len(self._layouts) >= 256:
                 self._layouts.clear()  # a definition with many conditions: never grows unbounded
-            layout = self._layouts[key] = _Layout(tuple(sections), places)
+            layout = self._layouts[hidden] = _Layout(tuple(sections), places)
         return layout
-
-    def _filled(self, question: Question, answers: Mapping[str, Value]) -> bool:
-        value = answers.get(question.id)
-        least = self._least_items.get(question.id)  # for list questions
-        if least is not None:
-            return isinstance(value, list) and len(value) >= least
-        return has_content(value)
 
     def _next_open(
         self, answers: Mapping[str, Value], after: str | None, survey: _Survey | None = None
