@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import gc
 import logging
 import sqlite3
 from collections.abc import Awaitable, Callable, Coroutine
@@ -75,6 +76,9 @@ COMMANDS = (
 PROFILE_EDIT = "profile_field"  # user_data key: the profile field being changed
 KEYBOARD_MESSAGE = "keyboard_message"  # user_data key: the last message with question buttons
 RECENT_REPORTS = 2000  # reports kept in memory: about those of the users writing now
+# Allocations (less frees) between collections of the youngest generation while updates are
+# handled; Python's default is 700 (BENCHMARKS.md, "Updates").
+YOUNG_COLLECTION_THRESHOLD = 50_000
 
 
 @dataclass
@@ -112,6 +116,7 @@ class PerUserProcessor(BaseUpdateProcessor):
         # A lock per user with updates in flight, and how many: dropped when the last is done,
         # so that every user who ever wrote does not keep one for the life of the process.
         self._locks: dict[int | None, tuple[asyncio.Lock, int]] = {}
+        self._thresholds: tuple[int, int, int] | None = None  # the collector's, to give back
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         """Run the update's handlers under its user's lock, unless it was applied before."""
@@ -148,11 +153,22 @@ class PerUserProcessor(BaseUpdateProcessor):
         self.committer.start()
         # While the bot runs it is the one writer of its users' reports.
         self.store.keep_recent(RECENT_REPORTS)
+        # With many updates in flight their short-lived objects together pass the default
+        # threshold every few updates, so the collector ran about 40 times per 1,000 updates
+        # (against 2 for a bot handling one at a time), each time moving objects still in use to
+        # older generations that cost more to collect later. Those objects are freed by
+        # reference counting within milliseconds; the collector is only needed for cycles.
+        self._thresholds = gc.get_threshold()
+        young, *older = self._thresholds
+        gc.set_threshold(max(young, YOUNG_COLLECTION_THRESHOLD), *older)
 
     async def shutdown(self) -> None:
         """Commit what is open; later writes commit one by one again."""
         self.committer.stop()
         self.store.keep_recent(0)
+        if self._thresholds is not None:
+            gc.set_threshold(*self._thresholds)
+            self._thresholds = None
 
 
 def _state(context: ContextTypes.DEFAULT_TYPE) -> BotState:

@@ -1,12 +1,14 @@
-"""Updates of one user arriving together are applied one after another, in order, each once."""
+"""The update processor: one user's updates applied in order, each once; its hold on the collector."""
 
 from __future__ import annotations
 
 import asyncio
+import gc
+from pathlib import Path
 
 from bot.service import Catalog
-from bot.tg_bot import PerUserProcessor
-from tests.conftest import Bot, full_script
+from bot.tg_bot import YOUNG_COLLECTION_THRESHOLD, PerUserProcessor
+from tests.conftest import Bot, full_script, make_bot
 from tests.tg_fakes import texts
 
 
@@ -39,3 +41,22 @@ async def test_no_lock_is_kept_per_user_once_their_updates_are_done(bot: Bot) ->
     processor = bot.app.update_processor
     assert isinstance(processor, PerUserProcessor)
     assert processor._locks == {}
+
+
+async def test_the_collector_waits_longer_while_the_bot_runs_and_is_given_back(
+    tmp_path: Path, catalog: Catalog
+) -> None:
+    outside = gc.get_threshold()
+    gc.set_threshold(700, 10, 10)  # Python's defaults, whatever ran before
+    before = gc.get_threshold()
+    bot = await make_bot(tmp_path, catalog)
+    try:
+        young, *older = gc.get_threshold()
+        assert young >= YOUNG_COLLECTION_THRESHOLD and older == list(before[1:])
+        assert "/new" in texts(await bot.chat(70).send("/help"))
+    finally:
+        await bot.app.shutdown()
+        bot.reports.store.close()
+        after = gc.get_threshold()
+        gc.set_threshold(*outside)
+    assert after == before
