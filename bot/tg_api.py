@@ -9,6 +9,7 @@ request class and its error mapping) and read only that.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -32,21 +33,32 @@ class LeanBot(ExtBot[Any]):
     """An ExtBot with cheap calls for sending and editing plain texts with inline keyboards.
 
     ``settled`` is awaited before every request: with grouped commits, it holds a reply back
-    until what the handling task wrote is on disk. The cheap calls go straight to ``_do_post``
-    (rate limiter, request class): they carry no defaults or None values for ``_post`` to fill in.
+    until what the handling task wrote is on disk. At most ``sending`` requests are made at once
+    (long polling for updates aside): httpx's connection pool checks every open connection each
+    time a request starts or ends, so its cost grows with the number of requests at once
+    (BENCHMARKS.md, "End to end"). The cheap calls go straight to ``_do_post`` (rate limiter,
+    request class): they carry no defaults or None values for ``_post`` to fill in.
     """
 
     def __init__(
-        self, *args: Any, settled: Callable[[], Awaitable[None]] | None = None, **kwargs: Any
+        self,
+        *args: Any,
+        settled: Callable[[], Awaitable[None]] | None = None,
+        sending: int = 16,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         with self._unfrozen():
             self._settled = settled
+            self._sending = asyncio.Semaphore(sending)
 
     async def _do_post(self, endpoint: str, data: dict[str, Any], **kwargs: Any) -> Any:
         if self._settled is not None:
             await self._settled()
-        return await super()._do_post(endpoint, data, **kwargs)
+        if endpoint == "getUpdates":  # waits for updates up to the polling timeout
+            return await super()._do_post(endpoint, data, **kwargs)
+        async with self._sending:
+            return await super()._do_post(endpoint, data, **kwargs)
 
     async def send_text(self, chat_id: int, text: str, keyboard: Keyboard | None = None) -> int:
         """Send a text message; returns its message id."""

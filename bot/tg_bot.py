@@ -79,6 +79,9 @@ RECENT_REPORTS = 2000  # reports kept in memory: about those of the users writin
 # Allocations (less frees) between collections of the youngest generation while updates are
 # handled; Python's default is 700 (BENCHMARKS.md, "Updates").
 YOUNG_COLLECTION_THRESHOLD = 50_000
+# Bot API requests at once: 16 that each take a fifth of a second still make 80 a second, more
+# than Telegram's limit of 30 messages a second lets a bot send (BENCHMARKS.md, "End to end").
+SENDING_AT_ONCE = 16
 
 
 @dataclass
@@ -102,14 +105,13 @@ class PerUserProcessor(BaseUpdateProcessor):
 
     Updates in flight at the same time share commits (:class:`GroupCommitter`); each is on disk
     before its user's next update starts. The cap on updates in flight trades the commits they
-    share against how long an answer waits for the others' work before its reply. BENCHMARKS.md:
-    with 24, p99 stays under 5 ms at full load; 16 shared fewer commits; 32 did a few per cent
-    more in process but a quarter less end to end through real HTTP. 24 updates that each wait
-    half a second for the Bot API still make 48 a second, more than Telegram's limit of 30
-    messages a second lets a bot send.
+    share against how long an answer waits for the others' work before its reply
+    (BENCHMARKS.md, "Updates"): with 40, p99 stays under 7 ms at full load, and each sync to
+    disk serves more answers than with 24 or 32. The Bot API requests those updates make are
+    limited apart (:data:`SENDING_AT_ONCE`).
     """
 
-    def __init__(self, store: Store, max_concurrent_updates: int = 24) -> None:
+    def __init__(self, store: Store, max_concurrent_updates: int = 40) -> None:
         super().__init__(max_concurrent_updates)
         self.store = store
         self.committer = GroupCommitter(store)
@@ -751,11 +753,13 @@ def build_application(
         settings.telegram_token,
         base_url=settings.base_url,
         base_file_url=settings.base_file_url,
-        # Updates run concurrently, so replies need more than one connection.
-        request=request or HTTPXRequest(connection_pool_size=64, pool_timeout=30.0),
+        # Updates run concurrently, so replies need more than one connection: one per request
+        # the bot may make at once.
+        request=request or HTTPXRequest(connection_pool_size=SENDING_AT_ONCE, pool_timeout=30.0),
         get_updates_request=request or HTTPXRequest(),
         rate_limiter=rate_limiter,
         settled=processor.committer.durable,
+        sending=SENDING_AT_ONCE,
     )
     builder = ApplicationBuilder().bot(bot).concurrent_updates(processor).post_init(register_commands)
     application = builder.build()
