@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import shutil
 import subprocess
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -233,3 +234,17 @@ def test_hostile_answers_give_a_valid_docx(catalog: Catalog, tmp_path: Path) -> 
     converted = tmp_path / "hostile.txt"
     assert converted.exists(), result.stderr
     assert "]]></w:t><w:t>注入" in converted.read_text(encoding="utf-8", errors="replace")
+
+
+def test_the_file_leaves_out_the_blank_documents_table_styles_and_word_2010_copy(catalog: Catalog) -> None:
+    document = Composer(TEMPLATES).compose(
+        catalog.types["study_speech"], complete_answers(catalog.interview("study_speech"))
+    )
+    data = DocxWriter().to_bytes(document)
+    with zipfile.ZipFile(io.BytesIO(data)) as package:
+        names = package.namelist()
+    assert "word/styles.xml" in names and not any("stylesWithEffects" in name for name in names)
+    styles = docx.Document(io.BytesIO(data)).styles.element.findall(qn("w:style"))
+    tables = [s for s in styles if s.get(qn("w:type")) == "table"]
+    assert len(tables) == 1 and tables[0].get(qn("w:default")) == "1"  # the default table style
+    assert len(data) < 25_000  # was about 40 kB with them
