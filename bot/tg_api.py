@@ -19,6 +19,10 @@ from telegram.ext import ExtBot
 Button = tuple[str, str]  # label, callback data
 Keyboard = tuple[tuple[Button, ...], ...]
 
+# Bot API requests at once: 16 that each take a fifth of a second still make 80 a second, more
+# than Telegram's limit of 30 messages a second lets a bot send (BENCHMARKS.md, "End to end").
+SENDING_AT_ONCE = 16
+
 # One encoder for every keyboard: json.dumps with options builds a new one per call.
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
@@ -44,7 +48,7 @@ class LeanBot(ExtBot[Any]):
         self,
         *args: Any,
         settled: Callable[[], Awaitable[None]] | None = None,
-        sending: int = 16,
+        sending: int = SENDING_AT_ONCE,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)

@@ -43,7 +43,7 @@ from bot.engine import Step
 from bot.messages import Messages
 from bot.render import Renderer
 from bot.service import LimitReached, Reports
-from bot.tg_api import Button, LeanBot
+from bot.tg_api import SENDING_AT_ONCE, Button, LeanBot
 from bot.tg_keys import Key, decode, encode
 from bot.tg_views import (
     Reply,
@@ -79,9 +79,6 @@ RECENT_REPORTS = 2000  # reports kept in memory: about those of the users writin
 # Allocations (less frees) between collections of the youngest generation while updates are
 # handled; Python's default is 700 (BENCHMARKS.md, "Updates").
 YOUNG_COLLECTION_THRESHOLD = 50_000
-# Bot API requests at once: 16 that each take a fifth of a second still make 80 a second, more
-# than Telegram's limit of 30 messages a second lets a bot send (BENCHMARKS.md, "End to end").
-SENDING_AT_ONCE = 16
 
 
 @dataclass
@@ -108,7 +105,7 @@ class PerUserProcessor(BaseUpdateProcessor):
     share against how long an answer waits for the others' work before its reply
     (BENCHMARKS.md, "Updates"): with 40, p99 stays under 7 ms at full load, and each sync to
     disk serves more answers than with 24 or 32. The Bot API requests those updates make are
-    limited apart (:data:`SENDING_AT_ONCE`).
+    limited apart (:data:`bot.tg_api.SENDING_AT_ONCE`).
     """
 
     def __init__(self, store: Store, max_concurrent_updates: int = 40) -> None:
@@ -759,7 +756,6 @@ def build_application(
         get_updates_request=request or HTTPXRequest(),
         rate_limiter=rate_limiter,
         settled=processor.committer.durable,
-        sending=SENDING_AT_ONCE,
     )
     builder = ApplicationBuilder().bot(bot).concurrent_updates(processor).post_init(register_commands)
     application = builder.build()
