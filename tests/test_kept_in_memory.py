@@ -11,9 +11,15 @@ from storage.store import DuplicateUpdate, ReportNotFound, Store
 from tests.test_group_commit import CURSOR, grouped, unwritable
 
 
-def test_recent_reports_follow_every_write_of_their_one_writer(tmp_path: Path) -> None:
+def kept_store(tmp_path: Path) -> Store:
+    """The test database, opened by a store that keeps up to 10 reports in memory."""
     store = Store.open(tmp_path / "g.db")
     store.keep_recent(10)
+    return store
+
+
+def test_recent_reports_follow_every_write_of_their_one_writer(tmp_path: Path) -> None:
+    store = kept_store(tmp_path)
     rid = store.create_report("a", "t", CURSOR)
     store.save_step("a", rid, {"q": "甲"}, {"question": "r"}, status="complete")
     report = store.load_report("a", rid)
@@ -31,8 +37,7 @@ def test_recent_reports_follow_every_write_of_their_one_writer(tmp_path: Path) -
 
 
 def test_recent_reports_forget_a_failed_group(tmp_path: Path) -> None:
-    store = Store.open(tmp_path / "g.db")
-    store.keep_recent(10)
+    store = kept_store(tmp_path)
     rid = store.create_report("a", "t", CURSOR)
     grouped(store)
     store.save_step("a", rid, {"q": "甲"}, CURSOR)
@@ -54,8 +59,7 @@ def test_without_keeping_reports_another_writer_is_seen(tmp_path: Path) -> None:
 
 
 def test_kept_active_reports_follow_every_change(tmp_path: Path) -> None:
-    store = Store.open(tmp_path / "g.db")
-    store.keep_recent(10)
+    store = kept_store(tmp_path)
     first = store.create_report("a", "t", CURSOR, activate=True)
     assert store.active_report("a") == first
     second = store.create_report("a", "t", CURSOR)
@@ -75,8 +79,7 @@ def test_kept_active_reports_follow_every_change(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("group", [False, True], ids=["one-commit-a-step", "grouped"])
 def test_carried_over_answers_match_the_database_after_every_change(tmp_path: Path, group: bool) -> None:
-    kept, plain = Store.open(tmp_path / "g.db"), Store.open(tmp_path / "g.db")
-    kept.keep_recent(10)
+    kept, plain = kept_store(tmp_path), Store.open(tmp_path / "g.db")
     old = kept.create_report("a", "t", CURSOR)
     new = kept.create_report("a", "t", CURSOR)
     other_type = kept.create_report("a", "u", CURSOR)
@@ -113,8 +116,7 @@ def test_update_ids_above_every_stored_one_are_new(tmp_path: Path) -> None:
     store.save_step("a", rid, {"q": "甲"}, CURSOR, update_id=50)
     store.mark_processed(40)
     store.close()
-    store = Store.open(tmp_path / "g.db")
-    store.keep_recent(10)
+    store = kept_store(tmp_path)
     assert store.update_processed(50) and store.update_processed(40)
     assert not store.update_processed(45) and not store.update_processed(51)
     store.mark_processed(60)
@@ -124,8 +126,7 @@ def test_update_ids_above_every_stored_one_are_new(tmp_path: Path) -> None:
 
 
 def test_reads_from_the_database_see_steps_waiting_for_the_commit(tmp_path: Path) -> None:
-    store = Store.open(tmp_path / "g.db")
-    store.keep_recent(10)
+    store = kept_store(tmp_path)
     first = store.create_report("a", "t", CURSOR)
     second = store.create_report("a", "t", CURSOR)
     assert store.update_processed(1) is False
@@ -145,8 +146,7 @@ def test_reads_from_the_database_see_steps_waiting_for_the_commit(tmp_path: Path
 
 @pytest.mark.parametrize("group", [False, True], ids=["one-commit-a-step", "grouped"])
 def test_kept_profiles_match_the_database_after_every_change(tmp_path: Path, group: bool) -> None:
-    kept, plain = Store.open(tmp_path / "g.db"), Store.open(tmp_path / "g.db")
-    kept.keep_recent(10)
+    kept, plain = kept_store(tmp_path), Store.open(tmp_path / "g.db")
     rid = kept.create_report("a", "t", CURSOR)
     assert kept.update_processed(1) is False
     if group:
