@@ -15,6 +15,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, TypeAlias
 
+from bot.figures import is_figure, magnitude
+
 #: A stored answer in its parsed form. ``None`` records a deliberately skipped question.
 Value: TypeAlias = str | int | list[str] | None
 
@@ -34,6 +36,7 @@ class Kind(StrEnum):
     DATE = "date"
     YEAR = "year"
     PERIOD = "period"
+    DETAILS = "details"  # an optional detail for each item chosen in an earlier list or phrase bank
 
 
 PERIODS: tuple[str, ...] = (
@@ -47,9 +50,11 @@ PERIODS: tuple[str, ...] = (
 )
 
 TEXT_KINDS = frozenset({Kind.SHORT_TEXT, Kind.LONG_TEXT})
-ITEM_KINDS = frozenset({Kind.LIST, Kind.MULTI_CHOICE})
+ITEM_KINDS = frozenset({Kind.LIST, Kind.MULTI_CHOICE, Kind.DETAILS})
+#: A stored detail is the item it belongs to and the detail, on two lines.
+DETAIL_SEPARATOR = "\n"
 # Questions whose options speak for themselves need no example answer.
-CHOICE_KINDS = frozenset({Kind.SINGLE_CHOICE, Kind.MULTI_CHOICE, Kind.PERIOD})
+CHOICE_KINDS = frozenset({Kind.SINGLE_CHOICE, Kind.MULTI_CHOICE, Kind.PERIOD, Kind.DETAILS})
 # Facts tied to one reporting period are not worth carrying into the next report.
 NON_CARRIED_KINDS = frozenset({Kind.DATE, Kind.YEAR, Kind.PERIOD})
 
@@ -58,6 +63,7 @@ DEFAULT_MAX_LENGTH: Mapping[Kind, int] = {
     Kind.LONG_TEXT: 2000,
     Kind.LIST: 500,
     Kind.MULTI_CHOICE: 500,
+    Kind.DETAILS: 300,  # the detail alone, without the item it belongs to
 }
 DEFAULT_MIN = {Kind.INTEGER: 0, Kind.YEAR: 1990}
 DEFAULT_MAX = {Kind.INTEGER: 100_000, Kind.YEAR: 2100}
@@ -93,6 +99,8 @@ class Condition:
             assert isinstance(self.operand, tuple)
             return value in self.operand
         if self.op == "min":
+            if isinstance(value, str) and is_figure(value):
+                value = int(magnitude(value))  # an approximate count such as 30余 meets min 1
             return isinstance(value, int) and isinstance(self.operand, int) and value >= self.operand
         raise AssertionError(self.op)
 
@@ -123,6 +131,8 @@ class Question:
     min_items: int = 0
     max_items: int = DEFAULT_MAX_ITEMS
     unit: str = ""
+    of: str = ""  # details: the list or phrase bank whose chosen items they belong to
+    other: bool = False  # single choice: a typed answer that is none of the options is taken too
 
     @property
     def choices(self) -> tuple[str, ...]:
@@ -211,6 +221,8 @@ _QUESTION_KEYS = {
     "min_items",
     "max_items",
     "unit",
+    "of",
+    "other",
 }
 _SECTION_KEYS = {"id", "title", "intro", "questions"}
 _TOP_KEYS = {"id", "name", "description", "order", "sections"}
@@ -351,6 +363,16 @@ def _question(data: Any, earlier: Mapping[str, Question], where: str) -> Questio
     max_items = DEFAULT_MAX_ITEMS if max_items is None else max_items
     if kind in ITEM_KINDS and not 0 <= min_items <= max_items:
         raise _fail(where, "need 0 <= min_items <= max_items")
+    of = data.get("of", "")
+    if kind is Kind.DETAILS:
+        target = earlier.get(of) if isinstance(of, str) else None
+        if target is None or target.kind not in (Kind.LIST, Kind.MULTI_CHOICE):
+            raise _fail(where, "a details question needs 'of': an earlier list or multi_choice question")
+    elif "of" in data:
+        raise _fail(where, "'of' is only for details questions")
+    other = data.get("other", False)
+    if not isinstance(other, bool) or (other and kind is not Kind.SINGLE_CHOICE):
+        raise _fail(where, "'other' is true or false and only for single_choice questions")
     unit = data.get("unit", "")
     if not isinstance(unit, str) or (unit and kind is not Kind.INTEGER):
         raise _fail(where, "'unit' is a string and only applies to integer questions")
@@ -372,6 +394,8 @@ def _question(data: Any, earlier: Mapping[str, Question], where: str) -> Questio
         min_items=min_items,
         max_items=max_items,
         unit=unit,
+        of=of if kind is Kind.DETAILS else "",
+        other=other,
     )
     if "default" in data:
         # Imported here: parsing depends on this module's types.
@@ -469,6 +493,10 @@ def describe(report_type: ReportType) -> dict[str, Any]:
             "condition": q.when.describe() if q.when else None,
             "default": q.default,
         }
+        if q.of:
+            data["of"] = q.of
+        if q.other:
+            data["other"] = True
         limits: dict[str, int] = {}
         if q.max_length:
             limits["max_length"] = q.max_length

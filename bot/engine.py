@@ -12,13 +12,23 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Concatenate, ParamSpec
 
-from bot.definition import ITEM_KINDS, Kind, Question, ReportType, Section, Value, has_content
+from bot.definition import (
+    DETAIL_SEPARATOR,
+    ITEM_KINDS,
+    Kind,
+    Question,
+    ReportType,
+    Section,
+    Value,
+    has_content,
+)
 from bot.messages import Messages
 from bot.parsing import (
     FINISH_WORDS,
     Rejected,
     check_value,
     clean,
+    parse_detail,
     parse_items,
     parse_scalar,
     parse_toggles,
@@ -351,6 +361,8 @@ class Interview:
             if question.kind in ITEM_KINDS:
                 if text.lower() in FINISH_WORDS:
                     return self.finish(state)
+                if question.kind is Kind.DETAILS:
+                    return self._add_detail(state, question, text)
                 return self._add_items(state, question, text)
             value = parse_scalar(question, text, today)
         except Rejected as exc:
@@ -360,8 +372,8 @@ class Interview:
     @_on_question
     def choose(self, state: State, question: Question, number: int) -> Step:
         """Pick option ``number`` (single choice, period) or toggle it (multi choice)."""
-        choices = self._choices(question, state.answers.get(question.id))
-        if not choices:
+        choices = self._choices(question, state.answers.get(question.id), state.answers)
+        if not choices or question.kind is Kind.DETAILS:
             return self._reject(state, "no_choices")
         if not 1 <= number <= len(choices):
             return self._reject(state, "choice_number", count=len(choices))
@@ -512,7 +524,15 @@ class Interview:
         qid = state.cursor.question
         return None if qid is None else self.definition.question(qid)
 
-    def _choices(self, question: Question, current: Value) -> tuple[Choice, ...]:
+    def _choices(
+        self, question: Question, current: Value, answers: Mapping[str, Value]
+    ) -> tuple[Choice, ...]:
+        if question.kind is Kind.DETAILS:
+            # The items chosen in the question the details are for; those with a detail are marked.
+            items = answers.get(question.of)
+            given = {d.split(DETAIL_SEPARATOR)[0] for d in current} if isinstance(current, list) else set()
+            labels = items if isinstance(items, list) else []
+            return tuple(Choice(n, label, label in given) for n, label in enumerate(labels, 1))
         selected = set(current) if isinstance(current, list) else {current}
         labels = list(question.choices)
         if question.kind is Kind.MULTI_CHOICE and isinstance(current, list):
@@ -531,7 +551,7 @@ class Interview:
             current=current,
             answered=question.id in state.answers,
             suggestion=state.suggestions.get(question.id),
-            choices=self._choices(question, current),
+            choices=self._choices(question, current, state.answers),
             position=self._positions[question.id],
         )
 
@@ -581,7 +601,7 @@ class Interview:
         current = state.answers.get(question.id)
         items = list(current) if isinstance(current, list) else []
         if question.kind is Kind.MULTI_CHOICE:
-            toggles = parse_toggles(text, len(self._choices(question, current)))
+            toggles = parse_toggles(text, len(self._choices(question, current, state.answers)))
             if toggles is not None:
                 return self._toggle(state, question, toggles)
         new = [item for item in parse_items(question, text) if item not in items]
@@ -595,7 +615,7 @@ class Interview:
 
     def _toggle(self, state: State, question: Question, numbers: list[int]) -> Step:
         current = state.answers.get(question.id)
-        choices = self._choices(question, current)
+        choices = self._choices(question, current, state.answers)
         items = list(current) if isinstance(current, list) else []
         for number in numbers:
             label = choices[number - 1].label
@@ -607,3 +627,17 @@ class Interview:
             return self._reject(state, "too_many_items", max=question.max_items)
         notice = self.messages.text("engine.selected", total=len(items))
         return self._stay(state, {question.id: items}, notice)
+
+    def _add_detail(self, state: State, question: Question, text: str) -> Step:
+        current = state.answers.get(question.id)
+        choices = self._choices(question, current, state.answers)
+        if not choices:
+            return self._reject(state, "no_items_for_details")
+        number, detail = parse_detail(question, text, len(choices))
+        item = choices[number - 1].label
+        kept = {d.split(DETAIL_SEPARATOR)[0]: d for d in current} if isinstance(current, list) else {}
+        kept[item] = f"{item}{DETAIL_SEPARATOR}{detail}"
+        # Stored in the order of the items they belong to, whatever order they were sent in.
+        details = [kept[c.label] for c in choices if c.label in kept]
+        notice = self.messages.text("engine.detail_added", number=number, total=len(details))
+        return self._stay(state, {question.id: details}, notice)

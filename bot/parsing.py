@@ -10,7 +10,8 @@ import datetime as dt
 import re
 from typing import Any
 
-from bot.definition import PERIODS, Kind, Question, Value
+from bot.definition import DETAIL_SEPARATOR, PERIODS, Kind, Question, Value
+from bot.figures import UNKNOWN, UNKNOWN_WORDS, is_figure, magnitude, stored_figure
 from bot.numerals import CHINESE_NUMERAL_CHARS, chinese_to_int, to_halfwidth
 
 
@@ -25,10 +26,12 @@ class Rejected(Exception):
 
 # Words that mean "none" when a count is asked for.
 _ZERO_WORDS = frozenset({"无", "没有", "暂无", "零", "〇", "没", "未开展", "未召开", "尚无", "无此项"})
-# Measure words and decorations around a count: 共3次, 3次, 20余篇, 约5场.
+# Measure words and decorations around a count: 共3次, 3次, 20余篇, 约5场, 近200人次, 200人次以上.
 _COUNT_RE = re.compile(
-    r"^(?:共|共计|累计|合计|约|大约|计)?\s*(?P<num>[0-9]+|[零〇○一二两三四五六七八九十百千万亿]+)\s*"
-    r"(?:余|多)?\s*(?:次|篇|人次|人|个|场|期|条|项|名|家|份|批|轮|场次|天|小时|%|％)?\s*(?:左右)?$"
+    r"^(?:共|共计|累计|合计|计|达到|达)?\s*(?P<pre>将近|超过|不到|不足|大约|近|约|逾)?\s*"
+    r"(?P<num>[0-9]+(?:\.[0-9]+)?|[零〇○一二两三四五六七八九十百千万亿]+)\s*(?P<big>万|亿)?\s*"
+    r"(?P<inner>余|多)?\s*(?:次|篇|人次|人|个|场|期|条|项|名|家|份|批|轮|场次|天|小时|所|校次|户|幅|块|%|％)?"
+    r"\s*(?P<outer>以上|左右|以下)?$"
 )
 _NEGATIVE_RE = re.compile(r"^(?:-|−|负)\s*[0-9零〇一二两三四五六七八九十百千万]")
 _DATE_PATTERNS = (
@@ -98,31 +101,41 @@ def parse_text(question: Question, text: str) -> str:
     return text
 
 
-def parse_integer(question: Question, text: str) -> int:
-    """A non-negative count: ``3``, ``３``, ``三``, ``十二``, ``两``, ``3次``, ``无``."""
+def parse_integer(question: Question, text: str) -> int | str:
+    """A count as typed: ``3``, ``３``, ``三``, ``3次``, ``无`` → an int; ``30余次``, ``近200人次``,
+    ``约95%``, ``200人次以上`` → the approximation kept (see bot.figures); ``不详`` kept as is."""
     compact = to_halfwidth(text).replace(" ", "").replace(",", "").lower()
     if compact in _ZERO_WORDS:
-        value = 0
-    elif _NEGATIVE_RE.match(compact):
+        return _in_range(question, 0)
+    if compact in UNKNOWN_WORDS:
+        return UNKNOWN
+    if _NEGATIVE_RE.match(compact):
         raise Rejected("negative")
-    else:
-        match = _COUNT_RE.match(compact)
-        if not match:
-            raise Rejected("not_integer")
-        num = match["num"]
-        parsed = int(num) if num.isdecimal() else chinese_to_int(num)
+    match = _COUNT_RE.match(compact)
+    if not match:
+        raise Rejected("not_integer")
+    num, big = match["num"], match["big"] or ""
+    if "." in num and not big and question.unit not in ("%", "％"):
+        raise Rejected("not_integer")  # 3.5次 is no count; 2.6万人次 and 95.5% are
+    if not num[0].isdecimal():
+        # A Chinese numeral: 三十, 两千; a trailing 万 read by the numeral belongs to it.
+        parsed = chinese_to_int(num + big)
         if parsed is None:
             raise Rejected("not_integer")
-        value = parsed
-    return _in_range(question, value)
+        num, big = str(parsed), ""
+    value = stored_figure(match["pre"] or "", num, big, match["inner"] or "", match["outer"] or "")
+    if isinstance(value, int):
+        return _in_range(question, value)
+    _in_range(question, magnitude(value))
+    return value
 
 
-def _in_range(question: Question, value: int) -> int:
+def _in_range(question: Question, value: int | float) -> int:
     if question.min is not None and value < question.min:
         raise Rejected("too_small", min=question.min)
     if question.max is not None and value > question.max:
         raise Rejected("too_large", max=question.max)
-    return value
+    return int(value)
 
 
 def parse_year(question: Question, text: str, today: dt.date) -> int:
@@ -182,9 +195,38 @@ def _pick_option(options: tuple[str, ...], text: str, aliases: dict[str, str] | 
 
 
 def parse_choice(question: Question, text: str) -> str:
-    """A single choice or a period: the option's number or its text."""
+    """A single choice or a period: the option's number or its text (or, where the question
+    takes other answers, the text typed)."""
     aliases = _PERIOD_ALIASES if question.kind is Kind.PERIOD else None
-    return _pick_option(question.choices, text, aliases)
+    try:
+        return _pick_option(question.choices, text, aliases)
+    except Rejected:
+        if not question.other or to_halfwidth(text).strip().isdecimal():
+            raise
+    text = text.strip().replace("\n", "")
+    _check_length(text, question.max_length or 20)
+    return text
+
+
+_DETAIL_RE = re.compile(r"^\s*[（(]?(?P<n>\d{1,2})[)）]?\s*(?:[：:、.．，,]|\s)\s*(?P<detail>\S.*)$", re.S)
+
+
+def parse_detail(question: Question, text: str, count: int) -> tuple[int, str]:
+    """``2 年初成立了……`` or ``2：……`` → (2, the detail); with one item the number may be left out."""
+    match = _DETAIL_RE.match(to_halfwidth(text[:4]) + text[4:])
+    if match:
+        number, detail = int(match["n"]), match["detail"]
+        if not 1 <= number <= count:
+            raise Rejected("choice_number", count=count)
+    elif count == 1:
+        number, detail = 1, text
+    else:
+        raise Rejected("detail_number", count=count)
+    detail = re.sub(r"\s*\n\s*", "", detail).strip()
+    if not detail:
+        raise Rejected("empty")
+    _check_length(detail, question.max_length)
+    return number, detail
 
 
 def strip_item_prefix(line: str) -> str:
@@ -235,6 +277,15 @@ def parse_scalar(question: Question, text: str, today: dt.date) -> Value:
 def check_value(question: Question, value: object) -> str | None:
     """Why ``value`` is not a valid stored answer for ``question`` (None when it is)."""
     kind = question.kind
+    if kind is Kind.DETAILS:
+        if not isinstance(value, list) or not all(
+            isinstance(v, str) and len(v.split(DETAIL_SEPARATOR)) == 2 and all(v.split(DETAIL_SEPARATOR))
+            for v in value
+        ):
+            return "expected a list of 'item\\ndetail' strings"
+        if any(len(v.split(DETAIL_SEPARATOR)[1]) > question.max_length for v in value):
+            return f"a detail is longer than {question.max_length} characters"
+        return None
     if kind in (Kind.LIST, Kind.MULTI_CHOICE):
         if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
             return "expected a list of non-empty strings"
@@ -243,6 +294,10 @@ def check_value(question: Question, value: object) -> str | None:
         if any(len(v) > question.max_length for v in value):
             return f"an item is longer than {question.max_length} characters"
         return None
+    if kind is Kind.INTEGER and isinstance(value, str):
+        if not is_figure(value):
+            return "expected an integer or a figure such as 30余, 近200 or 不详"
+        value = int(magnitude(value))
     if kind in (Kind.INTEGER, Kind.YEAR):
         if not isinstance(value, int) or isinstance(value, bool):
             return "expected an integer"
@@ -260,7 +315,9 @@ def check_value(question: Question, value: object) -> str | None:
             return "expected a date as YYYY-MM-DD"
         return None if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) else "expected YYYY-MM-DD"
     if kind in (Kind.SINGLE_CHOICE, Kind.PERIOD):
-        return None if value in question.choices else f"not one of {', '.join(question.choices)}"
+        if value in question.choices or (question.other and len(value) <= (question.max_length or 20)):
+            return None
+        return f"not one of {', '.join(question.choices)}"
     if len(value) > question.max_length:
         return f"longer than {question.max_length} characters"
     return None

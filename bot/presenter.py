@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from bot.definition import Kind, Question, Value
+from bot.definition import DETAIL_SEPARATOR, Kind, Question, Value
 from bot.engine import Prompt, ReviewSection, Step
+from bot.figures import UNKNOWN, is_figure, print_figure
 from bot.messages import Messages
 from bot.numerals import cn_date
 
@@ -13,9 +14,11 @@ def format_value(question: Question, value: Value, messages: Messages) -> str:
     if value is None:
         return messages.text("review.skipped")
     if isinstance(value, list):
+        if question.kind is Kind.DETAILS:
+            value = ["——".join(v.split(DETAIL_SEPARATOR, 1)) for v in value]
         return messages.text("value.list_separator").join(value)
-    if question.kind is Kind.INTEGER:
-        return f"{value}{question.unit}"
+    if question.kind is Kind.INTEGER and is_figure(value) and value != UNKNOWN:
+        return print_figure(value, question.unit)
     if question.kind is Kind.YEAR:
         return f"{value}年"
     if question.kind is Kind.DATE and isinstance(value, str):
@@ -50,15 +53,27 @@ def format_prompt(prompt: Prompt, messages: Messages, *, numbered: bool = True) 
             lines += [f"  {n}. {item}" for n, item in enumerate(prompt.current, 1)]
     elif q.kind is Kind.MULTI_CHOICE:
         lines.append(messages.text("prompt.multi_hint"))
+    elif q.kind is Kind.DETAILS:
+        lines.append(messages.text("prompt.details_hint"))
+        current = prompt.current if isinstance(prompt.current, list) else []
+        given = dict(v.split(DETAIL_SEPARATOR, 1) for v in current)
+        for choice in prompt.choices:
+            lines.append(f"  {choice.number}. {choice.label}")
+            if choice.label in given:
+                lines.append(f"     {messages.text('prompt.details_given')}{given[choice.label]}")
     elif prompt.answered:
         if prompt.current is None:
             lines.append(messages.text("prompt.skipped"))
         else:
             lines.append(messages.text("prompt.current", value=format_value(q, prompt.current, messages)))
             lines.append(messages.text("prompt.keep"))
-    if not prompt.answered and prompt.suggestion is not None and q.kind is not Kind.MULTI_CHOICE:
+    if (
+        not prompt.answered
+        and prompt.suggestion is not None
+        and q.kind not in (Kind.MULTI_CHOICE, Kind.DETAILS)
+    ):
         lines.append(messages.text("prompt.suggestion", value=format_value(q, prompt.suggestion, messages)))
-    if prompt.choices and numbered:
+    if prompt.choices and numbered and q.kind is not Kind.DETAILS:
         if q.kind is not Kind.MULTI_CHOICE:
             lines.append(messages.text("prompt.choose"))
         for choice in prompt.choices:

@@ -70,7 +70,7 @@ def prompt_keyboard(prompt: Prompt, report_id: int, position: int, messages: Mes
     q = prompt.question
     rows: list[tuple[Button, ...]] = []
     choice_buttons: list[Button] = []
-    for choice in prompt.choices:
+    for choice in prompt.choices if q.kind is not Kind.DETAILS else ():
         label = choice.label
         if q.kind is Kind.MULTI_CHOICE:
             label = f"{'✓' if choice.selected else '  '} {choice.number}. {label}"

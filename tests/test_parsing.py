@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 
 from bot.definition import Kind, Question
+from bot.figures import print_figure
 from bot.parsing import (
     Rejected,
+    check_value,
     clean,
     parse_date,
     parse_integer,
@@ -43,7 +45,6 @@ def q(kind: Kind, **kw: object) -> Question:
         ("没有", 0),
         ("二十", 20),
         ("一百零五", 105),
-        ("20余篇", 20),
         (" 7 ", 7),
         ("１２次", 12),
         ("1,200", 1200),
@@ -54,12 +55,42 @@ def test_integer_accepts(text: str, expected: int) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "stored", "printed"),
+    [
+        ("20余篇", "20余", "20余人次"),
+        ("30余次", "30余", "30余人次"),
+        ("近200人次", "近200", "近200人次"),
+        ("1000多", "1000多", "1000多人次"),
+        ("约95%", "约95", "约95人次"),
+        ("200人次以上", "200以上", "200人次以上"),
+        ("超过二十", "超过20", "超过20人次"),
+        ("三十余次", "30余", "30余人次"),
+        ("2.6万人次", "2.6万", "2.6万人次"),
+        ("共计50多篇", "50多", "50多人次"),
+        ("不详", "不详", "不详"),
+        ("待统计", "不详", "不详"),
+    ],
+)
+def test_integer_keeps_approximations_as_typed(text: str, stored: str, printed: str) -> None:
+    value = parse_integer(q(Kind.INTEGER), clean(text))
+    assert value == stored
+    assert print_figure(value, "人次") == printed
+    assert check_value(q(Kind.INTEGER), value) is None
+
+
+def test_percentages_may_have_decimals() -> None:
+    assert parse_integer(q(Kind.INTEGER, unit="%", max=100), "95.5%") == "95.5"
+
+
+@pytest.mark.parametrize(
     ("text", "key"),
     [
         ("-3", "negative"),
         ("负三", "negative"),
         ("abc", "not_integer"),
         ("3.5", "not_integer"),
+        ("3.5次", "not_integer"),
+        ("近", "not_integer"),
         ("三四十", "not_integer"),
         ("很多次", "not_integer"),
         ("999999999999", "too_large"),
