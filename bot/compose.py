@@ -21,9 +21,11 @@ from typing import Any
 from jinja2 import FileSystemLoader, StrictUndefined, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
-from bot.definition import ITEM_KINDS, Kind, ReportType, Value, has_content
+from bot import phrasing
+from bot.definition import DETAIL_SEPARATOR, ITEM_KINDS, Kind, ReportType, Value, has_content
 from bot.document import Document, Paragraph, Role, Run, xml_safe
 from bot.engine import visible_questions
+from bot.figures import UNKNOWN, UNKNOWN_WORDS, is_figure, magnitude, print_figure
 from bot.numerals import cn_date
 
 REPORT_TEMPLATE = "report.j2"
@@ -33,8 +35,7 @@ BREAK = "\x01"  # a line break inside an answer: a new paragraph of the same rol
 MARK = "\x02"  # encloses a placeholder
 PLACEHOLDER = "【待填写：{label}】"
 
-_CN_DIGITS = "零一二三四五六七八九"
-_END_PUNCT = "。，、；：,.;:！!？? \t"
+_END_PUNCT = phrasing.TRAILING
 _CJK = r"\u3000-\u303f\u4e00-\u9fff\uff00-\uffef"
 _HALF_TO_FULL = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！", "(": "（", ")": "）"}
 _HALF_PUNCT_RE = re.compile(rf"(?<=[{_CJK}])[,;:?!]|[,;:?!](?=[{_CJK}])|\((?=[{_CJK}])|(?<=[{_CJK}])\)")
@@ -77,6 +78,21 @@ class Missing:
         return iter([self])
 
 
+class Figure(str):
+    """A count as the official gave it, printed with its unit (``30余次``); true when above zero."""
+
+    __slots__ = ("value",)
+    value: int | str
+
+    def __new__(cls, value: int | str, unit: str) -> Figure:
+        figure = super().__new__(cls, print_figure(value, unit))
+        figure.value = value
+        return figure
+
+    def __bool__(self) -> bool:
+        return magnitude(self.value) > 0
+
+
 # -- typography ----------------------------------------------------------------------------
 
 
@@ -106,12 +122,7 @@ def tidy(text: str) -> str:
     return _JUNCTION_RE.sub(_collapse, text).replace(END, "").replace(ESC, "")
 
 
-def cn_number(n: int) -> str:
-    """1 → 一, 12 → 十二, 20 → 二十 (for ordinals up to 99)."""
-    if n < 10:
-        return _CN_DIGITS[n]
-    tens, ones = divmod(n, 10)
-    return ("" if tens == 1 else _CN_DIGITS[tens]) + "十" + (_CN_DIGITS[ones] if ones else "")
+cn_number = phrasing.cn_number
 
 
 # -- helpers available in templates ----------------------------------------------------------
@@ -142,10 +153,7 @@ def sentence(text: Any) -> Composed:
 
 def join_cn(values: Any, last: str = "、") -> Composed:
     """``A、B、C`` (or ``A、B和C`` with ``last="和"``)."""
-    pieces = _pieces(values)
-    if len(pieces) <= 1:
-        return Composed("".join(pieces))
-    return Composed("、".join(pieces[:-1]) + last + pieces[-1])
+    return Composed(phrasing.join_items(_pieces(values), last))
 
 
 def enumerate_cn(values: Any, end: str = "。") -> Composed:
@@ -183,15 +191,102 @@ def paragraphs_cn(values: Any, style: str = "是") -> Composed:
     return Composed(BREAK.join(f"{cn_number(n)}是{p}。" for n, p in enumerate(pieces, 1)))
 
 
-def tally(pairs: Iterable[tuple[str, Any, str]]) -> Composed:
-    """Figures as clauses — ``党组专题会议3次，领导小组会议2次`` — zero or skipped ones dropped."""
+def tally(pairs: Iterable[tuple[Any, ...]], sep: str = "，") -> Composed:
+    """Figures as clauses — ``党组专题会议3次，领导小组会议2次`` — zero or skipped ones dropped.
+    Each pair is (label, figure) or (label, figure, text after the figure)."""
     clauses = []
-    for label, value, unit in pairs:
-        if isinstance(value, Missing) or (
-            isinstance(value, int) and not isinstance(value, bool) and value > 0
-        ):
-            clauses.append(f"{label}{value}{unit}")
-    return Composed("，".join(clauses))
+    for label, value, *after in pairs:
+        if isinstance(value, Missing) or (isinstance(value, Figure) and value):
+            clauses.append(f"{_piece(label)}{value}{''.join(after)}")
+    return Composed(sep.join(clauses))
+
+
+def figures(pairs: Iterable[tuple[Any, ...]], before: str = "", after: str = "") -> Composed:
+    """One sentence of figures — ``前三季度，共召开党组专题会议1次、领导小组会议3次。`` — or
+    nothing when no figure is above zero."""
+    counted = tally(pairs, "、")
+    return Composed(phrasing.as_sentence(f"{before}{counted}{after}") if counted else "")
+
+
+def _measure_list(values: Any, details: Any) -> list[phrasing.Measure]:
+    found = details if isinstance(details, dict) else {}
+    out = []
+    for raw in _raw_items(values):
+        if isinstance(raw, Missing):
+            out.append(phrasing.Measure(str(raw)))
+            continue
+        measure = phrasing.split_measure(clean_text(raw).replace(BREAK, "；"))
+        if raw in found:
+            measure = phrasing.with_detail(measure, clean_text(found[raw]))
+            if not measure.body and not measure.heading.endswith("。"):
+                measure = phrasing.Measure(measure.heading, "")
+        out.append(measure)
+    return out
+
+
+def _raw_items(values: Any) -> list[Any]:
+    if values is None:
+        return []
+    if isinstance(values, Missing | str):
+        return [values]
+    return [v for v in values if v is not None]
+
+
+def measures(
+    items: Any,
+    details: Any = None,
+    lead: Any = "",
+    more: Any = None,
+    facts: Iterable[tuple[str, Any, str]] = (),
+    per_paragraph: int = phrasing.ITEMS_PER_PARAGRAPH,
+) -> Composed:
+    """Paragraphs of ``一是[heading]。[what was done]`` from chosen or typed items, each with the
+    user's detail; ``more`` adds the section's further items; each of ``facts`` — (keyword,
+    sentence, heading) — joins the first item whose heading holds the keyword, or becomes an item
+    of its own under ``heading``. Nothing is printed when there is nothing to say."""
+    found = _measure_list(items, details) + _measure_list(more, None)
+    for keyword, sentence_text, heading in facts:
+        text = str(sentence_text) if sentence_text else ""
+        if text and not phrasing.attach(found, keyword, text):
+            found.append(phrasing.Measure(heading, text))
+    lead_text = _piece(lead) if lead else ""
+    if not found:
+        return Composed("")
+    paragraphs = phrasing.enumerate_measures(found, lead_text, per_paragraph)
+    return Composed(BREAK.join(paragraphs))
+
+
+def notes(text: Any) -> Composed:
+    """An answer written as notes (``表现：…原因：…``) as plain sentences."""
+    if isinstance(text, Missing):
+        return Composed(str(text))
+    return Composed(phrasing.note_sentences(clean_text(text)) if text else "")
+
+
+def activities(values: Any, kind: str = "活动") -> Composed:
+    """``A、B等活动``, never ``…活动等活动``."""
+    return Composed(phrasing.named_activities(_pieces(values), kind))
+
+
+def book(text: Any) -> Composed:
+    """A document's title in one pair of 书名号."""
+    if isinstance(text, Missing):
+        return Composed(str(text))
+    return Composed(phrasing.book_title(clean_text(text)) if text else "")
+
+
+def meeting(text: Any) -> Composed:
+    """A meeting's name ready to sit in ``在…上``."""
+    if isinstance(text, Missing):
+        return Composed(str(text))
+    return Composed(phrasing.meeting_name(clean_text(text)))
+
+
+def scope(period: Any, cumulative: Any = None) -> Composed:
+    """How a report's counts are scoped: ``第三季度``, or ``前三季度`` when they are cumulative."""
+    if isinstance(period, Missing) or not period:
+        return Composed(str(period or ""))
+    return Composed(phrasing.scope_phrase(str(period), bool(cumulative) and "累计" in str(cumulative)))
 
 
 def ordinal(n: int) -> Composed:
@@ -207,6 +302,11 @@ def period_phrase(year: Any, period: Any) -> Composed:
     if period == "全年":
         return Composed(f"{y}年度")
     return Composed(f"{y}年{_piece(period)}" if period else f"{y}年")
+
+
+def paragraphs(values: Any) -> Composed:
+    """Each item its own paragraph, as sentences."""
+    return Composed(BREAK.join(phrasing.as_sentence(p) for p in _pieces(values)))
 
 
 def _finalize(value: Any) -> str:
@@ -231,6 +331,14 @@ HELPERS = {
     "strip_end": lambda t: Composed(_piece(t)),
     "clauses": clauses,
     "split_heading": split_heading,
+    "figures": figures,
+    "measures": measures,
+    "notes": notes,
+    "activities": activities,
+    "book": book,
+    "meeting": meeting,
+    "scope": scope,
+    "paragraphs": paragraphs,
 }
 
 
@@ -243,11 +351,23 @@ def template_context(definition: ReportType, answers: Mapping[str, Value]) -> di
     for q in visible_questions(definition, answers):
         value = answers.get(q.id)
         filled = has_content(value) and (q.kind not in ITEM_KINDS or len(value) >= q.min_items)  # type: ignore[arg-type]
-        if filled:
-            context[q.id] = Composed(cn_date(value)) if q.kind is Kind.DATE else value  # type: ignore[arg-type]
+        if isinstance(value, str) and (value in UNKNOWN_WORDS or value == UNKNOWN):
+            context[q.id] = Missing(q.label)  # the official does not have this fact yet
+        elif filled:
+            context[q.id] = _context_value(q.kind, q.unit, value)
         elif not q.optional:
             context[q.id] = Missing(q.label)
     return context
+
+
+def _context_value(kind: Kind, unit: str, value: Value) -> Any:
+    if kind is Kind.DATE:
+        return Composed(cn_date(str(value)))
+    if kind is Kind.INTEGER and is_figure(value):
+        return Figure(value, unit)  # type: ignore[arg-type]
+    if kind is Kind.DETAILS and isinstance(value, list):
+        return dict(v.split(DETAIL_SEPARATOR, 1) for v in value)
+    return value
 
 
 # -- parsing the template's output into the document model -----------------------------------
@@ -269,10 +389,11 @@ def _heading_number(role: Role, counters: list[int]) -> str:
 
 
 def parse_output(output: str) -> Document:
-    """The rendered template as a document model."""
-    paragraphs: list[Paragraph] = []
+    """The rendered template as a document model; a body paragraph never repeats a sentence or a
+    clause of 12 or more characters printed before, and long ones are cut at sentence ends."""
+    entries: list[tuple[Role, str, str]] = []
     counters = [0, 0, 0]
-    title = ""
+    section = ""
     for raw in output.split("\n"):
         line = raw.strip(" \t\u3000")
         if not line:
@@ -280,25 +401,69 @@ def parse_output(output: str) -> Document:
         role = Role.BODY
         if line.startswith("@"):
             word, _, line = line[1:].partition(" ")
+            word, _, tag = word.partition(":")
             if word not in _DIRECTIVES:
                 raise CompositionError(f"unknown directive '@{word}'")
             role = _DIRECTIVES[word]
+            if role is Role.HEADING1:
+                section = tag
         text = tidy(line).strip(" \t\u3000")
         if not text.replace(BREAK, "").strip():
             continue  # a directive whose content was left out (an optional recipient, say)
-        if role in (Role.HEADING1, Role.HEADING2, Role.HEADING3):
-            text = _heading_number(role, counters) + text.replace(BREAK, "")
-        if role is Role.TITLE:
-            title = "".join(run.text for run in _runs(text.replace(BREAK, "")))
-            paragraphs.append(Paragraph(role, _runs(text.replace(BREAK, ""))))
+        if role in (Role.HEADING1, Role.HEADING2, Role.HEADING3, Role.TITLE):
+            if role is not Role.TITLE:
+                text = _heading_number(role, counters) + text.replace(BREAK, "")
+            entries.append((role, text.replace(BREAK, ""), section))
             continue
-        for part in text.split(BREAK):
-            part = part.strip(" \t\u3000")
-            if part:
-                paragraphs.append(Paragraph(role, _runs(part)))
-    if not title:
+        entries += [(role, part.strip(" \t\u3000"), section) for part in text.split(BREAK)]
+    paragraphs = []
+    seen: set[str] = set()
+    for role, text, where in entries:
+        if role is Role.BODY:
+            text = _without_repeats(text, seen)
+        if not text.replace(MARK, "").strip():
+            continue
+        pieces = phrasing.split_long(text) if role is Role.BODY else [text]
+        paragraphs += [Paragraph(role, _runs(piece), where) for piece in pieces]
+    titles = [p.text for p in paragraphs if p.role is Role.TITLE]
+    if not titles:
         raise CompositionError("the report template produced no @title line")
-    return Document(title, tuple(paragraphs))
+    return Document(titles[0], tuple(paragraphs))
+
+
+REPEAT_MIN = 12  # characters: a clause this long printed twice reads as a copy
+_SENTENCE_RE = re.compile(r"[^。！？]+[。！？]?[”’）]?")
+_CLAUSE_RE = re.compile(r"[^，；：。！？]+[，；：。！？]?")
+
+
+def _key(text: str) -> str:
+    return re.sub(r"[，、；：。！？“”‘’《》（）\s]", "", text)
+
+
+def _without_repeats(paragraph: str, seen: set[str]) -> str:
+    """``paragraph`` without the sentences and clauses already printed (recorded in ``seen``)."""
+    kept_sentences = []
+    for sentence_text in _SENTENCE_RE.findall(paragraph):
+        key = _key(sentence_text)
+        if MARK not in sentence_text and len(key) >= REPEAT_MIN and key in seen:
+            continue
+        clauses = _CLAUSE_RE.findall(sentence_text)
+        kept = []
+        for clause in clauses:
+            ckey = _key(clause)
+            if MARK not in clause and len(ckey) >= REPEAT_MIN and ckey in seen and len(clauses) > 1:
+                continue
+            kept.append(clause)
+            if len(ckey) >= REPEAT_MIN:
+                seen.add(ckey)
+        if not kept:
+            continue
+        text = "".join(kept)
+        if text[-1] not in "。！？”’）" and sentence_text[-1] in "。！？":
+            text = phrasing.strip_end(text) + sentence_text[-1]
+        seen.add(key)
+        kept_sentences.append(text)
+    return "".join(kept_sentences)
 
 
 # -- composing -------------------------------------------------------------------------------

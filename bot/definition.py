@@ -160,6 +160,7 @@ class ReportType:
     sections: tuple[Section, ...]
     order: int = 100
     path: Path | None = field(default=None, compare=False)
+    max_chars: int = DEFAULT_MAX_CHARS  # body length the lint allows; 0 for no limit
 
     # Cached: the interview asks for these several times per answer.
     @cached_property
@@ -225,7 +226,8 @@ _QUESTION_KEYS = {
     "other",
 }
 _SECTION_KEYS = {"id", "title", "intro", "questions"}
-_TOP_KEYS = {"id", "name", "description", "order", "sections"}
+_TOP_KEYS = {"id", "name", "description", "order", "sections", "max_chars"}
+DEFAULT_MAX_CHARS = 5000  # 《整治形式主义为基层减负若干规定》: about 5,000 characters at most
 
 
 def _fail(where: str, message: str) -> DefinitionError:
@@ -438,7 +440,15 @@ def parse_definition(data: Mapping[str, Any], where: str) -> ReportType:
             questions.append(q)
         intro = _require_str(raw, "intro", s_where, empty_ok=True)
         sections.append(Section(sid, title, tuple(questions), intro))
-    return ReportType(type_id, name, description, tuple(sections), 100 if order is None else order)
+    max_chars = _int_or_none(data, "max_chars", where)
+    return ReportType(
+        type_id,
+        name,
+        description,
+        tuple(sections),
+        100 if order is None else order,
+        max_chars=DEFAULT_MAX_CHARS if max_chars is None else max_chars,
+    )
 
 
 def load_definition(folder: Path) -> ReportType:
@@ -454,14 +464,7 @@ def load_definition(folder: Path) -> ReportType:
     report_type = parse_definition(data, str(path))
     if report_type.id != folder.name:
         raise DefinitionError(f"{path}: id '{report_type.id}' differs from its folder '{folder.name}'")
-    return ReportType(
-        report_type.id,
-        report_type.name,
-        report_type.description,
-        report_type.sections,
-        report_type.order,
-        folder,
-    )
+    return replace(report_type, path=folder)
 
 
 def report_folders(root: Path) -> list[Path]:

@@ -36,6 +36,7 @@ class Paragraph:
 
     role: Role
     runs: tuple[Run, ...]
+    section: str = ""  # the report section (a definition's section id) it was written for
 
     @property
     def text(self) -> str:

@@ -224,6 +224,7 @@ def sample_input(kind: Kind, example: str) -> list[str]:
         Kind.DATE: ["2023年10月8日"],
         Kind.YEAR: ["2023"],
         Kind.PERIOD: ["3"],
+        Kind.DETAILS: ["1 示例补充的具体情况", "完成"],
     }[kind]
 
 

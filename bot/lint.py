@@ -1,0 +1,87 @@
+"""Checks on a composed report that an experienced secretary would make before sending it."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot import phrasing
+from bot.compose import REPEAT_MIN
+from bot.definition import ReportType
+from bot.document import Document, Paragraph, Role
+from bot.messages import Messages
+
+_PLACEHOLDER_RE = re.compile(r"【待填写：(?P<label>[^】]*)】")
+_CLAUSE_RE = re.compile(r"[^，；：。！？]+")
+_HAN_RE = re.compile(r"[\u4e00-\u9fff]")
+_FRAME = frozenset({Role.TITLE, Role.RECIPIENT, Role.AUTHOR, Role.SIGNATURE, Role.DATE})
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing to look at: what it is, and where to change it."""
+
+    key: str  # the message key under [lint] in templates/messages.toml
+    params: dict[str, object]
+    section: str = ""  # the definition section whose answers to revisit ("" when none)
+
+
+def body_paragraphs(document: Document) -> list[Paragraph]:
+    """The paragraphs counted as the report's body (no title, recipient, author, 落款 or date)."""
+    return [p for p in document.paragraphs if p.role not in _FRAME]
+
+
+def body_chars(document: Document) -> int:
+    """The body's length in Chinese characters."""
+    return sum(len(_HAN_RE.findall(p.text)) for p in body_paragraphs(document))
+
+
+def lint(document: Document, definition: ReportType) -> list[Finding]:
+    """Repeated clauses, long enumerations and paragraphs, facts still to fill in, and length."""
+    findings: list[Finding] = []
+    seen: dict[str, str] = {}
+    for n, p in enumerate(body_paragraphs(document), 1):
+        text = p.text
+        if p.role is Role.BODY:
+            items = phrasing.enumerations(text)
+            if items > phrasing.ITEMS_PER_PARAGRAPH:
+                findings.append(Finding("too_many_items", {"paragraph": n, "items": items}, p.section))
+            if len(text) > phrasing.PARAGRAPH_LIMIT:
+                findings.append(Finding("long_paragraph", {"paragraph": n, "length": len(text)}, p.section))
+        for clause in _CLAUSE_RE.findall(_PLACEHOLDER_RE.sub("", text)):
+            key = re.sub(r"[、“”‘’《》（）\s]", "", clause)
+            if len(key) < REPEAT_MIN or p.role is not Role.BODY:
+                continue
+            if key in seen:
+                findings.append(Finding("repeated", {"clause": clause}, p.section))
+            seen[key] = p.section
+    for p in document.paragraphs:
+        for match in _PLACEHOLDER_RE.finditer(p.text):
+            findings.append(Finding("placeholder", {"label": match["label"]}, _section_of(definition, match["label"])))
+    limit = definition.max_chars
+    total = body_chars(document)
+    if limit and total > limit:
+        findings.append(Finding("too_long", {"length": total, "limit": limit}))
+    return findings
+
+
+def _section_of(definition: ReportType, label: str) -> str:
+    for q in definition.questions:
+        if q.label == label:
+            return definition.section_of(q.id).id
+    return ""
+
+
+def describe(findings: list[Finding], definition: ReportType, messages: Messages) -> str:
+    """The findings as a short Chinese list, each with the section to revisit ("" when none)."""
+    if not findings:
+        return ""
+    numbers = {s.id: n for n, s in enumerate(definition.sections, 1)}
+    titles = {s.id: s.title for s in definition.sections}
+    lines = [messages.text("lint.title", count=len(findings))]
+    for n, f in enumerate(findings, 1):
+        line = f"{n}. " + messages.text(f"lint.{f.key}", **f.params)
+        if f.section in numbers:
+            line += messages.text("lint.where", number=numbers[f.section], title=titles[f.section])
+        lines.append(line)
+    return "\n".join(lines)

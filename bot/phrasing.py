@@ -1,0 +1,243 @@
+"""How an official's notes become the sentences of a report: pure functions on plain strings.
+
+Measures print as ``一是[heading]。[what was done]。`` in the source documents' manner; notes typed
+as ``label：content`` (``表现：…原因：…``, ``牵头：办公室；时限：年底前``) become sentences, never
+labelled items; joins stay grammatical whatever the user typed (``…活动等活动``, ``《《…》》``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+CN_DIGITS = "零一二三四五六七八九"
+END_MARKS = "。！？"
+TRAILING = "。，、；：,.;:！!？? \t"
+PARAGRAPH_LIMIT = 300  # characters; longer paragraphs are hard to read and the lint flags them
+ITEMS_PER_PARAGRAPH = 4  # 一是…四是 at most, then a new paragraph
+
+# Labels an official puts before a note. Those here are dropped: the content reads on its own.
+_PLAIN_LABELS = frozenset(
+    "表现 具体表现 主要表现 问题 内容 学习内容 做法 具体做法 主要做法 情况 具体情况 措施 举措 具体措施 "
+    "数据 备注 其他 说明 成效 效果 成果 活动 事例 经过 要求 打算 思路 目标 下一步 整改措施".split()
+)
+_CAUSE_LABELS = frozenset("原因 主要原因 问题原因 根源 原因分析".split())
+_LEAD_LABELS = frozenset("牵头 牵头单位 牵头部门 牵头领导 责任单位 责任部门 责任科室 责任人 负责 负责人".split())
+_DUE_LABELS = frozenset("时限 完成时限 完成时间 时间节点 期限 截止时间".split())
+_LABEL_RE = re.compile(r"^(?P<label>[\u4e00-\u9fff]{1,6})[：:]\s*(?P<content>.+)$", re.S)
+_SEGMENT_SPLIT_RE = re.compile(r"[；;\n]+|(?<=。)")
+_ENUM_MARK_RE = re.compile(r"(?:^|(?<=[。；：]))[一二三四五六七八九十]+是")
+
+
+def cn_number(n: int) -> str:
+    """1 → 一, 12 → 十二, 20 → 二十 (for ordinals up to 99)."""
+    if n < 10:
+        return CN_DIGITS[n]
+    tens, ones = divmod(n, 10)
+    return ("" if tens == 1 else CN_DIGITS[tens]) + "十" + (CN_DIGITS[ones] if ones else "")
+
+
+def strip_end(text: str) -> str:
+    """Text without its trailing punctuation, so the caller decides how the sentence ends."""
+    return text.rstrip(TRAILING)
+
+
+def as_sentence(text: str) -> str:
+    """``text`` ending in one ``。`` (or the ``！``/``？`` it already had)."""
+    text = text.strip()
+    if not text:
+        return ""
+    if text[-1] in END_MARKS or text.endswith(("。”", "！”", "？”")):
+        return text
+    return strip_end(text) + "。"
+
+
+# -- notes → sentences ----------------------------------------------------------------------------
+
+
+def _due(text: str) -> str:
+    text = strip_end(text)
+    return text if text.endswith(("前", "完成", "内", "底", "全年", "长期坚持", "持续推进")) else text + "前"
+
+
+def note_sentences(text: str) -> str:
+    """Notes as sentences: labels that only announce the content are dropped, ``原因：`` becomes a
+    cause analysis, ``牵头：``/``时限：`` say who leads and by when."""
+    plain: list[str] = []
+    causes: list[str] = []
+    lead = due = ""
+    for segment in _SEGMENT_SPLIT_RE.split(text):
+        segment = segment.strip()
+        if not strip_end(segment):
+            continue
+        match = _LABEL_RE.match(segment)
+        label, content = (match["label"], strip_end(match["content"])) if match else ("", segment)
+        if label in _CAUSE_LABELS:
+            causes.append(re.sub(r"^(?:主要)?(?:是|在于)", "", content))
+        elif label in _LEAD_LABELS:
+            lead = re.sub(r"^由", "", content)
+        elif label in _DUE_LABELS:
+            due = _due(content)
+        elif label in _PLAIN_LABELS or not label:
+            plain.append(as_sentence(content))
+        else:
+            plain.append(as_sentence(f"{label}为{content}" if len(content) < 10 else content))
+    out = "".join(plain)
+    if causes:
+        out += f"究其原因，{'；'.join(strip_end(c) for c in causes)}。"
+    if lead and due:
+        out += f"由{strip_end(lead)}牵头，{due}完成。" if not due.endswith("完成") else f"由{lead}牵头，{due}。"
+    elif lead:
+        out += f"由{strip_end(lead)}牵头负责。"
+    elif due:
+        out += f"{due}完成。" if not due.endswith("完成") else f"{due}。"
+    return out
+
+
+# -- measures -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One enumerated item: a short heading and what was done (either may be empty)."""
+
+    heading: str
+    body: str = ""
+
+    def text(self, number: int | None) -> str:
+        """``一是heading。body`` (no ordinal when ``number`` is None)."""
+        head = as_sentence(self.heading) if self.heading else ""
+        lead = f"{cn_number(number)}是" if number is not None else ""
+        if not head:
+            return lead + self.body
+        return lead + head + self.body
+
+
+def split_measure(item: str) -> Measure:
+    """``强化组织领导：成立了……`` → heading and body; a label that only announces notes
+    (``学习内容：…``) is no heading; an item without one is a single sentence."""
+    item = item.strip()
+    match = _LABEL_RE.match(item) if "：" in item[:17] or ":" in item[:17] else None
+    if match is None:
+        head, sep, rest = item.replace(":", "：").partition("：")
+        if sep and 2 <= len(head) <= 16 and not re.search(r"[，。；、]", head):
+            return Measure(strip_end(head), note_sentences(rest))
+        return Measure(as_sentence(note_sentences(item) or item))
+    label = match["label"]
+    if label in _PLAIN_LABELS | _CAUSE_LABELS | _LEAD_LABELS | _DUE_LABELS:
+        return Measure(note_sentences(item))
+    return Measure(strip_end(label), note_sentences(match["content"]))
+
+
+def with_detail(measure: Measure, detail: str) -> Measure:
+    """The measure with the user's detail after what it already says."""
+    detail = note_sentences(detail)
+    if not detail:
+        return measure
+    if not measure.heading:
+        return measure
+    body = measure.body
+    return Measure(measure.heading, body + detail)
+
+
+def attach(measures: list[Measure], keyword: str, sentence: str) -> bool:
+    """Put ``sentence`` (a figure, say) into the first measure whose heading mentions ``keyword``."""
+    for n, m in enumerate(measures):
+        if keyword in m.heading:
+            measures[n] = Measure(m.heading, m.body + sentence)
+            return True
+    return False
+
+
+def enumerate_measures(measures: list[Measure], lead: str = "", per_paragraph: int = ITEMS_PER_PARAGRAPH) -> list[str]:
+    """Paragraphs of ``一是…二是…``: the lead sentence first, at most ``per_paragraph`` items and
+    about ``PARAGRAPH_LIMIT`` characters each; numbering runs on across paragraphs; one measure
+    alone is printed without an ordinal."""
+    numbered = len(measures) > 1
+    paragraphs: list[str] = []
+    current, count = as_sentence(lead) if lead else "", 0
+    for n, m in enumerate(measures, 1):
+        text = m.text(n if numbered else None)
+        too_long = len(current) + len(text) > PARAGRAPH_LIMIT
+        if count and (count >= per_paragraph or too_long):
+            paragraphs.append(current)
+            current, count = "", 0
+        elif not count and current and too_long:
+            paragraphs.append(current)  # the lead sentence alone, then the items
+            current = ""
+        current += text
+        count += 1
+    if current:
+        paragraphs.append(current)
+    return paragraphs
+
+
+def enumerations(paragraph: str) -> int:
+    """How many ``一是``/``二是`` items a paragraph holds."""
+    return len(_ENUM_MARK_RE.findall(paragraph))
+
+
+# -- joins ----------------------------------------------------------------------------------------
+
+
+def join_items(items: list[str], last: str = "、") -> str:
+    """``A、B和C``; items that hold commas themselves are joined with ``；`` throughout."""
+    items = [strip_end(i) for i in items if strip_end(i)]
+    if len(items) <= 1:
+        return "".join(items)
+    if any(re.search(r"[，、；]", i) for i in items):
+        return "；".join(items)
+    return "、".join(items[:-1]) + last + items[-1]
+
+
+_KIND_ENDINGS = ("活动", "行动", "比赛", "大赛", "赛课", "宣讲", "讲座", "展览", "座谈会", "演讲", "会", "赛", "节")
+
+
+def named_activities(items: list[str], kind: str = "活动") -> str:
+    """``A、B等活动`` where ``kind`` is left out when the last item already names its kind."""
+    joined = join_items(items)
+    if not joined:
+        return ""
+    ending = "等" if len([i for i in items if strip_end(i)]) > 1 else ""
+    last = strip_end(items[-1]) if items else ""
+    if last.endswith(_KIND_ENDINGS) or last.endswith(kind):
+        return joined + ending
+    return joined + ending + kind
+
+
+def book_title(text: str) -> str:
+    """A document title in one pair of 书名号, whatever the user typed."""
+    inner = strip_end(text.strip()).strip("《》<>〈〉\"“”")
+    return f"《{inner}》" if inner else ""
+
+
+def meeting_name(text: str) -> str:
+    """A meeting's name without the ``在…上`` the title adds around it."""
+    name = strip_end(text.strip())
+    name = re.sub(r"^在", "", name)
+    return re.sub(r"(?:上的(?:交流)?发言|上)$", "", name)
+
+
+def scope_phrase(period: str, cumulative: bool) -> str:
+    """The words a count's scope is stated in: ``第三季度``, ``前三季度``, ``上半年``, ``全年``."""
+    if not cumulative or period in ("第一季度", "上半年", "全年"):
+        return period
+    return {"第二季度": "上半年", "第三季度": "前三季度", "第四季度": "全年", "下半年": "全年"}.get(period, period)
+
+
+def split_long(paragraph: str, limit: int = PARAGRAPH_LIMIT) -> list[str]:
+    """A paragraph over ``limit`` characters cut at sentence ends, preferring a cut before
+    ``X是``, into pieces of about ``limit`` each."""
+    if len(paragraph) <= limit:
+        return [paragraph]
+    sentences = [s for s in re.split(r"(?<=[。！？])(?![”’」）])", paragraph) if s]
+    pieces: list[str] = []
+    current = ""
+    for s in sentences:
+        if current and len(current) + len(s) > limit:
+            pieces.append(current)
+            current = ""
+        current += s
+    if current:
+        pieces.append(current)
+    return pieces
