@@ -68,6 +68,7 @@ DEFAULT_MAX_LENGTH: Mapping[Kind, int] = {
 DEFAULT_MIN = {Kind.INTEGER: 0, Kind.YEAR: 1990}
 DEFAULT_MAX = {Kind.INTEGER: 100_000, Kind.YEAR: 2100}
 DEFAULT_MAX_ITEMS = 20
+DEFAULT_MAX_CHARS = 5000  # 《整治形式主义为基层减负若干规定》: about 5,000 characters at most
 
 
 class DefinitionError(Exception):
@@ -227,7 +228,6 @@ _QUESTION_KEYS = {
 }
 _SECTION_KEYS = {"id", "title", "intro", "questions"}
 _TOP_KEYS = {"id", "name", "description", "order", "sections", "max_chars"}
-DEFAULT_MAX_CHARS = 5000  # 《整治形式主义为基层减负若干规定》: about 5,000 characters at most
 
 
 def _fail(where: str, message: str) -> DefinitionError:
