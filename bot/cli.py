@@ -7,12 +7,17 @@ import json
 import logging
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
+from bot.compose import Composer
 from bot.config import Settings, SettingsError
 from bot.console import ConsoleChat
 from bot.definition import DefinitionError, describe, load_definition, report_folders
+from bot.engine import Interview
+from bot.lint import describe as describe_findings
+from bot.lint import lint
 from bot.messages import Messages, MessagesError
 from bot.render import AnswersFileError, Renderer, answer_problems, read_answers_file
 from bot.service import Catalog, Reports
@@ -158,7 +163,31 @@ def drafts(user: str | None) -> None:
 def render(answers_file: Path, output: Path | None) -> None:
     """Render ANSWERS_FILE ({"type": TYPE, "answers": {...}}) as a DOCX."""
     settings = _settings()
+    interview, answers = _answers(_catalog(settings), answers_file, complete=True)
+    renderer = Renderer.create(settings.templates_dir, settings.fonts)
+    document = renderer.compose(interview.definition, answers)
+    click.echo(renderer.write(document, output, settings.output_dir))
+
+
+@main.command("lint")
+@click.argument("answers_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def lint_command(answers_file: Path) -> None:
+    """Compose ANSWERS_FILE (complete or not) and list what to look at before sending it: repeated
+    clauses, long enumerations and paragraphs, facts still to fill in, length. Exits 1 on findings."""
+    settings = _settings()
     catalog = _catalog(settings)
+    interview, answers = _answers(catalog, answers_file, complete=False)
+    document = Composer(settings.templates_dir).compose(interview.definition, answers)
+    findings = lint(document, interview.definition)
+    if not findings:
+        click.echo(catalog.messages.text("lint.none"))
+        return
+    click.echo(describe_findings(findings, interview.definition, catalog.messages))
+    sys.exit(1)
+
+
+def _answers(catalog: Catalog, answers_file: Path, *, complete: bool) -> tuple[Interview, dict[str, Any]]:
+    """The interview and the answers of an answers file, checked (for completeness too if asked)."""
     try:
         type_id, answers = read_answers_file(answers_file)
     except AnswersFileError as exc:
@@ -168,12 +197,10 @@ def render(answers_file: Path, output: Path | None) -> None:
             f"unknown report type '{type_id}'; known types: {', '.join(catalog.types)}"
         )
     interview = catalog.interview(type_id)
-    problems = answer_problems(interview, answers)
+    problems = answer_problems(interview, answers, complete=complete)
     if problems:
         raise click.ClickException("invalid answers:\n  " + "\n  ".join(problems))
-    renderer = Renderer.create(settings.templates_dir, settings.fonts)
-    document = renderer.compose(interview.definition, answers)
-    click.echo(renderer.write(document, output, settings.output_dir))
+    return interview, answers
 
 
 @main.command()

@@ -168,9 +168,10 @@ class ConsoleChat:
             path = self.output_dir / file_name(document.title + "（草稿）")
             self.renderer.write(document, path, self.output_dir)
             self.say(self.messages.text("console.preview_written", path=path))
-            return
-        path = self.renderer.write(document, None, self.output_dir)
-        self.say(self.messages.text("console.written", path=path))
+        else:
+            path = self.renderer.write(document, None, self.output_dir)
+            self.say(self.messages.text("console.written", path=path))
+        self.say(self.reports.findings(self.owner, self.report_id, document))
 
     def _export(self) -> None:
         assert self.report_id is not None

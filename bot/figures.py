@@ -59,4 +59,3 @@ def print_figure(value: int | str, unit: str) -> str:
         return value
     head = f"{match['pre'] or ''}{match['num']}{match['big'] or ''}{match['inner'] or ''}"
     return f"{head}{unit}{match['outer'] or ''}"
-

@@ -57,7 +57,9 @@ def lint(document: Document, definition: ReportType) -> list[Finding]:
             seen[key] = p.section
     for p in document.paragraphs:
         for match in _PLACEHOLDER_RE.finditer(p.text):
-            findings.append(Finding("placeholder", {"label": match["label"]}, _section_of(definition, match["label"])))
+            findings.append(
+                Finding("placeholder", {"label": match["label"]}, _section_of(definition, match["label"]))
+            )
     limit = definition.max_chars
     total = body_chars(document)
     if limit and total > limit:

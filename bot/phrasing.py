@@ -18,12 +18,55 @@ ITEMS_PER_PARAGRAPH = 4  # 一是…四是 at most, then a new paragraph
 
 # Labels an official puts before a note. Those here are dropped: the content reads on its own.
 _PLAIN_LABELS = frozenset(
-    "表现 具体表现 主要表现 问题 内容 学习内容 做法 具体做法 主要做法 情况 具体情况 措施 举措 具体措施 "
-    "数据 备注 其他 说明 成效 效果 成果 活动 事例 经过 要求 打算 思路 目标 下一步 整改措施".split()
+    [
+        "表现",
+        "具体表现",
+        "主要表现",
+        "问题",
+        "内容",
+        "学习内容",
+        "做法",
+        "具体做法",
+        "主要做法",
+        "情况",
+        "具体情况",
+        "措施",
+        "举措",
+        "具体措施",
+        "数据",
+        "备注",
+        "其他",
+        "说明",
+        "成效",
+        "效果",
+        "成果",
+        "活动",
+        "事例",
+        "经过",
+        "要求",
+        "打算",
+        "思路",
+        "目标",
+        "下一步",
+        "整改措施",
+    ]
 )
-_CAUSE_LABELS = frozenset("原因 主要原因 问题原因 根源 原因分析".split())
-_LEAD_LABELS = frozenset("牵头 牵头单位 牵头部门 牵头领导 责任单位 责任部门 责任科室 责任人 负责 负责人".split())
-_DUE_LABELS = frozenset("时限 完成时限 完成时间 时间节点 期限 截止时间".split())
+_CAUSE_LABELS = frozenset(["原因", "主要原因", "问题原因", "根源", "原因分析"])
+_LEAD_LABELS = frozenset(
+    [
+        "牵头",
+        "牵头单位",
+        "牵头部门",
+        "牵头领导",
+        "责任单位",
+        "责任部门",
+        "责任科室",
+        "责任人",
+        "负责",
+        "负责人",
+    ]
+)
+_DUE_LABELS = frozenset(["时限", "完成时限", "完成时间", "时间节点", "期限", "截止时间"])
 _LABEL_RE = re.compile(r"^(?P<label>[\u4e00-\u9fff]{1,6})[：:]\s*(?P<content>.+)$", re.S)
 _SEGMENT_SPLIT_RE = re.compile(r"[；;\n]+|(?<=。)")
 _ENUM_MARK_RE = re.compile(r"(?:^|(?<=[。；：]))[一二三四五六七八九十]+是")
@@ -56,8 +99,11 @@ def as_sentence(text: str) -> str:
 
 
 def _due(text: str) -> str:
+    """``12月底`` → ``12月底前完成``; ``年内`` → ``年内完成``; ``长期坚持`` stays."""
     text = strip_end(text)
-    return text if text.endswith(("前", "完成", "内", "底", "全年", "长期坚持", "持续推进")) else text + "前"
+    if text.endswith(("完成", "坚持", "推进", "开展", "落实")):
+        return text
+    return text + ("完成" if text.endswith(("前", "内")) else "前完成")
 
 
 def note_sentences(text: str) -> str:
@@ -86,11 +132,11 @@ def note_sentences(text: str) -> str:
     if causes:
         out += f"究其原因，{'；'.join(strip_end(c) for c in causes)}。"
     if lead and due:
-        out += f"由{strip_end(lead)}牵头，{due}完成。" if not due.endswith("完成") else f"由{lead}牵头，{due}。"
+        out += f"由{strip_end(lead)}牵头，{due}。"
     elif lead:
         out += f"由{strip_end(lead)}牵头负责。"
     elif due:
-        out += f"{due}完成。" if not due.endswith("完成") else f"{due}。"
+        out += f"{due}。"
     return out
 
 
@@ -149,7 +195,9 @@ def attach(measures: list[Measure], keyword: str, sentence: str) -> bool:
     return False
 
 
-def enumerate_measures(measures: list[Measure], lead: str = "", per_paragraph: int = ITEMS_PER_PARAGRAPH) -> list[str]:
+def enumerate_measures(
+    measures: list[Measure], lead: str = "", per_paragraph: int = ITEMS_PER_PARAGRAPH
+) -> list[str]:
     """Paragraphs of ``一是…二是…``: the lead sentence first, at most ``per_paragraph`` items and
     about ``PARAGRAPH_LIMIT`` characters each; numbering runs on across paragraphs; one measure
     alone is printed without an ordinal."""
@@ -190,7 +238,21 @@ def join_items(items: list[str], last: str = "、") -> str:
     return "、".join(items[:-1]) + last + items[-1]
 
 
-_KIND_ENDINGS = ("活动", "行动", "比赛", "大赛", "赛课", "宣讲", "讲座", "展览", "座谈会", "演讲", "会", "赛", "节")
+_KIND_ENDINGS = (
+    "活动",
+    "行动",
+    "比赛",
+    "大赛",
+    "赛课",
+    "宣讲",
+    "讲座",
+    "展览",
+    "座谈会",
+    "演讲",
+    "会",
+    "赛",
+    "节",
+)
 
 
 def named_activities(items: list[str], kind: str = "活动") -> str:
@@ -207,7 +269,7 @@ def named_activities(items: list[str], kind: str = "活动") -> str:
 
 def book_title(text: str) -> str:
     """A document title in one pair of 书名号, whatever the user typed."""
-    inner = strip_end(text.strip()).strip("《》<>〈〉\"“”")
+    inner = strip_end(text.strip()).strip('《》<>〈〉"“”')
     return f"《{inner}》" if inner else ""
 
 
@@ -222,7 +284,9 @@ def scope_phrase(period: str, cumulative: bool) -> str:
     """The words a count's scope is stated in: ``第三季度``, ``前三季度``, ``上半年``, ``全年``."""
     if not cumulative or period in ("第一季度", "上半年", "全年"):
         return period
-    return {"第二季度": "上半年", "第三季度": "前三季度", "第四季度": "全年", "下半年": "全年"}.get(period, period)
+    return {"第二季度": "上半年", "第三季度": "前三季度", "第四季度": "全年", "下半年": "全年"}.get(
+        period, period
+    )
 
 
 def split_long(paragraph: str, limit: int = PARAGRAPH_LIMIT) -> list[str]:

@@ -20,8 +20,9 @@ class AnswersFileError(ValueError):
     """An answers file is unreadable or holds a missing or malformed value."""
 
 
-def answer_problems(interview: Interview, answers: Mapping[str, Any]) -> list[str]:
-    """Every problem with a complete answer set, each naming its question id."""
+def answer_problems(interview: Interview, answers: Mapping[str, Any], *, complete: bool = True) -> list[str]:
+    """Every problem with an answer set (a complete one unless told otherwise), each naming its
+    question id."""
     definition = interview.definition
     known = {q.id for q in definition.questions}
     problems = [f"{qid}: no such question in {definition.id}" for qid in answers if qid not in known]
@@ -30,7 +31,7 @@ def answer_problems(interview: Interview, answers: Mapping[str, Any]) -> list[st
             problem = check_value(q, answers[q.id])
             if problem:
                 problems.append(f"{q.id}: {problem}")
-    if problems:
+    if problems or not complete:
         return problems
     return [f"{q.id}: missing ({q.label})" for q in interview.missing(answers)]
 

@@ -17,6 +17,8 @@ from bot.compose import Composer
 from bot.definition import Kind, ReportType, Value, load_catalog
 from bot.document import Document
 from bot.engine import Cursor, Interview, SectionStatus, State, Step, profile_updates, suggest_one
+from bot.lint import describe as describe_findings
+from bot.lint import lint
 from bot.messages import Messages
 from bot.presenter import format_value
 from storage.store import COMPLETE, DRAFT, Report, ReportNotFound, Store
@@ -217,6 +219,14 @@ class Reports:
         """The report as composed now: a draft shows its missing facts as placeholders."""
         report = self.store.load_report(owner, report_id)
         return composer.compose(self.catalog.interview(report.type).definition, report.answers)
+
+    def findings(self, owner: str, report_id: int, document: Document) -> str:
+        """What the lint finds in ``document`` (this report's), as a short Chinese list."""
+        definition = self.catalog.interview(self.store.load_report(owner, report_id).type).definition
+        found = lint(document, definition)
+        if not found:
+            return self.catalog.messages.text("lint.none")
+        return describe_findings(found, definition, self.catalog.messages)
 
     def sections(self, owner: str, report_id: int) -> list[SectionStatus]:
         """The report's sections with their progress, for jumping."""

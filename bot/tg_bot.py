@@ -250,6 +250,7 @@ async def send_document(
     name = file_name(document.title + ("（草稿）" if draft else ""))
     caption = state.messages.text("telegram.preview_caption") if draft else None
     await context.bot.send_document(chat.id, document=data, filename=name, caption=caption)
+    await send(update, context, [Reply(state.reports.findings(owner_of(update), report_id, document))])
 
 
 async def show_step(
