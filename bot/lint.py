@@ -13,6 +13,7 @@ from bot.messages import Messages
 
 _PLACEHOLDER_RE = re.compile(r"【待填写：(?P<label>[^】]*)】")
 _CLAUSE_RE = re.compile(r"[^，；：。！？]+")
+START_CHARS = 12
 _HAN_RE = re.compile(r"[\u4e00-\u9fff]")
 _FRAME = frozenset({Role.TITLE, Role.RECIPIENT, Role.AUTHOR, Role.SIGNATURE, Role.DATE})
 
@@ -40,14 +41,15 @@ def lint(document: Document, definition: ReportType) -> list[Finding]:
     """Repeated clauses, long enumerations and paragraphs, facts still to fill in, and length."""
     findings: list[Finding] = []
     seen: dict[str, str] = {}
-    for n, p in enumerate(body_paragraphs(document), 1):
+    for p in body_paragraphs(document):
         text = p.text
         if p.role is Role.BODY:
             items = phrasing.enumerations(text)
+            start = text[:START_CHARS]  # the paragraph is named by its first words
             if items > phrasing.ITEMS_PER_PARAGRAPH:
-                findings.append(Finding("too_many_items", {"paragraph": n, "items": items}, p.section))
+                findings.append(Finding("too_many_items", {"start": start, "items": items}, p.section))
             if len(text) > phrasing.PARAGRAPH_LIMIT:
-                findings.append(Finding("long_paragraph", {"paragraph": n, "length": len(text)}, p.section))
+                findings.append(Finding("long_paragraph", {"start": start, "length": len(text)}, p.section))
         for clause in _CLAUSE_RE.findall(_PLACEHOLDER_RE.sub("", text)):
             key = re.sub(r"[、“”‘’《》（）\s]", "", clause)
             if len(key) < REPEAT_MIN or p.role is not Role.BODY:

@@ -64,7 +64,21 @@ def test_the_lint_finds_nothing(played: Any, messages: Any) -> None:
 
 def test_no_machine_residue(played: Any) -> None:
     name, _, document, _, _ = played
-    for residue in ("None", "{{", "}}", "【待填写", "*", "xx", "。。", "，。", "；。", "在在", "上上", "《《", "等活动等"):
+    for residue in (
+        "None",
+        "{{",
+        "}}",
+        "【待填写",
+        "*",
+        "xx",
+        "。。",
+        "，。",
+        "；。",
+        "在在",
+        "上上",
+        "《《",
+        "等活动等",
+    ):
         assert residue not in document.text, f"{name}: {residue!r}"
 
 

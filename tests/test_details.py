@@ -1,0 +1,135 @@
+"""Details for chosen items, single choices that take another answer, and 不详 figures."""
+
+from __future__ import annotations
+
+import tomllib
+
+import pytest
+
+from bot.compose import measures, template_context
+from bot.definition import DefinitionError, parse_definition
+from bot.engine import Interview
+from bot.messages import Messages
+from bot.presenter import format_prompt, format_value
+from tests.conftest import Driver
+
+DETAILS_TOML = """
+id = "details_test"
+name = "测试"
+description = ""
+
+[[sections]]
+id = "work"
+title = "工作"
+
+[[sections.questions]]
+id = "org_kind"
+kind = "single_choice"
+label = "党组织类型"
+prompt = "哪一种？"
+options = ["党组", "党委"]
+other = true
+
+[[sections.questions]]
+id = "meetings"
+kind = "integer"
+label = "会议次数"
+prompt = "几次？"
+example = "3"
+unit = "次"
+
+[[sections.questions]]
+id = "measures"
+kind = "multi_choice"
+label = "做法"
+prompt = "做了什么？"
+phrase_bank = ["强化组织领导：成立领导小组，明确分工", "完善工作制度：修订实施细则"]
+
+[[sections.questions]]
+id = "measures_details"
+kind = "details"
+of = "measures"
+label = "做法的具体情况"
+prompt = "补充具体情况。"
+example = "1 年初成立了领导小组"
+optional = true
+when = { question = "measures", answered = true }
+"""
+
+
+@pytest.fixture
+def drv(messages: Messages) -> Driver:
+    return Driver(Interview(parse_definition(tomllib.loads(DETAILS_TOML), "t"), messages))
+
+
+def test_a_single_choice_with_other_takes_a_typed_kind(drv: Driver) -> None:
+    assert drv.say("党工委").changes == {"org_kind": "党工委"}
+    assert drv.at == "meetings"
+
+
+def test_a_number_beyond_the_options_is_still_refused(drv: Driver) -> None:
+    step = drv.say("5")
+    assert step.rejected and "1 到 2" in step.notice
+
+
+def test_unknown_count_is_kept_and_printed_as_a_mark(drv: Driver, messages: Messages) -> None:
+    drv.say("党委")
+    assert drv.say("不详").changes == {"meetings": "不详"}
+    assert format_value(drv.interview.definition.question("meetings"), "不详", messages) == "不详"
+
+
+def test_details_attach_to_chosen_items_by_number(drv: Driver, messages: Messages) -> None:
+    for text in ("党委", "30余次", "1 2", "完成"):
+        assert not drv.say(text).rejected
+    assert drv.answers["meetings"] == "30余"
+    assert drv.at == "measures_details"
+    prompt = drv.last.prompt
+    assert prompt is not None and [c.label for c in prompt.choices] == list(drv.answers["measures"])  # type: ignore[arg-type]
+    shown = format_prompt(prompt, messages)
+    assert "  1. 强化组织领导：成立领导小组，明确分工" in shown and "编号 具体情况" in shown
+    step = drv.say("2：3月修订了《意识形态工作责任制实施细则》")
+    assert not step.rejected and "第 2 条" in step.notice
+    drv.say("1 年初成立了以党委书记为组长的领导小组")
+    drv.say("1、年初调整了领导小组成员")  # a second detail for the same item replaces the first
+    assert drv.answers["measures_details"] == [
+        "强化组织领导：成立领导小组，明确分工\n年初调整了领导小组成员",
+        "完善工作制度：修订实施细则\n3月修订了《意识形态工作责任制实施细则》",
+    ]
+    assert "已补充：年初调整了领导小组成员" in format_prompt(drv.last.prompt, messages)  # type: ignore[arg-type]
+    assert not drv.say("完成").rejected and drv.at is None
+
+
+def test_details_need_the_items_number(drv: Driver) -> None:
+    for text in ("党委", "3", "1 2", "完成"):
+        drv.say(text)
+    step = drv.say("年初成立了领导小组")
+    assert step.rejected and "编号（1–2）" in step.notice
+    assert drv.say("3 年初成立").rejected
+
+
+def test_details_can_be_skipped_with_one_tap(drv: Driver) -> None:
+    for text in ("党委", "3", "1", "完成"):
+        drv.say(text)
+    assert drv.do("skip").changes == {"measures_details": None}
+
+
+def test_a_details_question_must_name_an_earlier_list() -> None:
+    broken = DETAILS_TOML.replace('of = "measures"', 'of = "org_kind"')
+    with pytest.raises(DefinitionError, match="'of'"):
+        parse_definition(tomllib.loads(broken), "t")
+
+
+def test_details_and_approximations_reach_the_prose(drv: Driver) -> None:
+    definition = drv.interview.definition
+    answers = {
+        "org_kind": "党工委",
+        "meetings": "近200",
+        "measures": ["强化组织领导：成立领导小组，明确分工", "完善工作制度：修订实施细则"],
+        "measures_details": ["完善工作制度：修订实施细则\n3月修订了实施细则"],
+    }
+    context = template_context(definition, answers)
+    assert str(context["meetings"]) == "近200次" and context["meetings"]
+    text = measures(context["measures"], context["measures_details"])
+    assert text == (
+        "一是强化组织领导。成立领导小组，明确分工。二是完善工作制度。修订实施细则。3月修订了实施细则。"
+    )

@@ -1,0 +1,52 @@
+"""The lint the user sees after /preview and /export, and ``reportbot lint ANSWERS.json``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.compose import parse_output
+from bot.lint import body_chars, describe, lint
+from bot.messages import Messages
+from bot.service import Catalog
+from tests.test_console import run
+from tests.test_render_cli import write_answers
+
+
+def test_the_lint_names_each_kind_of_finding_and_where(catalog: Catalog, messages: Messages) -> None:
+    definition = catalog.types["unit_periodic"]
+    long_enum = "".join(f"{n}是做法。" for n in "一二三四五")
+    output = (
+        "@title 标题\n"
+        "@h1:leadership 强化组织领导\n"
+        f"{long_enum}\n"
+        "\x1b\x02【待填写：领导小组组长】\x02\x03担任组长。\n"
+    )
+    document = parse_output(output)
+    found = lint(document, definition)
+    assert [f.key for f in found] == ["too_many_items", "placeholder"]
+    assert all(f.section == "leadership" for f in found)
+    text = describe(found, definition, messages)
+    assert "“一是做法。二是做法。三是……”这一段列了 5 项" in text and "“领导小组组长”尚未填写" in text
+    assert "发送 /section 2 修改" in text
+
+
+def test_a_report_over_its_types_limit_is_flagged(catalog: Catalog) -> None:
+    definition = catalog.types["unit_periodic"]
+    sentence = "第{n}次专题研究相关工作并形成记录。"
+    body = "\n".join("".join(sentence.format(n=n * 10 + k) for k in range(10)) for n in range(40))
+    document = parse_output("@title 标题\n" + body)
+    assert body_chars(document) > 5000
+    assert [f.key for f in lint(document, definition)] == ["too_long"]
+
+
+def test_lint_command_lists_findings_and_exits_1(cli_env: dict[str, str], tmp_path: Path) -> None:
+    path = write_answers(tmp_path, {"type": "study_speech", "answers": {"theme": "不详"}})
+    result = run(cli_env, "lint", str(path))
+    assert result.returncode == 1, result.stderr
+    assert "“发言主题”尚未填写，文中以【待填写】标出" in result.stdout
+
+
+def test_lint_command_refuses_bad_values(cli_env: dict[str, str], tmp_path: Path) -> None:
+    path = write_answers(tmp_path, {"type": "unit_periodic", "answers": {"year": "明年后"}})
+    result = run(cli_env, "lint", str(path))
+    assert result.returncode == 1 and "year: expected an integer" in result.stderr

@@ -1,0 +1,114 @@
+"""Notes become sentences, measures become 一是…二是… paragraphs, joins stay grammatical."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot import phrasing
+from bot.compose import parse_output
+
+
+@pytest.mark.parametrize(
+    ("notes", "sentences"),
+    [
+        (
+            "表现：个别支部学习流于形式；原因：支部书记重业务轻学习",
+            "个别支部学习流于形式。究其原因，支部书记重业务轻学习。",
+        ),
+        ("牵头：办公室；时限：2026年12月底前", "由办公室牵头，2026年12月底前完成。"),
+        ("牵头：由宣传科；完成时限：年内", "由宣传科牵头，年内完成。"),
+        ("时限：12月底", "12月底前完成。"),
+        ("学习内容：党的二十大精神", "党的二十大精神。"),
+        ("每季度开展一次思想动态分析", "每季度开展一次思想动态分析。"),
+    ],
+)
+def test_notes_become_sentences(notes: str, sentences: str) -> None:
+    assert phrasing.note_sentences(notes) == sentences
+
+
+def test_an_item_with_a_heading_prints_heading_then_body() -> None:
+    measure = phrasing.split_measure("强化组织领导：成立了以局党组书记为组长的领导小组")
+    assert measure.text(1) == "一是强化组织领导。成立了以局党组书记为组长的领导小组。"
+
+
+def test_a_note_label_is_no_heading() -> None:
+    assert phrasing.split_measure("学习内容：习近平总书记关于意识形态工作的重要论述").text(2) == (
+        "二是习近平总书记关于意识形态工作的重要论述。"
+    )
+
+
+def test_at_most_four_items_a_paragraph_numbering_runs_on() -> None:
+    measures = [phrasing.Measure(f"做法{n}", "具体内容。") for n in range(1, 7)]
+    paragraphs = phrasing.enumerate_measures(measures, "局党组高度重视")
+    assert paragraphs[0].startswith("局党组高度重视。一是做法1。")
+    assert [phrasing.enumerations(p) for p in paragraphs] == [4, 2]
+    assert paragraphs[1].startswith("五是做法5。")
+
+
+def test_long_items_start_new_paragraphs_before_300_characters() -> None:
+    measures = [phrasing.Measure(f"做法{n}", "很" * 150 + "。") for n in range(1, 4)]
+    paragraphs = phrasing.enumerate_measures(measures)
+    assert len(paragraphs) == 3 and all(len(p) <= phrasing.PARAGRAPH_LIMIT for p in paragraphs)
+
+
+def test_one_measure_alone_has_no_ordinal() -> None:
+    assert phrasing.enumerate_measures([phrasing.Measure("强化组织领导", "成立领导小组。")]) == [
+        "强化组织领导。成立领导小组。"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("items", "joined"),
+    [
+        (["春季献血活动", "点亮“微心愿”活动"], "春季献血活动、点亮“微心愿”活动等"),
+        (["春季献血", "重走足迹"], "春季献血、重走足迹等活动"),
+        (["道德讲堂"], "道德讲堂活动"),
+    ],
+)
+def test_activities_never_read_activity_twice(items: list[str], joined: str) -> None:
+    assert phrasing.named_activities(items) == joined
+
+
+def test_one_separator_style_per_enumeration() -> None:
+    assert phrasing.join_items(["《中国组织人事报》1篇", "省级媒体6篇，市级22篇"]) == (
+        "《中国组织人事报》1篇；省级媒体6篇，市级22篇"
+    )
+    assert phrasing.join_items(["甲", "乙", "丙"], "和") == "甲、乙和丙"
+
+
+def test_book_titles_and_meetings_are_never_doubled() -> None:
+    assert phrasing.book_title("《关于开展专项督查的通知》") == "《关于开展专项督查的通知》"
+    assert phrasing.meeting_name("在市局党组理论学习中心组学习会上") == "市局党组理论学习中心组学习会"
+
+
+@pytest.mark.parametrize(
+    ("period", "cumulative", "words"),
+    [
+        ("第三季度", True, "前三季度"),
+        ("第三季度", False, "第三季度"),
+        ("第二季度", True, "上半年"),
+        ("全年", True, "全年"),
+    ],
+)
+def test_the_scope_of_counts(period: str, cumulative: bool, words: str) -> None:
+    assert phrasing.scope_phrase(period, cumulative) == words
+
+
+def test_a_repeated_sentence_or_clause_is_printed_once() -> None:
+    output = (
+        "@title 标题\n"
+        "坚持团结稳定鼓劲、正面宣传为主，唱响主旋律。\n"
+        "我局坚持团结稳定鼓劲、正面宣传为主，加强阵地建设。坚持团结稳定鼓劲、正面宣传为主，唱响主旋律。\n"
+    )
+    body = [p.text for p in parse_output(output).paragraphs[1:]]
+    assert body == [
+        "坚持团结稳定鼓劲、正面宣传为主，唱响主旋律。",
+        "我局坚持团结稳定鼓劲、正面宣传为主，加强阵地建设。",
+    ]
+
+
+def test_a_long_paragraph_is_cut_at_a_sentence_end() -> None:
+    text = ("这是一个完整的句子，内容比较长一些，用来测试分段。" * 20)[:-1] + "。"
+    pieces = phrasing.split_long(text)
+    assert len(pieces) > 1 and "".join(pieces) == text
+    assert all(len(p) <= phrasing.PARAGRAPH_LIMIT and p.endswith("。") for p in pieces)
