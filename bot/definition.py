@@ -56,7 +56,7 @@ DETAIL_SEPARATOR = "\n"
 # Questions whose options speak for themselves need no example answer.
 CHOICE_KINDS = frozenset({Kind.SINGLE_CHOICE, Kind.MULTI_CHOICE, Kind.PERIOD, Kind.DETAILS})
 # Facts tied to one reporting period are not worth carrying into the next report.
-NON_CARRIED_KINDS = frozenset({Kind.DATE, Kind.YEAR, Kind.PERIOD})
+NON_CARRIED_KINDS = frozenset({Kind.DATE, Kind.YEAR, Kind.PERIOD, Kind.DETAILS})
 
 DEFAULT_MAX_LENGTH: Mapping[Kind, int] = {
     Kind.SHORT_TEXT: 80,

@@ -42,7 +42,11 @@ async def answer_current(bot: Bot, chat: Chat, owner: str, report_id: int) -> li
         await chat.press("2.")
         return await chat.press("完成")
     if q.kind is Kind.LIST:
-        await chat.send(f"{q.example}\n第二条：{q.label}")
+        await chat.send(f"{q.example}\n第二条写{q.label}")
+        return await chat.press("完成")
+    if q.kind is Kind.DETAILS:
+        calls = await chat.send(f"1 补充{q.label}")
+        assert "已为第 1 条补充具体情况" in texts(calls)
         return await chat.press("完成")
     typed = {Kind.INTEGER: "5次", Kind.DATE: "2023年10月8日", Kind.YEAR: "2023"}.get(q.kind, q.example)
     return await chat.send(typed)
@@ -78,7 +82,9 @@ async def test_each_type_completed_in_the_chat_gets_its_docx(bot: Bot, type_id: 
         if q.kind is Kind.INTEGER:
             assert report.answers[q.id] == 5 and f"5{q.unit}" in text, q.id
         if q.kind is Kind.LIST:
-            assert f"第二条：{q.label}" in text, q.id
+            assert f"第二条写{q.label}" in text, q.id
+        if q.kind is Kind.DETAILS:
+            assert f"补充{q.label}" in text, q.id
     assert definition.questions
     for call in bot.request.calls:
         for row in keyboards([call]):
