@@ -34,6 +34,7 @@ END = "\x03"  # ends text printed by an expression: punctuation is tidied only a
 BREAK = "\x01"  # a line break inside an answer: a new paragraph of the same role
 MARK = "\x02"  # encloses a placeholder
 PLACEHOLDER = "【待填写：{label}】"
+_KEPT_MARK = "\ue000"  # a private-use character standing in for MARK while text is cleaned
 
 _END_PUNCT = phrasing.TRAILING
 _CJK = r"\u3000-\u303f\u4e00-\u9fff\uff00-\uffef"
@@ -97,8 +98,10 @@ class Figure(str):
 
 
 def clean_text(text: str) -> str:
-    """An answer ready for print: storable characters, full-width punctuation beside Chinese."""
-    text = xml_safe(str(text)).replace("\r\n", "\n").replace("\r", "\n").strip()
+    """An answer ready for print: storable characters, full-width punctuation beside Chinese.
+    (Placeholder marks survive: a template may build text around a missing fact and print it.)"""
+    text = xml_safe(str(text).replace(MARK, _KEPT_MARK)).replace(_KEPT_MARK, MARK)
+    text = text.replace("\r\n", "\n").replace("\r", "\n").strip()
     text = _HALF_PUNCT_RE.sub(lambda m: _HALF_TO_FULL[m.group()], text)
     return text.replace("\n", BREAK)
 
@@ -357,6 +360,8 @@ def template_context(definition: ReportType, answers: Mapping[str, Value]) -> di
             context[q.id] = _context_value(q.kind, q.unit, value)
         elif not q.optional:
             context[q.id] = Missing(q.label)
+        elif q.default is not None and q.kind is Kind.SINGLE_CHOICE:
+            context[q.id] = q.default  # a skipped choice reads as the choice the interview offered
     return context
 
 
@@ -366,7 +371,7 @@ def _context_value(kind: Kind, unit: str, value: Value) -> Any:
     if kind is Kind.INTEGER and is_figure(value):
         return Figure(value, unit)  # type: ignore[arg-type]
     if kind is Kind.DETAILS and isinstance(value, list):
-        return dict(v.split(DETAIL_SEPARATOR, 1) for v in value)
+        return dict(v.split(DETAIL_SEPARATOR, 1) for v in value if DETAIL_SEPARATOR in v)
     return value
 
 

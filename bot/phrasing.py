@@ -135,6 +135,8 @@ def note_sentences(text: str) -> str:
         out += f"由{strip_end(lead)}牵头，{due}。"
     elif lead:
         out += f"由{strip_end(lead)}牵头负责。"
+    elif due and out.endswith("。"):
+        out = f"{out[:-1]}，{due}。"  # the deadline belongs to the measure just stated
     elif due:
         out += f"{due}。"
     return out
@@ -166,7 +168,7 @@ def split_measure(item: str) -> Measure:
     match = _LABEL_RE.match(item) if "：" in item[:17] or ":" in item[:17] else None
     if match is None:
         head, sep, rest = item.replace(":", "：").partition("：")
-        if sep and 2 <= len(head) <= 16 and not re.search(r"[，。；、]", head):
+        if sep and 2 <= len(head) <= 16 and not re.search(r"[，。；]", head):
             return Measure(strip_end(head), note_sentences(rest))
         return Measure(as_sentence(note_sentences(item) or item))
     label = match["label"]
@@ -203,7 +205,8 @@ def enumerate_measures(
     alone is printed without an ordinal."""
     numbered = len(measures) > 1
     paragraphs: list[str] = []
-    current, count = as_sentence(lead) if lead else "", 0
+    # A lead may announce the items with a colon ("主要做了以下工作："); otherwise it is a sentence.
+    current, count = (lead if lead.endswith("：") else as_sentence(lead)) if lead else "", 0
     for n, m in enumerate(measures, 1):
         text = m.text(n if numbered else None)
         too_long = len(current) + len(text) > PARAGRAPH_LIMIT
@@ -290,18 +293,41 @@ def scope_phrase(period: str, cumulative: bool) -> str:
 
 
 def split_long(paragraph: str, limit: int = PARAGRAPH_LIMIT) -> list[str]:
-    """A paragraph over ``limit`` characters cut at sentence ends, preferring a cut before
-    ``X是``, into pieces of about ``limit`` each."""
+    """A paragraph over ``limit`` characters cut at sentence ends into pieces of at most about
+    ``limit`` each, cutting before an ``X是`` item where one is near, never between an item's
+    heading and what follows it."""
     if len(paragraph) <= limit:
         return [paragraph]
     sentences = [s for s in re.split(r"(?<=[。！？])(?![”’」）])", paragraph) if s]
     pieces: list[str] = []
     current = ""
     for s in sentences:
-        if current and len(current) + len(s) > limit:
-            pieces.append(current)
-            current = ""
+        if current and len(current) + len(s) > limit and not _is_heading_only(current):
+            cut = _item_cut(current)
+            if cut:
+                pieces.append(current[:cut])
+                current = current[cut:]
+            else:
+                pieces.append(current)
+                current = ""
         current += s
     if current:
         pieces.append(current)
     return pieces
+
+
+_ITEM_START_RE = re.compile(r"(?<=[。！？])[一二三四五六七八九十]+是")
+
+
+def _item_cut(text: str) -> int:
+    """Where the last ``X是`` item of ``text`` starts, when that leaves a third or more of the text
+    before it (0 when there is no such cut)."""
+    starts = [m.start() for m in _ITEM_START_RE.finditer(text)]
+    good = [i for i in starts if i >= len(text) // 3]
+    return good[-1] if good else 0
+
+
+def _is_heading_only(text: str) -> bool:
+    """Whether ``text`` ends with an item's heading alone (``…三是加强阵地建设。``)."""
+    last = re.split(r"(?<=[。！？])", text.rstrip("。！？"))[-1]
+    return bool(re.fullmatch(r"[一二三四五六七八九十]+是[^。！？]{2,16}", last))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.compose import parse_output
+from bot.definition import Kind
 from bot.lint import body_chars, describe, lint
 from bot.messages import Messages
 from bot.service import Catalog
@@ -39,11 +40,15 @@ def test_a_report_over_its_types_limit_is_flagged(catalog: Catalog) -> None:
     assert [f.key for f in lint(document, definition)] == ["too_long"]
 
 
-def test_lint_command_lists_findings_and_exits_1(cli_env: dict[str, str], tmp_path: Path) -> None:
-    path = write_answers(tmp_path, {"type": "study_speech", "answers": {"theme": "不详"}})
+def test_lint_command_lists_findings_and_exits_1(
+    catalog: Catalog, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    definition = catalog.types["study_speech"]
+    [first, *_] = [q for q in definition.questions if q.kind is Kind.SHORT_TEXT and not q.optional]
+    path = write_answers(tmp_path, {"type": "study_speech", "answers": {first.id: "不详"}})
     result = run(cli_env, "lint", str(path))
     assert result.returncode == 1, result.stderr
-    assert "“发言主题”尚未填写，文中以【待填写】标出" in result.stdout
+    assert f"“{first.label}”尚未填写，文中以【待填写】标出" in result.stdout
 
 
 def test_lint_command_refuses_bad_values(cli_env: dict[str, str], tmp_path: Path) -> None:

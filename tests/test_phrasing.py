@@ -112,3 +112,45 @@ def test_a_long_paragraph_is_cut_at_a_sentence_end() -> None:
     pieces = phrasing.split_long(text)
     assert len(pieces) > 1 and "".join(pieces) == text
     assert all(len(p) <= phrasing.PARAGRAPH_LIMIT and p.endswith("。") for p in pieces)
+
+
+def test_a_cut_falls_before_an_item_not_after_its_heading() -> None:
+    items = "".join(f"{n}是加强阵地建设。" + "具体做法写在这里，内容较长。" * 6 for n in "一二三四")
+    pieces = phrasing.split_long(items)
+    assert len(pieces) > 1 and "".join(pieces) == items
+    assert all(p.startswith(("一是", "二是", "三是", "四是")) for p in pieces)
+
+
+def test_a_deadline_alone_joins_the_measure_it_belongs_to() -> None:
+    assert phrasing.note_sentences("每学期与每名教师至少谈心1次；时限：2026年7月底") == (
+        "每学期与每名教师至少谈心1次，2026年7月底前完成。"
+    )
+
+
+def test_a_lead_may_announce_its_items_with_a_colon() -> None:
+    measures = [phrasing.Measure("带头学", "参加集中学习。"), phrasing.Measure("带头讲", "讲党课。")]
+    assert phrasing.enumerate_measures(measures, "本人主要做了以下工作：")[0].startswith(
+        "本人主要做了以下工作：一是带头学。"
+    )
+
+
+def test_a_heading_may_hold_a_pause_mark() -> None:
+    assert phrasing.split_measure("人才不足、激励不多：基层党支部书记年龄偏大").text(4) == (
+        "四是人才不足、激励不多。基层党支部书记年龄偏大。"
+    )
+
+
+def test_a_missing_fact_inside_text_a_template_built_stays_marked() -> None:
+    output = "@title 标题\n{% set x %}由{{ missing }}负责{% endset %}{{ x }}。\n"
+    from jinja2.sandbox import SandboxedEnvironment
+
+    from bot.compose import Missing, _finalize
+
+    env = SandboxedEnvironment(finalize=_finalize)
+    rendered = env.from_string(output).render(missing=Missing("领导小组组长"))
+    [_, body] = parse_output(rendered).paragraphs
+    assert [(r.text, r.placeholder) for r in body.runs] == [
+        ("由", False),
+        ("【待填写：领导小组组长】", True),
+        ("负责。", False),
+    ]
