@@ -149,9 +149,11 @@ def _pieces(values: Any) -> list[str]:
 
 
 def sentence(text: Any) -> Composed:
-    """``text`` ending in exactly one ``。``."""
-    piece = _piece(text)
-    return Composed(piece + "。" if piece else "")
+    """``text`` ending in exactly one ``。`` (or the ``！``/``？``/``。”`` it already ends with)."""
+    if isinstance(text, Missing):
+        return Composed(str(text) + "。")
+    cleaned = text if isinstance(text, Composed) else clean_text(text)
+    return Composed(phrasing.as_sentence(cleaned) if cleaned else "")
 
 
 def join_cn(values: Any, last: str = "、") -> Composed:
@@ -309,7 +311,7 @@ def period_phrase(year: Any, period: Any) -> Composed:
 
 def paragraphs(values: Any) -> Composed:
     """Each item its own paragraph, as sentences."""
-    return Composed(BREAK.join(phrasing.as_sentence(p) for p in _pieces(values)))
+    return Composed(BREAK.join(sentence(v) for v in _raw_items(values) if sentence(v)))
 
 
 def _finalize(value: Any) -> str:
@@ -438,7 +440,7 @@ def parse_output(output: str) -> Document:
 
 REPEAT_MIN = 12  # characters: a clause this long printed twice reads as a copy
 _SENTENCE_RE = re.compile(r"[^。！？]+[。！？]?[”’）]?")
-_CLAUSE_RE = re.compile(r"[^，；：。！？]+[，；：。！？]?")
+_CLAUSE_RE = re.compile(r"[，；：。！？]*[^，；：。！？]+[，；：。！？]?")
 
 
 def _key(text: str) -> str:

@@ -348,7 +348,8 @@ class DocxWriter:
         docx = self._new_document()
         previous: Role | None = None
         for para in document.paragraphs:
-            if (previous is Role.TITLE and para.role is not Role.AUTHOR) or previous is Role.AUTHOR:
+            after_title = previous is Role.TITLE and para.role is not Role.AUTHOR
+            if after_title or (previous is Role.AUTHOR and para.role is not Role.AUTHOR):
                 self._blank(docx)  # one blank line under the title block
             if para.role is Role.SIGNATURE or (para.role is Role.DATE and previous is not Role.SIGNATURE):
                 self._blank(docx)  # one blank line between the body and the signature

@@ -48,8 +48,9 @@ def test_complete_answers_read_as_a_finished_report(
             assert f"{value}{q.unit}" in text, q.id
         if isinstance(value, list):
             for item in value:
-                # A 小标题：正文 item becomes a heading and a paragraph (self_inspection).
-                for part in item.split("："):
+                # A 小标题：正文 item prints as 一是小标题。正文。; a detail ("item\ndetail") after
+                # the body of its item.
+                for part in re.split("[：\n]", item):
                     assert part.rstrip("。") in text, (q.id, item)
     assert doc.paragraphs[0].role is Role.TITLE and doc.title == doc.paragraphs[0].text
     assert definition.name  # every type names itself
