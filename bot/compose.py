@@ -368,6 +368,12 @@ def template_context(definition: ReportType, answers: Mapping[str, Value]) -> di
 
 
 def _context_value(kind: Kind, unit: str, value: Value) -> Any:
+    # Answers lose the characters a DOCX cannot hold here, placeholder marks among them, so only
+    # text a template built around a missing fact can carry a mark into clean_text.
+    if isinstance(value, str):
+        value = xml_safe(value)
+    elif isinstance(value, list):
+        value = [xml_safe(v) for v in value]
     if kind is Kind.DATE:
         return Composed(cn_date(str(value)))
     if kind is Kind.INTEGER and is_figure(value):

@@ -98,17 +98,17 @@ def test_answers_are_data_never_template_code(catalog: Catalog, composer: Compos
         catalog,
         composer,
         "study_speech",
-        theme="{{ 7*7 }}",
+        point1_title="{{ 7*7 }}",
         point1_body="{% for x in range(3) %}循环{% endfor %}",
         opening="@h1 伪造的标题\n@title 伪造\n第二段",
         closing="<&>\"' ok",
     )
     text = doc.text
-    assert "“{{ 7*7 }}”" in text and "49" not in text
+    assert "{{ 7*7 }}" in text and "49" not in text
     assert "{% for x in range(3) %}循环{% endfor %}" in text
     assert headings(doc) == [] and doc.title.startswith("在")
     body = [p.text for p in doc.paragraphs if p.role is Role.BODY]
-    assert "@h1 伪造的标题" in body and "@title 伪造" in body and "第二段" in body
+    assert any(p.endswith("@h1 伪造的标题") for p in body) and "@title 伪造" in body and "第二段。" in body
     assert "<&>\"' ok" in text
 
 
@@ -183,9 +183,11 @@ def test_structure_party_group_follows_001_third(catalog: Catalog, composer: Com
     ] * 4
     # Every work section is followed by its shortcomings, as in 001's third report.
     labels = [t for role, t in texts if t in ("存在不足：", "存在问题：")]
-    assert labels == ["存在不足：", "存在不足：", "存在问题："]
-    last = [t for _, t in texts][-4:-2]
-    assert last[0].startswith("一是") and last[1].startswith("二是")
+    assert labels == ["存在不足："] * 3
+    closing = [t for role, t in texts if role is Role.BODY][-2:]
+    assert closing[0].startswith("一是") and closing[1].startswith("二是")
+    assert doc.title.endswith("关于落实意识形态工作责任制情况的汇报")
+    assert [t for role, t in texts if role is Role.SIGNATURE] == [doc.title.split("关于")[0]]
 
 
 def test_structure_self_inspection_follows_003(catalog: Catalog, composer: Composer) -> None:
@@ -208,12 +210,15 @@ def test_structure_self_inspection_follows_003(catalog: Catalog, composer: Compo
 def test_structure_study_speech_follows_003_fourth(catalog: Catalog, composer: Composer) -> None:
     doc = compose(catalog, composer, "study_speech")
     roles = [p.role for p in doc.paragraphs]
-    assert roles[:3] == [Role.TITLE, Role.AUTHOR, Role.SALUTATION]
-    assert doc.paragraphs[2].text == "同志们："
+    assert roles[:4] == [Role.TITLE, Role.AUTHOR, Role.AUTHOR, Role.SALUTATION]
+    assert doc.paragraphs[2].text == "（2023年10月8日）"  # a date, if any, under the speaker's name
+    assert doc.paragraphs[3].text == "同志们："
     points = [p.text[:3] for p in doc.paragraphs if p.text.startswith("第")]
     assert points == ["第一，", "第二，", "第三，", "第四，"]
     body = [p.text for p in doc.paragraphs if p.role is Role.BODY]
-    assert body[-1] == "发言完毕，不当之处，请各位领导和同志们批评指正，谢谢。"
+    assert body[-1] == "发言完毕，不当之处，请批评指正。谢谢！"  # nothing after the thanks
+    assert roles[-1] is Role.BODY and Role.DATE not in roles and Role.SIGNATURE not in roles
+    assert sum("下面，我谈几点体会" in p for p in body) == 1
     three = compose(catalog, composer, "study_speech", point4_title=None)
     assert [p.text[:3] for p in three.paragraphs if p.text.startswith("第")] == ["第一，", "第二，", "第三，"]
 

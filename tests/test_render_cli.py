@@ -102,4 +102,5 @@ def test_console_writes_docx_when_finished_and_preview(catalog: Catalog, cli_env
     assert "报告还有" in result.stdout and "项必填内容未填写" in result.stdout
     final = out / "在党组理论学习中心组（扩大）学习暨意识形态专题研讨会议上的交流发言.docx"
     assert f"报告已生成：{final}" in result.stdout
-    assert docx.Document(str(final)).paragraphs[-1].text == "2023年10月8日"
+    # A speech ends with its thanks: no signature, no date after it.
+    assert docx.Document(str(final)).paragraphs[-1].text == "发言完毕，不当之处，请批评指正。谢谢！"
