@@ -418,8 +418,10 @@ def parse_output(output: str) -> Document:
             if word not in _DIRECTIVES:
                 raise CompositionError(f"unknown directive '@{word}'")
             role = _DIRECTIVES[word]
-            if role is Role.HEADING1:
+            if role in (Role.HEADING1, Role.HEADING2, Role.HEADING3) and tag:
                 section = tag
+            elif role is Role.HEADING1:
+                section = ""
         text = tidy(line).strip(" \t\u3000")
         if not text.replace(BREAK, "").strip():
             continue  # a directive whose content was left out (an optional recipient, say)

@@ -112,6 +112,8 @@ def note_sentences(text: str) -> str:
     plain: list[str] = []
     causes: list[str] = []
     lead = due = ""
+    if not any(_LABEL_RE.match(s.strip()) for s in _SEGMENT_SPLIT_RE.split(text)):
+        return as_sentence(text.replace("\n", "；"))  # plain notes: the user's own punctuation stays
     for segment in _SEGMENT_SPLIT_RE.split(text):
         segment = segment.strip()
         if not strip_end(segment):

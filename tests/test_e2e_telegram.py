@@ -155,6 +155,9 @@ def answer_current(user: User, reports: Reports, report_id: int) -> list[SentMes
     if q.kind is Kind.LIST:
         user.send(f"{q.example}\n另一条{q.label}")
         return user.press("完成")
+    if q.kind is Kind.DETAILS:
+        user.send(f"1 补充{q.label}")
+        return user.press("完成")
     return user.send({Kind.INTEGER: "7", Kind.DATE: "今天", Kind.YEAR: "2023"}.get(q.kind, q.example))
 
 

@@ -154,3 +154,7 @@ def test_a_missing_fact_inside_text_a_template_built_stays_marked() -> None:
         ("【待填写：领导小组组长】", True),
         ("负责。", False),
     ]
+
+
+def test_plain_notes_keep_their_own_semicolons() -> None:
+    assert phrasing.note_sentences("制定学习计划；每月集中学习一次") == "制定学习计划；每月集中学习一次。"
