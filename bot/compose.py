@@ -364,7 +364,32 @@ def template_context(definition: ReportType, answers: Mapping[str, Value]) -> di
             context[q.id] = Missing(q.label)
         elif q.default is not None and q.kind is Kind.SINGLE_CHOICE:
             context[q.id] = q.default  # a skipped choice reads as the choice the interview offered
+    _name_the_staff(definition, context)
     return context
+
+
+STAFF_NOUN = "staff_noun"  # the question naming what the unit calls its people (教职工, 干警, …)
+GENERIC_STAFF = "干部职工"  # the word phrase-bank statements are written with
+_GENERIC_STAFF_RE = re.compile(GENERIC_STAFF + "(?!大?会)")  # 干部职工大会 is a meeting's name
+
+
+def _name_the_staff(definition: ReportType, context: dict[str, Any]) -> None:
+    """Phrase-bank statements chosen by a school speak of 教职工, by a procuratorate of 干警: the
+    staff noun replaces the generic one in them (never in what the user typed), and their details
+    follow them."""
+    noun = context.get(STAFF_NOUN)
+    if not isinstance(noun, str) or not noun.strip() or noun == GENERIC_STAFF:
+        return
+    for q in definition.questions:
+        items = context.get(q.id)
+        if q.kind is not Kind.MULTI_CHOICE or not isinstance(items, list):
+            continue
+        renamed = {i: _GENERIC_STAFF_RE.sub(noun, i) for i in items if i in q.options}
+        context[q.id] = [renamed.get(i, i) for i in items]
+        for d in definition.questions:
+            details = context.get(d.id)
+            if d.kind is Kind.DETAILS and d.of == q.id and isinstance(details, dict):
+                context[d.id] = {renamed.get(k, k): v for k, v in details.items()}
 
 
 def _context_value(kind: Kind, unit: str, value: Value) -> Any:

@@ -200,9 +200,11 @@ def test_structure_self_inspection_follows_003(catalog: Catalog, composer: Compo
         "（三）强化宣传引导，巩固主流阵地",
         "（四）狠抓风险处置，提升网络舆情处置能力",
     ]
-    assert subs[4:] == ["（一）提高政治站位", "（二）提高舆论战斗力"]  # numbering restarts under 三、
+    assert subs[4:] == []  # next steps are 一是… paragraphs under 三、, not subheadings
+    steps = [p.text for p in doc.paragraphs if p.role is Role.BODY and p.text.startswith(("一是", "二是"))]
+    assert any(s.startswith("一是提高政治站位。") for s in steps)
     assert doc.paragraphs[2].text.startswith("为进一步推动意识形态工作责任制落到实处")
-    assert "按照区委宣传部《关于开展2023年意识形态（网络意识形态）工作专项督查的通知》要求" in doc.text
+    assert "按照区委宣传部《关于开展2023年意识形态（网络意识形态）工作专项督查的通知》（" in doc.text
     body = [p.text for p in doc.paragraphs if p.role is Role.BODY]
     assert body[-1] == "特此报告。"
 
