@@ -471,7 +471,14 @@ def parse_output(output: str) -> Document:
     return Document(titles[0], tuple(paragraphs))
 
 
-REPEAT_MIN = 12  # characters: a clause this long printed twice reads as a copy
+REPEAT_MIN = 12  # Chinese characters: a clause this long printed twice reads as a copy
+_HAN_RE = re.compile(r"[\u4e00-\u9fff]")
+
+
+def long_enough_to_repeat(key: str) -> bool:
+    """Whether a clause is long enough that printing it twice reads as a copy (a deadline such as
+    ``2026年12月底前完成`` may well recur; figures and dates do not count towards the length)."""
+    return len(_HAN_RE.findall(key)) >= REPEAT_MIN
 _SENTENCE_RE = re.compile(r"[^。！？]+[。！？]?[”’）]?")
 _CLAUSE_RE = re.compile(r"[，；：。！？]*[^，；：。！？]+[，；：。！？]?")
 
@@ -485,16 +492,16 @@ def _without_repeats(paragraph: str, seen: set[str]) -> str:
     kept_sentences = []
     for sentence_text in _SENTENCE_RE.findall(paragraph):
         key = _key(sentence_text)
-        if MARK not in sentence_text and len(key) >= REPEAT_MIN and key in seen:
+        if MARK not in sentence_text and long_enough_to_repeat(key) and key in seen:
             continue
         clauses = _CLAUSE_RE.findall(sentence_text)
         kept = []
         for clause in clauses:
             ckey = _key(clause)
-            if MARK not in clause and len(ckey) >= REPEAT_MIN and ckey in seen and len(clauses) > 1:
+            if MARK not in clause and long_enough_to_repeat(ckey) and ckey in seen and len(clauses) > 1:
                 continue
             kept.append(clause)
-            if len(ckey) >= REPEAT_MIN:
+            if long_enough_to_repeat(ckey):
                 seen.add(ckey)
         if not kept:
             continue

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from bot import phrasing
-from bot.compose import REPEAT_MIN
+from bot.compose import long_enough_to_repeat
 from bot.definition import ReportType
 from bot.document import Document, Paragraph, Role
 from bot.messages import Messages
@@ -52,7 +52,7 @@ def lint(document: Document, definition: ReportType) -> list[Finding]:
                 findings.append(Finding("long_paragraph", {"start": start, "length": len(text)}, p.section))
         for clause in _CLAUSE_RE.findall(_PLACEHOLDER_RE.sub("", text)):
             key = re.sub(r"[、“”‘’《》（）\s]", "", clause)
-            if len(key) < REPEAT_MIN or p.role is not Role.BODY:
+            if not long_enough_to_repeat(key) or p.role is not Role.BODY:
                 continue
             if key in seen:
                 findings.append(Finding("repeated", {"clause": clause}, p.section))

@@ -155,12 +155,11 @@ class Measure:
     body: str = ""
 
     def text(self, number: int | None) -> str:
-        """``一是heading。body`` (no ordinal when ``number`` is None)."""
+        """``一是heading。body``; alone (``number`` None) a measure is just what was done."""
+        if number is None:
+            return self.body or as_sentence(self.heading)
         head = as_sentence(self.heading) if self.heading else ""
-        lead = f"{cn_number(number)}是" if number is not None else ""
-        if not head:
-            return lead + self.body
-        return lead + head + self.body
+        return f"{cn_number(number)}是{head}{self.body}"
 
 
 def split_measure(item: str) -> Measure:

@@ -51,10 +51,15 @@ def test_long_items_start_new_paragraphs_before_300_characters() -> None:
     assert len(paragraphs) == 3 and all(len(p) <= phrasing.PARAGRAPH_LIMIT for p in paragraphs)
 
 
-def test_one_measure_alone_has_no_ordinal() -> None:
-    assert phrasing.enumerate_measures([phrasing.Measure("强化组织领导", "成立领导小组。")]) == [
-        "强化组织领导。成立领导小组。"
-    ]
+def test_one_measure_alone_is_what_was_done() -> None:
+    lone = [phrasing.Measure("强化组织领导", "成立领导小组。")]
+    assert phrasing.enumerate_measures(lone, "局党组高度重视") == ["局党组高度重视。成立领导小组。"]
+    assert phrasing.enumerate_measures([phrasing.Measure("组建网络评论员队伍。")]) == ["组建网络评论员队伍。"]
+
+
+def test_a_recurring_deadline_is_no_repeat() -> None:
+    output = "@title 标题\n一是甲。由办公室牵头，2026年12月底前完成。二是乙。由宣传科牵头，2026年12月底前完成。\n"
+    assert parse_output(output).paragraphs[1].text.count("2026年12月底前完成") == 2
 
 
 @pytest.mark.parametrize(
