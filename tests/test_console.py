@@ -101,8 +101,8 @@ def test_commands_and_bad_input_in_chat(cli_env: dict[str, str]) -> None:
     assert "已经是第一个问题了" not in out  # /back after one answer goes back to question 1
     assert "“单位名称”是必填项" in out
     assert "【答案总览】" in out
-    assert "3. 理论学习（0/7）" in out
-    assert "请发送一个整数" in out
+    assert "3. 理论学习（0/9）" in out
+    assert "请发送一个数，例如 3" in out
     assert "已修改。" in out
     [(_, _, _, answers)] = stored(cli_env, "console:dave")
     assert answers == {"unit_name": "某某局"}
@@ -132,8 +132,8 @@ def test_types_and_schema(cli_env: dict[str, str]) -> None:
     schema = run(cli_env, "schema", "self_inspection")
     data = json.loads(schema.stdout)
     question = data["sections"][1]["questions"][1]
-    assert question["id"] == "task_items"
-    assert question["condition"] == {"question": "task_aspects", "min": 1}
+    assert question["id"] == "leadership_heading"
+    assert question["condition"] == {"question": "leadership_included", "equals": "是"}
     assert {"id", "kind", "prompt", "options", "optional", "condition"} <= set(question)
     bad = run(cli_env, "schema", "nope")
     assert bad.returncode != 0 and "unknown report type 'nope'" in bad.stderr

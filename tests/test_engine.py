@@ -36,7 +36,7 @@ def test_rejected_answer_changes_nothing_and_says_what_to_send(driver: Driver) -
     step = driver.say("很多")
     assert step.rejected and step.changes == {}
     assert driver.at == "meetings"
-    assert "请发送一个整数" in step.notice
+    assert "请发送一个数，例如 3" in step.notice and "不详" in step.notice
     assert driver.say("-2").notice.startswith("这里需要填写次数或数量，不能是负数")
     assert driver.say("101").notice == "数字不能大于 100，请核对后重新发送。"
     assert "meetings" not in driver.answers

@@ -58,7 +58,9 @@ def test_one_measure_alone_is_what_was_done() -> None:
 
 
 def test_a_recurring_deadline_is_no_repeat() -> None:
-    output = "@title 标题\n一是甲。由办公室牵头，2026年12月底前完成。二是乙。由宣传科牵头，2026年12月底前完成。\n"
+    output = (
+        "@title 标题\n一是甲。由办公室牵头，2026年12月底前完成。二是乙。由宣传科牵头，2026年12月底前完成。\n"
+    )
     assert parse_output(output).paragraphs[1].text.count("2026年12月底前完成") == 2
 
 

@@ -26,7 +26,9 @@ def test_render_writes_the_docx(catalog: Catalog, cli_env: dict[str, str], tmp_p
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == str(out)
     doc = docx.Document(str(out))
-    assert doc.paragraphs[0].text == "2023年意识形态和网络意识形态\n工作责任制落实情况自查报告"
+    assert doc.paragraphs[0].text.replace("\n", "") == (
+        "某区人民政府办公室2023年第三季度意识形态和网络意识形态工作责任制落实情况自查报告"
+    )
 
 
 def test_render_names_the_file_after_the_title(
@@ -35,7 +37,8 @@ def test_render_names_the_file_after_the_title(
     answers = complete_answers(catalog.interview("unit_periodic"))
     path = write_answers(tmp_path, {"type": "unit_periodic", "answers": answers})
     result = run(cli_env, "render", str(path))
-    expected = Path(cli_env["REPORTBOT_OUTPUT"]) / "关于2023年第三季度意识形态工作责任制落实情况的报告.docx"
+    title = f"{answers['unit_name']}关于2023年第三季度意识形态工作责任制落实情况的报告"
+    expected = Path(cli_env["REPORTBOT_OUTPUT"]) / f"{title}.docx"
     assert result.stdout.strip() == str(expected) and expected.exists()
 
 
