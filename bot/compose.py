@@ -359,7 +359,7 @@ def template_context(definition: ReportType, answers: Mapping[str, Value]) -> di
         if isinstance(value, str) and (value in UNKNOWN_WORDS or value == UNKNOWN):
             context[q.id] = Missing(q.label)  # the official does not have this fact yet
         elif filled:
-            context[q.id] = _context_value(q.kind, q.unit, value)
+            context[q.id] = _context_value(q.kind, q.unit, q.label, value)
         elif not q.optional:
             context[q.id] = Missing(q.label)
         elif q.default is not None and q.kind is Kind.SINGLE_CHOICE:
@@ -392,20 +392,20 @@ def _name_the_staff(definition: ReportType, context: dict[str, Any]) -> None:
                 context[d.id] = {renamed.get(k, k): v for k, v in details.items()}
 
 
-def _context_value(kind: Kind, unit: str, value: Value) -> Any:
+def _context_value(kind: Kind, unit: str, label: str, value: Value) -> Any:
     # Answers lose the characters a DOCX cannot hold here, placeholder marks among them, so only
     # text a template built around a missing fact can carry a mark into clean_text.
-    if isinstance(value, str):
-        value = xml_safe(value)
-    elif isinstance(value, list):
-        value = [xml_safe(v) for v in value]
     if kind is Kind.DATE:
         return Composed(cn_date(str(value)))
     if kind is Kind.INTEGER and is_figure(value):
         return Figure(value, unit)  # type: ignore[arg-type]
-    if kind is Kind.DETAILS and isinstance(value, list):
-        return dict(v.split(DETAIL_SEPARATOR, 1) for v in value if DETAIL_SEPARATOR in v)
-    return value
+    if isinstance(value, list):
+        if kind is Kind.DETAILS:
+            pairs = (xml_safe(v).split(DETAIL_SEPARATOR, 1) for v in value if DETAIL_SEPARATOR in v)
+            return dict(pairs)
+        # An item the official does not have yet (不详) is a mark, like any unknown fact.
+        return [Missing(label) if v in UNKNOWN_WORDS else xml_safe(v) for v in value]
+    return xml_safe(value) if isinstance(value, str) else value
 
 
 # -- parsing the template's output into the document model -----------------------------------

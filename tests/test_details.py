@@ -133,3 +133,10 @@ def test_details_and_approximations_reach_the_prose(drv: Driver) -> None:
     assert text == (
         "一是强化组织领导。成立领导小组，明确分工。二是完善工作制度。修订实施细则。3月修订了实施细则。"
     )
+
+
+def test_an_item_answered_unknown_is_a_mark(drv: Driver) -> None:
+    context = template_context(
+        drv.interview.definition, {"org_kind": "党委", "meetings": 2, "measures": ["不详"]}
+    )
+    assert measures(context["measures"]) == "\x02【待填写：做法】\x02。"
