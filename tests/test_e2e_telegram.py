@@ -199,6 +199,8 @@ def test_restart_resumes_at_the_right_question(emulator: Emulator, bot: BotProce
     for text in ("某市交通运输局", "我局"):
         user.send(text)
     user.press("党委")
+    user.send("/skip")  # in whose name the report goes (optional)
+    user.send("/skip")  # the staff noun (optional)
     user.send("2023")
     bot.stop()
     bot.start()
@@ -212,6 +214,8 @@ def test_restart_resumes_at_the_right_question(emulator: Emulator, bot: BotProce
         "unit_name": "某市交通运输局",
         "unit_self": "我局",
         "party_body": "党委",
+        "issuer": None,  # skipped
+        "staff_noun": None,
         "year": 2023,
     }
     user.press("第二季度")
@@ -227,10 +231,10 @@ def test_back_skip_section_review_change(emulator: Emulator, bot: BotProcess, ca
     user.send("副局长")
     assert "当前答案：副局长" in "\n".join(m.text for m in user.send("/back"))
     user.send("副检察长")
-    user.send("某县人民检察院")
+    user.press("分管意识形态工作的领导（直接责任）")
     user.press("跳过")
     user.send("/section")
-    assert "理论武装" in "\n".join(m.text for m in user.press("2. 理论武装"))
+    assert "理论" in "\n".join(m.text for m in user.press("2. 理论学习"))
     user.send("/review")
     user.press("✎1")
     assert "已修改" in "\n".join(m.text for m in user.send("李四"))
