@@ -25,7 +25,7 @@ from bot import phrasing
 from bot.definition import DETAIL_SEPARATOR, ITEM_KINDS, Kind, ReportType, Value, has_content
 from bot.document import Document, Paragraph, Role, Run, xml_safe
 from bot.engine import visible_questions
-from bot.figures import UNKNOWN, UNKNOWN_WORDS, is_figure, magnitude, print_figure
+from bot.figures import UNKNOWN_WORDS, is_figure, magnitude, print_figure
 from bot.numerals import cn_date
 
 REPORT_TEMPLATE = "report.j2"
@@ -161,22 +161,6 @@ def join_cn(values: Any, last: str = "、") -> Composed:
     return Composed(phrasing.join_items(_pieces(values), last))
 
 
-def enumerate_cn(values: Any, end: str = "。") -> Composed:
-    """``一是A；二是B；三是C。``; a single item is just ``A。``."""
-    pieces = _pieces(values)
-    if len(pieces) == 1:
-        return Composed(pieces[0] + end)
-    return Composed(
-        "；".join(f"{cn_number(n)}是{p}" for n, p in enumerate(pieces, 1)) + end if pieces else ""
-    )
-
-
-def clauses(values: Any) -> Composed:
-    """``A；B；C。``: several measures in one sentence."""
-    pieces = _pieces(values)
-    return Composed("；".join(pieces) + "。" if pieces else "")
-
-
 def split_heading(item: Any) -> tuple[Composed, Composed]:
     """``提高政治站位：把学习……`` → (``提高政治站位``, ``把学习……。``); no colon → (item, '')."""
     if isinstance(item, Missing):
@@ -186,14 +170,6 @@ def split_heading(item: Any) -> tuple[Composed, Composed]:
     if not sep or not body.strip():
         return Composed(strip_end(head)), Composed("")
     return Composed(strip_end(head)), sentence(Composed(body.strip()))
-
-
-def paragraphs_cn(values: Any, style: str = "是") -> Composed:
-    """Each item its own paragraph: ``一是A。`` (style ``是``) or ``（一）A。`` (style ``（）``)."""
-    pieces = _pieces(values)
-    if style == "（）":
-        return Composed(BREAK.join(f"（{cn_number(n)}）{p}。" for n, p in enumerate(pieces, 1)))
-    return Composed(BREAK.join(f"{cn_number(n)}是{p}。" for n, p in enumerate(pieces, 1)))
 
 
 def tally(pairs: Iterable[tuple[Any, ...]], sep: str = "，") -> Composed:
@@ -261,13 +237,6 @@ def measures(
     return Composed(BREAK.join(paragraphs))
 
 
-def notes(text: Any) -> Composed:
-    """An answer written as notes (``表现：…原因：…``) as plain sentences."""
-    if isinstance(text, Missing):
-        return Composed(str(text))
-    return Composed(phrasing.note_sentences(clean_text(text)) if text else "")
-
-
 def activities(values: Any, kind: str = "活动") -> Composed:
     """``A、B等活动``, never ``…活动等活动``."""
     return Composed(phrasing.named_activities(_pieces(values), kind))
@@ -309,11 +278,6 @@ def period_phrase(year: Any, period: Any) -> Composed:
     return Composed(f"{y}年{_piece(period)}" if period else f"{y}年")
 
 
-def paragraphs(values: Any) -> Composed:
-    """Each item its own paragraph, as sentences."""
-    return Composed(BREAK.join(sentence(v) for v in _raw_items(values) if sentence(v)))
-
-
 def _finalize(value: Any) -> str:
     """Every ``{{ expression }}`` passes here: answers are cleaned and marked as data."""
     if value is None:
@@ -328,22 +292,17 @@ def _finalize(value: Any) -> str:
 HELPERS = {
     "sentence": sentence,
     "join_cn": join_cn,
-    "enumerate_cn": enumerate_cn,
-    "paragraphs_cn": paragraphs_cn,
     "tally": tally,
     "ordinal": ordinal,
     "period_phrase": period_phrase,
     "strip_end": lambda t: Composed(_piece(t)),
-    "clauses": clauses,
     "split_heading": split_heading,
     "figures": figures,
     "measures": measures,
-    "notes": notes,
     "activities": activities,
     "book": book,
     "meeting": meeting,
     "scope": scope,
-    "paragraphs": paragraphs,
 }
 
 
@@ -356,7 +315,7 @@ def template_context(definition: ReportType, answers: Mapping[str, Value]) -> di
     for q in visible_questions(definition, answers):
         value = answers.get(q.id)
         filled = has_content(value) and (q.kind not in ITEM_KINDS or len(value) >= q.min_items)  # type: ignore[arg-type]
-        if isinstance(value, str) and (value in UNKNOWN_WORDS or value == UNKNOWN):
+        if isinstance(value, str) and value in UNKNOWN_WORDS:
             context[q.id] = Missing(q.label)  # the official does not have this fact yet
         elif filled:
             context[q.id] = _context_value(q.kind, q.unit, q.label, value)
@@ -479,6 +438,8 @@ def long_enough_to_repeat(key: str) -> bool:
     """Whether a clause is long enough that printing it twice reads as a copy (a deadline such as
     ``2026年12月底前完成`` may well recur; figures and dates do not count towards the length)."""
     return len(_HAN_RE.findall(key)) >= REPEAT_MIN
+
+
 _SENTENCE_RE = re.compile(r"[^。！？]+[。！？]?[”’）]?")
 _CLAUSE_RE = re.compile(r"[，；：。！？]*[^，；：。！？]+[，；：。！？]?")
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.compose import Composer, CompositionError, enumerate_cn, join_cn, tally, tidy
+from bot.compose import Composer, CompositionError, Figure, figures, join_cn, tidy
 from bot.document import Document, Role, file_name
 from bot.service import Catalog
 from tests.conftest import TEMPLATES, TYPE_IDS, complete_answers
@@ -149,8 +149,8 @@ def test_typography(catalog: Catalog, composer: Composer) -> None:
     assert tidy("\x1b要。\x03\x1b，0\x03") == "要。，0"  # even right after another answer
     assert tidy("好。。") == "好。。"  # inside an answer, as typed
     assert join_cn(["甲", "乙", "丙"], "和") == "甲、乙和丙"
-    assert enumerate_cn(["甲"]) == "甲。"
-    assert tally([("会议", 0, "次"), ("学习", None, "次")]) == ""
+    assert figures([("会议", Figure(0, "次")), ("学习", None)], before="共召开") == ""
+    assert figures([("会议", Figure("近20", "次")), ("学习", None)], before="共召开") == "共召开会议近20次。"
 
 
 def test_draft_marks_missing_facts(catalog: Catalog, composer: Composer) -> None:
