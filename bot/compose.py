@@ -79,6 +79,12 @@ class Missing:
         return iter([self])
 
 
+class Stock(str):
+    """A phrase-bank statement the user ticked (not words they typed themselves)."""
+
+    __slots__ = ()
+
+
 class Figure(str):
     """A count as the official gave it, printed with its unit (``30余次``); true when above zero."""
 
@@ -198,9 +204,12 @@ def _measure_list(values: Any, details: Any) -> list[phrasing.Measure]:
             continue
         measure = phrasing.split_measure(clean_text(raw).replace(BREAK, "；"))
         if raw in found:
-            measure = phrasing.with_detail(measure, clean_text(found[raw]))
-            if not measure.body and not measure.heading.endswith("。"):
-                measure = phrasing.Measure(measure.heading, "")
+            # What the unit actually did replaces the stock description of such a measure; the
+            # user's own words stay, with the detail after them.
+            stock = isinstance(raw, Stock) and bool(measure.body)
+            measure = phrasing.with_detail(
+                phrasing.Measure(measure.heading) if stock else measure, clean_text(found[raw])
+            )
         out.append(measure)
     return out
 
@@ -323,6 +332,10 @@ def template_context(definition: ReportType, answers: Mapping[str, Value]) -> di
             context[q.id] = Missing(q.label)
         elif q.default is not None and q.kind is Kind.SINGLE_CHOICE:
             context[q.id] = q.default  # a skipped choice reads as the choice the interview offered
+    for q in definition.questions:
+        items = context.get(q.id)
+        if q.kind is Kind.MULTI_CHOICE and isinstance(items, list):
+            context[q.id] = [Stock(i) if i in q.options else i for i in items]
     _name_the_staff(definition, context)
     return context
 
@@ -343,7 +356,7 @@ def _name_the_staff(definition: ReportType, context: dict[str, Any]) -> None:
         items = context.get(q.id)
         if q.kind is not Kind.MULTI_CHOICE or not isinstance(items, list):
             continue
-        renamed = {i: _GENERIC_STAFF_RE.sub(noun, i) for i in items if i in q.options}
+        renamed = {i: Stock(_GENERIC_STAFF_RE.sub(noun, i)) for i in items if i in q.options}
         context[q.id] = [renamed.get(i, i) for i in items]
         for d in definition.questions:
             details = context.get(d.id)

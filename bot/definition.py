@@ -162,6 +162,7 @@ class ReportType:
     order: int = 100
     path: Path | None = field(default=None, compare=False)
     max_chars: int = DEFAULT_MAX_CHARS  # body length the lint allows; 0 for no limit
+    min_chars: int = 0  # below this the lint says the report is thin (0: never)
 
     # Cached: the interview asks for these several times per answer.
     @cached_property
@@ -227,7 +228,7 @@ _QUESTION_KEYS = {
     "other",
 }
 _SECTION_KEYS = {"id", "title", "intro", "questions"}
-_TOP_KEYS = {"id", "name", "description", "order", "sections", "max_chars"}
+_TOP_KEYS = {"id", "name", "description", "order", "sections", "max_chars", "min_chars"}
 
 
 def _fail(where: str, message: str) -> DefinitionError:
@@ -441,6 +442,7 @@ def parse_definition(data: Mapping[str, Any], where: str) -> ReportType:
         intro = _require_str(raw, "intro", s_where, empty_ok=True)
         sections.append(Section(sid, title, tuple(questions), intro))
     max_chars = _int_or_none(data, "max_chars", where)
+    min_chars = _int_or_none(data, "min_chars", where)
     return ReportType(
         type_id,
         name,
@@ -448,6 +450,7 @@ def parse_definition(data: Mapping[str, Any], where: str) -> ReportType:
         tuple(sections),
         100 if order is None else order,
         max_chars=DEFAULT_MAX_CHARS if max_chars is None else max_chars,
+        min_chars=min_chars or 0,
     )
 
 

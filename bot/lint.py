@@ -66,6 +66,8 @@ def lint(document: Document, definition: ReportType) -> list[Finding]:
     total = body_chars(document)
     if limit and total > limit:
         findings.append(Finding("too_long", {"length": total, "limit": limit}))
+    if total < definition.min_chars and not document.placeholders:
+        findings.append(Finding("too_short", {"length": total, "least": definition.min_chars}))
     return findings
 
 

@@ -121,7 +121,7 @@ def note_sentences(text: str) -> str:
         match = _LABEL_RE.match(segment)
         label, content = (match["label"], strip_end(match["content"])) if match else ("", segment)
         if label in _CAUSE_LABELS:
-            causes.append(re.sub(r"^(?:主要)?(?:是|在于)", "", content))
+            causes.append(re.sub(r"^(?:主要)?(?:是|在于)(?!否)", "", content))
         elif label in _LEAD_LABELS:
             lead = re.sub(r"^由", "", content)
         elif label in _DUE_LABELS:
@@ -132,7 +132,10 @@ def note_sentences(text: str) -> str:
             plain.append(as_sentence(f"{label}为{content}" if len(content) < 10 else content))
     out = "".join(plain)
     if causes:
-        out += f"究其原因，{'；'.join(strip_end(c) for c in causes)}。"
+        cause = "；".join(strip_end(c) for c in causes)
+        # A bare cause ("缺乏专业培训") needs a subject-like lead: "究其原因，主要是缺乏专业培训。"
+        lead_in = "" if cause.startswith(("主要", "一是", "由于", "因为", "在于", "一方面")) else "主要是"
+        out += f"究其原因，{lead_in}{cause}。"
     if lead and due:
         out += f"由{strip_end(lead)}牵头，{due}。"
     elif lead:
@@ -181,12 +184,7 @@ def split_measure(item: str) -> Measure:
 def with_detail(measure: Measure, detail: str) -> Measure:
     """The measure with the user's detail after what it already says."""
     detail = note_sentences(detail)
-    if not detail:
-        return measure
-    if not measure.heading:
-        return measure
-    body = measure.body
-    return Measure(measure.heading, body + detail)
+    return Measure(measure.heading, measure.body + detail) if detail else measure
 
 
 def attach(measures: list[Measure], keyword: str, sentence: str) -> bool:
