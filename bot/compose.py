@@ -336,27 +336,41 @@ def template_context(definition: ReportType, answers: Mapping[str, Value]) -> di
         items = context.get(q.id)
         if q.kind is Kind.MULTI_CHOICE and isinstance(items, list):
             context[q.id] = [Stock(i) if i in q.options else i for i in items]
-    _name_the_staff(definition, context)
+    _in_the_units_words(definition, context)
     return context
 
 
 STAFF_NOUN = "staff_noun"  # the question naming what the unit calls its people (教职工, 干警, …)
-GENERIC_STAFF = "干部职工"  # the word phrase-bank statements are written with
-_GENERIC_STAFF_RE = re.compile(GENERIC_STAFF + "(?!大?会)")  # 干部职工大会 is a meeting's name
+SELF_NAME = "unit_self"  # the question naming how the unit calls itself (我局, 我院, …)
+# The generic words phrase-bank statements are written with, and what replaces each in the
+# statements a unit ticked (never in what the user typed).
+_GENERIC_WORDS = (
+    (STAFF_NOUN, re.compile("干部职工(?!大?会)")),  # 干部职工大会 is a meeting's name
+    (SELF_NAME, re.compile("本单位")),
+)
 
 
-def _name_the_staff(definition: ReportType, context: dict[str, Any]) -> None:
-    """Phrase-bank statements chosen by a school speak of 教职工, by a procuratorate of 干警: the
-    staff noun replaces the generic one in them (never in what the user typed), and their details
-    follow them."""
-    noun = context.get(STAFF_NOUN)
-    if not isinstance(noun, str) or not noun.strip() or noun == GENERIC_STAFF:
+def _in_the_units_words(definition: ReportType, context: dict[str, Any]) -> None:
+    """Phrase-bank statements chosen by a school speak of 教职工 and 我校, by a hospital of 医务人员
+    and 我院; their details follow them."""
+    words = [
+        (pattern, word)
+        for qid, pattern in _GENERIC_WORDS
+        if isinstance(word := context.get(qid), str) and word.strip()
+    ]
+    if not words:
         return
     for q in definition.questions:
         items = context.get(q.id)
         if q.kind is not Kind.MULTI_CHOICE or not isinstance(items, list):
             continue
-        renamed = {i: Stock(_GENERIC_STAFF_RE.sub(noun, i)) for i in items if i in q.options}
+        renamed = {}
+        for item in items:
+            if isinstance(item, Stock):
+                text = str(item)
+                for pattern, word in words:
+                    text = pattern.sub(word, text)
+                renamed[item] = Stock(text)
         context[q.id] = [renamed.get(i, i) for i in items]
         for d in definition.questions:
             details = context.get(d.id)

@@ -528,11 +528,18 @@ class Interview:
         self, question: Question, current: Value, answers: Mapping[str, Value]
     ) -> tuple[Choice, ...]:
         if question.kind is Kind.DETAILS:
-            # The items chosen in the question the details are for; those with a detail are marked.
-            items = answers.get(question.of)
+            # The items chosen in the question the details are for, under the numbers the user
+            # saw there (a phrase bank keeps its numbers); those with a detail are marked.
+            target = self.definition.question(question.of)
+            chosen = self._choices(target, answers.get(target.id), answers)
+            if target.kind is Kind.MULTI_CHOICE:
+                chosen = tuple(c for c in chosen if c.selected)
+            else:
+                items = answers.get(target.id)
+                listed = items if isinstance(items, list) else []
+                chosen = tuple(Choice(n, item) for n, item in enumerate(listed, 1))
             given = {d.split(DETAIL_SEPARATOR)[0] for d in current} if isinstance(current, list) else set()
-            labels = items if isinstance(items, list) else []
-            return tuple(Choice(n, label, label in given) for n, label in enumerate(labels, 1))
+            return tuple(Choice(c.number, c.label, c.label in given) for c in chosen)
         selected = set(current) if isinstance(current, list) else {current}
         labels = list(question.choices)
         if question.kind is Kind.MULTI_CHOICE and isinstance(current, list):
@@ -633,8 +640,9 @@ class Interview:
         choices = self._choices(question, current, state.answers)
         if not choices:
             return self._reject(state, "no_items_for_details")
-        number, detail = parse_detail(question, text, len(choices))
-        item = choices[number - 1].label
+        by_number = {c.number: c.label for c in choices}
+        number, detail = parse_detail(question, text, tuple(by_number))
+        item = by_number[number]
         kept = {d.split(DETAIL_SEPARATOR)[0]: d for d in current} if isinstance(current, list) else {}
         kept[item] = f"{item}{DETAIL_SEPARATOR}{detail}"
         # Stored in the order of the items they belong to, whatever order they were sent in.

@@ -16,10 +16,12 @@ UNKNOWN_WORDS = frozenset({"不详", "不清楚", "待定", "待补充", "暂缺
 
 # Stored form: prefix words, the number (Arabic, maybe with a decimal and 万/亿), 余/多 (printed
 # before the unit) and 以上/左右/以下 (printed after it).
+# A counting word the official typed that differs from the question's (人次 for 次) is kept too.
+UNITS = "人次|场次|校次|次|篇|人|个|场|期|条|项|名|家|份|批|轮|天|小时|所|户|幅|块|节|册|起|件|万户"
 FIGURE_RE = re.compile(
     r"^(?P<pre>将近|超过|不到|不足|大约|近|约|逾|达)?"
     r"(?P<num>\d+(?:\.\d+)?)(?P<big>万|亿)?"
-    r"(?P<inner>余|多)?(?P<outer>以上|左右|以下)?$"
+    rf"(?P<inner>余|多)?(?P<unit>{UNITS})?(?P<outer>以上|左右|以下)?$"
 )
 
 
@@ -43,11 +45,12 @@ def magnitude(value: int | str) -> float:
     return number * {"万": 10_000, "亿": 100_000_000}.get(match["big"] or "", 1)
 
 
-def stored_figure(prefix: str, number: str, big: str, inner: str, outer: str) -> int | str:
-    """The stored form of a parsed figure: a plain int when nothing qualifies it."""
-    if not (prefix or big or inner or outer) and number.isdecimal():
+def stored_figure(prefix: str, number: str, big: str, inner: str, outer: str, unit: str = "") -> int | str:
+    """The stored form of a parsed figure: a plain int when nothing qualifies it; ``unit`` only
+    when it differs from the question's."""
+    if not (prefix or big or inner or outer or unit) and number.isdecimal():
         return int(number)
-    return f"{prefix}{number}{big}{inner}{outer}"
+    return f"{prefix}{number}{big}{inner}{unit}{outer}"
 
 
 def print_figure(value: int | str, unit: str) -> str:
@@ -58,4 +61,4 @@ def print_figure(value: int | str, unit: str) -> str:
     if not match:
         return value
     head = f"{match['pre'] or ''}{match['num']}{match['big'] or ''}{match['inner'] or ''}"
-    return f"{head}{unit}{match['outer'] or ''}"
+    return f"{head}{match['unit'] or unit}{match['outer'] or ''}"

@@ -11,7 +11,7 @@ import re
 from typing import Any
 
 from bot.definition import DETAIL_SEPARATOR, PERIODS, Kind, Question, Value
-from bot.figures import UNKNOWN, UNKNOWN_WORDS, is_figure, magnitude, stored_figure
+from bot.figures import UNITS, UNKNOWN, UNKNOWN_WORDS, is_figure, magnitude, stored_figure
 from bot.numerals import CHINESE_NUMERAL_CHARS, chinese_to_int, to_halfwidth
 
 
@@ -30,7 +30,7 @@ _ZERO_WORDS = frozenset({"无", "没有", "暂无", "零", "〇", "没", "未开
 _COUNT_RE = re.compile(
     r"^(?:共|共计|累计|合计|计|达到|达)?\s*(?P<pre>将近|超过|不到|不足|大约|近|约|逾)?\s*"
     r"(?P<num>[0-9]+(?:\.[0-9]+)?|[零〇○一二两三四五六七八九十百千万亿]+)\s*(?P<big>万|亿)?\s*"
-    r"(?P<inner>余|多)?\s*(?:次|篇|人次|人|个|场|期|条|项|名|家|份|批|轮|场次|天|小时|所|校次|户|幅|块|%|％)?"
+    rf"(?P<inner>余|多)?\s*(?P<unit>{UNITS}|%|％)?"
     r"\s*(?P<outer>以上|左右|以下)?$"
 )
 _NEGATIVE_RE = re.compile(r"^(?:-|−|负)\s*[0-9零〇一二两三四五六七八九十百千万]")
@@ -123,7 +123,10 @@ def parse_integer(question: Question, text: str) -> int | str:
         if parsed is None:
             raise Rejected("not_integer")
         num, big = str(parsed), ""
-    value = stored_figure(match["pre"] or "", num, big, match["inner"] or "", match["outer"] or "")
+    typed = match["unit"] or ""
+    # The counting word typed is kept when the question counts in another (40余人次 for 次).
+    unit = typed if typed and question.unit and typed != question.unit and typed not in "%％" else ""
+    value = stored_figure(match["pre"] or "", num, big, match["inner"] or "", match["outer"] or "", unit)
     if isinstance(value, int):
         return _in_range(question, value)
     _in_range(question, magnitude(value))
@@ -211,17 +214,19 @@ def parse_choice(question: Question, text: str) -> str:
 _DETAIL_RE = re.compile(r"^\s*[（(]?(?P<n>\d{1,2})[)）]?\s*(?:[：:、.．，,]|\s)\s*(?P<detail>\S.*)$", re.S)
 
 
-def parse_detail(question: Question, text: str, count: int) -> tuple[int, str]:
-    """``2 年初成立了……`` or ``2：……`` → (2, the detail); with one item the number may be left out."""
+def parse_detail(question: Question, text: str, numbers: tuple[int, ...]) -> tuple[int, str]:
+    """``2 年初成立了……`` or ``2：……`` → (2, the detail) for one of the items ``numbers``; with
+    one item the number may be left out."""
+    shown = "、".join(str(n) for n in numbers)
     match = _DETAIL_RE.match(to_halfwidth(text[:4]) + text[4:])
     if match:
         number, detail = int(match["n"]), match["detail"]
-        if not 1 <= number <= count:
-            raise Rejected("choice_number", count=count)
-    elif count == 1:
-        number, detail = 1, text
+        if number not in numbers:
+            raise Rejected("detail_number", numbers=shown, first=numbers[0])
+    elif len(numbers) == 1:
+        number, detail = numbers[0], text
     else:
-        raise Rejected("detail_number", count=count)
+        raise Rejected("detail_number", numbers=shown, first=numbers[0])
     detail = re.sub(r"\s*\n\s*", "", detail).strip()
     if not detail:
         raise Rejected("empty")

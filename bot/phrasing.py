@@ -99,11 +99,20 @@ def as_sentence(text: str) -> str:
 
 
 def _due(text: str) -> str:
-    """``12月底`` → ``12月底前完成``; ``年内`` → ``年内完成``; ``长期坚持`` stays."""
+    """A deadline as a clause: ``12月底`` → ``12月底前完成``; ``年内`` → ``年内完成``;
+    ``2027年起`` → ``从2027年起实施``; one that already says how (``长期坚持``, ``…完成…``) stays."""
     text = strip_end(text)
-    if text.endswith(("完成", "坚持", "推进", "开展", "落实")):
-        return text
-    return text + ("完成" if text.endswith(("前", "内")) else "前完成")
+    if "完成" in text or text.endswith(("坚持", "推进", "开展", "落实", "实施", "执行")):
+        return text  # already says how
+    if text.startswith("每"):
+        return text + "落实"  # a frequency (每季度), not a deadline
+    if text.endswith("起"):
+        return ("" if text.startswith(("从", "自")) else "从") + text + "实施"
+    if text.endswith(("前", "内")):
+        return text + "完成"
+    if re.search(r"(?:\d|[年月日底旬季度])$", text):
+        return text + "前完成"
+    return text
 
 
 def note_sentences(text: str) -> str:
@@ -157,10 +166,13 @@ class Measure:
     heading: str
     body: str = ""
 
-    def text(self, number: int | None) -> str:
-        """``一是heading。body``; alone (``number`` None) a measure is just what was done."""
+    def text(self, number: int | None, after_lead: bool = False) -> str:
+        """``一是heading。body``; without a number, ``heading。body`` — or, after a lead sentence
+        that already introduces it, just what was done."""
         if number is None:
-            return self.body or as_sentence(self.heading)
+            if after_lead or not self.body:
+                return self.body or as_sentence(self.heading)
+            return as_sentence(self.heading) + self.body
         head = as_sentence(self.heading) if self.heading else ""
         return f"{cn_number(number)}是{head}{self.body}"
 
@@ -207,7 +219,7 @@ def enumerate_measures(
     # A lead may announce the items with a colon ("主要做了以下工作："); otherwise it is a sentence.
     current, count = (lead if lead.endswith("：") else as_sentence(lead)) if lead else "", 0
     for n, m in enumerate(measures, 1):
-        text = m.text(n if numbered else None)
+        text = m.text(n if numbered else None, after_lead=bool(lead))
         too_long = len(current) + len(text) > PARAGRAPH_LIMIT
         if count and (count >= per_paragraph or too_long):
             paragraphs.append(current)
@@ -231,12 +243,15 @@ def enumerations(paragraph: str) -> int:
 
 
 def join_items(items: list[str], last: str = "、") -> str:
-    """``A、B和C``; items that hold commas themselves are joined with ``；`` throughout."""
+    """``A、B和C``; items that hold commas themselves are joined with ``；`` throughout, and an
+    item that holds its own ``和`` is not joined with another (``A、B和C和D``)."""
     items = [strip_end(i) for i in items if strip_end(i)]
     if len(items) <= 1:
         return "".join(items)
     if any(re.search(r"[，、；]", i) for i in items):
         return "；".join(items)
+    if last == "和" and any("和" in i for i in items):
+        last = "以及"
     return "、".join(items[:-1]) + last + items[-1]
 
 

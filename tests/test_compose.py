@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from bot import phrasing
 from bot.compose import Composer, CompositionError, Figure, figures, join_cn, tidy
+from bot.definition import Kind
 from bot.document import Document, Role, file_name
 from bot.service import Catalog
 from tests.conftest import TEMPLATES, TYPE_IDS, complete_answers
@@ -42,15 +44,28 @@ def test_complete_answers_read_as_a_finished_report(
     assert not PLACEHOLDER_RE.search(text), PLACEHOLDER_RE.search(text)
     assert "。。" not in text and "，。" not in text and "；。" not in text
     definition = catalog.types[type_id]
+    detailed = {
+        d.split("\n")[0]
+        for q in definition.questions
+        if q.kind is Kind.DETAILS and isinstance(answers.get(q.id), list)
+        for d in answers[q.id]  # type: ignore[union-attr]
+    }
     for q in catalog.interview(type_id).applicable(answers):  # type: ignore[arg-type]
         value = answers.get(q.id)
         if isinstance(value, int) and value > 0 and q.kind.value == "integer":
             assert f"{value}{q.unit}" in text, q.id
         if isinstance(value, list):
             for item in value:
-                # A 小标题：正文 item prints as 一是小标题。正文。; a detail ("item\ndetail") after
-                # the body of its item.
-                for part in re.split("[：\n]", item):
+                # A 小标题：正文 item prints as 一是小标题。正文。; a detail ("item\ndetail")
+                # follows its item's heading, in place of a ticked statement's stock words.
+                parts = re.split("[：\n]", item)
+                if q.kind is Kind.MULTI_CHOICE and item in q.options and item in detailed:
+                    parts = parts[:1]
+                if q.kind is Kind.DETAILS:
+                    parts = [item.split("\n")[1]]
+                for part in parts:
+                    if q.kind is Kind.MULTI_CHOICE and item in q.options and answers.get("unit_self"):
+                        part = part.replace("本单位", str(answers["unit_self"]))  # the unit's own name
                     assert part.rstrip("。") in text, (q.id, item)
     assert doc.paragraphs[0].role is Role.TITLE and doc.title == doc.paragraphs[0].text
     assert definition.name  # every type names itself
@@ -271,3 +286,26 @@ def test_file_name_removes_rejected_characters() -> None:
     assert file_name('关于/2023:年*报告?"<>|') == "关于2023年报告.docx"
     assert file_name("") == "报告.docx"
     assert len(file_name("长" * 500)) == 125
+
+
+def _stock_with(catalog: Catalog, type_id: str, word: str) -> tuple[str, str]:
+    """A multi-choice question of the type and one of its statements holding ``word``."""
+    for q in catalog.types[type_id].questions:
+        for option in q.options if q.kind is Kind.MULTI_CHOICE else ():
+            if word in option:
+                return q.id, option
+    raise AssertionError(f"no phrase-bank statement of {type_id} holds {word}")
+
+
+def test_ticked_statements_speak_of_the_units_own_people_and_self(
+    catalog: Catalog, composer: Composer
+) -> None:
+    qid, stock = _stock_with(catalog, "self_inspection", "干部职工")
+    own = "教育引导：引导干部职工读书"
+    doc = compose(catalog, composer, "self_inspection", staff_noun="教职工", **{qid: [stock, own]})
+    body = stock.split("：", 1)[1]
+    assert phrasing.strip_end(body.replace("干部职工", "教职工")) in doc.text
+    assert "引导干部职工读书" in doc.text  # the user's own words stay as typed
+    qid, stock = _stock_with(catalog, "unit_periodic", "本单位")
+    doc = compose(catalog, composer, "unit_periodic", unit_self="我院", **{qid: [stock]})
+    assert phrasing.strip_end(stock.split("：", 1)[1].replace("本单位", "我院")) in doc.text

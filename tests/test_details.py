@@ -103,8 +103,21 @@ def test_details_need_the_items_number(drv: Driver) -> None:
     for text in ("党委", "3", "1 2", "完成"):
         drv.say(text)
     step = drv.say("年初成立了领导小组")
-    assert step.rejected and "编号（1–2）" in step.notice
+    assert step.rejected and "编号（1、2）" in step.notice
     assert drv.say("3 年初成立").rejected
+
+
+def test_details_keep_the_numbers_the_phrase_bank_showed(drv: Driver, messages: Messages) -> None:
+    for text in ("党委", "3", "2", "我们自己的做法：每月一次", "完成"):
+        drv.say(text)
+    prompt = drv.last.prompt
+    assert prompt is not None and [(c.number, c.label[:6]) for c in prompt.choices] == [
+        (2, "完善工作制度"),
+        (3, "我们自己的做"),
+    ]
+    assert "编号（2、3）" in drv.say("1 年初成立").notice
+    drv.say("3 3月起执行")
+    assert drv.answers["measures_details"] == ["我们自己的做法：每月一次\n3月起执行"]
 
 
 def test_details_can_be_skipped_with_one_tap(drv: Driver) -> None:
@@ -131,7 +144,8 @@ def test_details_and_approximations_reach_the_prose(drv: Driver) -> None:
     assert str(context["meetings"]) == "近200次" and context["meetings"]
     text = measures(context["measures"], context["measures_details"])
     assert text == (
-        "一是强化组织领导。成立领导小组，明确分工。二是完善工作制度。修订实施细则。3月修订了实施细则。"
+        # A ticked statement with a detail: its heading, then what was actually done.
+        "一是强化组织领导。成立领导小组，明确分工。二是完善工作制度。3月修订了实施细则。"
     )
 
 

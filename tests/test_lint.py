@@ -59,6 +59,8 @@ def test_lint_command_refuses_bad_values(cli_env: dict[str, str], tmp_path: Path
 
 def test_a_thin_report_is_flagged(catalog: Catalog) -> None:
     definition = catalog.types["study_speech"]
-    document = parse_output("@title 标题\n同志们：我谈三点体会。第一，要学好理论。第二，要用好阵地。第三，要管好队伍。\n")
+    document = parse_output(
+        "@title 标题\n同志们：我谈三点体会。第一，要学好理论。第二，要用好阵地。第三，要管好队伍。\n"
+    )
     [finding] = lint(document, definition)
     assert finding.key == "too_short" and finding.params["least"] == definition.min_chars

@@ -261,3 +261,10 @@ def test_toggles() -> None:
     with pytest.raises(Rejected) as exc:
         parse_toggles("4", 3)
     assert exc.value.key == "choice_number"
+
+
+def test_a_counting_word_other_than_the_questions_is_kept() -> None:
+    question = q(Kind.INTEGER, unit="次")
+    assert parse_integer(question, "40余人次") == "40余人次"
+    assert print_figure(parse_integer(question, "40余人次"), "次") == "40余人次"
+    assert parse_integer(question, "40余次") == "40余" and parse_integer(question, "3次") == 3

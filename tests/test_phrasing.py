@@ -165,3 +165,27 @@ def test_a_missing_fact_inside_text_a_template_built_stays_marked() -> None:
 
 def test_plain_notes_keep_their_own_semicolons() -> None:
     assert phrasing.note_sentences("制定学习计划；每月集中学习一次") == "制定学习计划；每月集中学习一次。"
+
+
+@pytest.mark.parametrize(
+    ("due", "clause"),
+    [
+        ("2027年起", "由办公室牵头，从2027年起实施。"),
+        ("2027年6月底前完成首次培训", "由办公室牵头，2027年6月底前完成首次培训。"),
+        ("每季度", "由办公室牵头，每季度落实。"),
+        ("2027年1月15日", "由办公室牵头，2027年1月15日前完成。"),
+    ],
+)
+def test_deadlines_read_whatever_form_they_were_typed_in(due: str, clause: str) -> None:
+    assert phrasing.note_sentences(f"牵头：办公室；时限：{due}") == clause
+
+
+def test_an_item_with_its_own_and_is_not_joined_by_another() -> None:
+    assert phrasing.join_items(["习近平文化思想", "党的二十大和二十届四中全会精神"], "和") == (
+        "习近平文化思想以及党的二十大和二十届四中全会精神"
+    )
+
+
+def test_a_lone_shortcoming_keeps_its_heading_without_a_lead() -> None:
+    lone = [phrasing.Measure("压力传导逐级递减", "个别社区只研究1次。")]
+    assert phrasing.enumerate_measures(lone) == ["压力传导逐级递减。个别社区只研究1次。"]
