@@ -9,6 +9,7 @@ from bot import phrasing
 from bot.compose import long_enough_to_repeat
 from bot.definition import ReportType
 from bot.document import Document, Paragraph, Role
+from bot.figures import UNITS, UNKNOWN_WORDS
 from bot.messages import Messages
 
 _PLACEHOLDER_RE = re.compile(r"【待填写：(?P<label>[^】]*)】")
@@ -50,6 +51,10 @@ def lint(document: Document, definition: ReportType) -> list[Finding]:
                 findings.append(Finding("too_many_items", {"start": start, "items": items}, p.section))
             if len(text) > phrasing.PARAGRAPH_LIMIT:
                 findings.append(Finding("long_paragraph", {"start": start, "length": len(text)}, p.section))
+        if p.role is Role.BODY and _UNKNOWN_RE.search(_PLACEHOLDER_RE.sub("", text)):
+            findings.append(Finding("unknown_in_text", {"start": text[:START_CHARS]}, p.section))
+        for figure in sorted(_twice(text)):
+            findings.append(Finding("figure_twice", {"figure": figure}, p.section))
         for clause in _CLAUSE_RE.findall(_PLACEHOLDER_RE.sub("", text)):
             key = re.sub(r"[、“”‘’《》（）\s]", "", clause)
             if not long_enough_to_repeat(key) or p.role is not Role.BODY:
@@ -69,6 +74,18 @@ def lint(document: Document, definition: ReportType) -> list[Finding]:
     if total < definition.min_chars and not document.placeholders:
         findings.append(Finding("too_short", {"length": total, "least": definition.min_chars}))
     return findings
+
+
+_UNKNOWN_RE = re.compile("|".join(sorted(UNKNOWN_WORDS)))
+# A figure worth noticing twice: two or more digits (or an approximation) with its counting word.
+_FIGURE_RE = re.compile(rf"(?:近|约|超过)?\d{{2,}}(?:\.\d+)?(?:万|亿)?(?:余|多)?(?:{UNITS})")
+
+
+def _twice(paragraph: str) -> set[str]:
+    """Figures printed twice in one paragraph: usually a count answered twice (a count question and
+    the same number in a detail)."""
+    found = _FIGURE_RE.findall(paragraph)
+    return {f for f in found if found.count(f) > 1}
 
 
 def _section_of(definition: ReportType, label: str) -> str:
