@@ -143,20 +143,15 @@ def _spacing(ppr: Element, line_twips: int = LINE_PITCH_TWIPS) -> None:
     spacing.set(qn("w:lineRule"), "exact")
 
 
-_BREAK_AFTER = "的于和及与、，度年暨上"
+_BREAK_AFTER = "的于和及与、，度暨上"  # not after 年: 2026年|度, 2026年|第三季度 split a period
 _BREAK_BEFORE = ("意识形态", "关于", "工作", "落实", "专题")
 
 
-def split_title(title: str, width: int = TITLE_LINE_CHARS) -> list[str]:
-    """A long title in balanced lines of at most ``width``, broken between words where possible."""
-    if len(title) <= width:
-        return [title]
-    allowed = {
-        n for n in range(1, len(title)) if title[n - 1] in _BREAK_AFTER or title.startswith(_BREAK_BEFORE, n)
-    }
-    count = math.ceil(len(title) / width)
+def _even_split(title: str, count: int, width: int, allowed: list[int]) -> tuple[float, list[int]] | None:
+    """The most even split of ``title`` into ``count`` lines of at most ``width`` at the
+    ``allowed`` places (its cost and cuts), or None when there is none."""
     ideal = len(title) / count
-    ends = [*sorted(allowed), len(title)]
+    ends = [*allowed, len(title)]
     # cost[(end, lines)]: the most even split of title[:end] into that many lines, and its cuts.
     cost: dict[tuple[int, int], tuple[float, list[int]]] = {(0, 0): (0.0, [])}
     for lines in range(1, count + 1):
@@ -168,8 +163,22 @@ def split_title(title: str, width: int = TITLE_LINE_CHARS) -> list[str]:
             ]
             if options:
                 cost[(end, lines)] = min(options, key=lambda option: option[0])
-    found = cost.get((len(title), count))
-    if found is None:  # no even split between words: cut at the width
+    return cost.get((len(title), count))
+
+
+def split_title(title: str, width: int = TITLE_LINE_CHARS) -> list[str]:
+    """A long title in balanced lines of at most ``width``, broken between words where possible."""
+    if len(title) <= width:
+        return [title]
+    allowed = {
+        n for n in range(1, len(title)) if title[n - 1] in _BREAK_AFTER or title.startswith(_BREAK_BEFORE, n)
+    }
+    # The fewest lines that can be broken between words, each as even as the words allow.
+    for count in range(math.ceil(len(title) / width), math.ceil(len(title) / width) + 3):
+        found = _even_split(title, count, width, sorted(allowed))
+        if found is not None:
+            break
+    else:  # no split between words at all: cut at the width
         return [title[n : n + width] for n in range(0, len(title), width)]
     bounds = [0, *found[1]]
     return [title[a:b] for a, b in itertools.pairwise(bounds)]

@@ -181,6 +181,14 @@ def test_long_title_split_into_lines() -> None:
     assert lines == ["在党组理论学习中心组（扩大）学习暨", "意识形态专题研讨会议上的交流发言"]
     assert all(len(line) <= 20 for line in split_title("长" * 95))
     assert split_title("短标题") == ["短标题"]
+    # A period is never split (2026年|度, 2026年第三|季度): a third line before that.
+    for title in (
+        "中共青山县人民医院党委关于2026年度意识形态工作责任制落实情况的报告",
+        "中共某区实验小学党支部关于2026年第三季度意识形态工作责任制落实情况的报告",
+    ):
+        lines = split_title(title)
+        assert "".join(lines) == title
+        assert not any(line.endswith(("年", "第三")) for line in lines), lines
 
 
 def test_fallback_fonts_are_configurable(catalog: Catalog) -> None:
