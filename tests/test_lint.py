@@ -68,6 +68,9 @@ def test_a_thin_report_is_flagged(catalog: Catalog) -> None:
 
 def test_unknown_words_in_text_and_a_figure_twice_are_flagged(catalog: Catalog) -> None:
     definition = catalog.types["unit_periodic"]
-    output = "@title 标题\n制定责任清单，列出责任事项32项。清单共形成32项重点任务。\n公众号推送稿件（全年审核篇数不详）。\n"
+    output = (
+        "@title 标题\n制定责任清单，列出责任事项32项。清单共形成32项重点任务。\n"
+        "公众号推送稿件（全年审核篇数不详）。\n"
+    )
     found = [f.key for f in lint(parse_output(output), definition)]
     assert found == ["figure_twice", "unknown_in_text", "too_short"]
