@@ -204,12 +204,12 @@ def _measure_list(values: Any, details: Any) -> list[phrasing.Measure]:
             continue
         measure = phrasing.split_measure(clean_text(raw).replace(BREAK, "；"))
         if raw in found:
-            # What the unit actually did replaces the stock description of such a measure; the
-            # user's own words stay, with the detail after them.
-            stock = isinstance(raw, Stock) and bool(measure.body)
-            measure = phrasing.with_detail(
-                phrasing.Measure(measure.heading) if stock else measure, clean_text(found[raw])
-            )
+            # What the unit actually did replaces the stock description of such a measure (a
+            # detail that only says who leads, by when or why keeps it); the user's own words
+            # stay, with the detail after them.
+            detail = clean_text(found[raw])
+            stock = isinstance(raw, Stock) and bool(measure.body) and phrasing.says_what_was_done(detail)
+            measure = phrasing.with_detail(phrasing.Measure(measure.heading) if stock else measure, detail)
         out.append(measure)
     return out
 

@@ -115,6 +115,18 @@ def _due(text: str) -> str:
     return text
 
 
+def says_what_was_done(text: str) -> bool:
+    """Whether notes say what was (or will be) done, not only who leads, by when, or why."""
+    for segment in _SEGMENT_SPLIT_RE.split(text):
+        segment = segment.strip()
+        if not strip_end(segment):
+            continue
+        match = _LABEL_RE.match(segment)
+        if not match or match["label"] not in _CAUSE_LABELS | _LEAD_LABELS | _DUE_LABELS:
+            return True
+    return False
+
+
 def note_sentences(text: str) -> str:
     """Notes as sentences: labels that only announce the content are dropped, ``原因：`` becomes a
     cause analysis, ``牵头：``/``时限：`` say who leads and by when."""

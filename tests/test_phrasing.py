@@ -189,3 +189,10 @@ def test_an_item_with_its_own_and_is_not_joined_by_another() -> None:
 def test_a_lone_shortcoming_keeps_its_heading_without_a_lead() -> None:
     lone = [phrasing.Measure("压力传导逐级递减", "个别社区只研究1次。")]
     assert phrasing.enumerate_measures(lone) == ["压力传导逐级递减。个别社区只研究1次。"]
+
+
+def test_a_detail_that_only_names_owner_and_deadline_says_nothing_done() -> None:
+    assert not phrasing.says_what_was_done("牵头：办公室；时限：2026年12月底前")
+    assert phrasing.says_what_was_done("每月组织一次；牵头：办公室")
+    assert phrasing.says_what_was_done("表现：只研究过1次；原因：人手少")
+    assert not phrasing.says_what_was_done("原因：人手少")
