@@ -66,7 +66,7 @@ def test_every_definition_is_well_formed(catalog: Catalog, type_id: str) -> None
         if q.kind in ITEM_KINDS:
             assert q.min_items <= q.max_items
     profile_ids = {q.id for q in definition.questions if q.profile}
-    assert profile_ids & {"unit_name", "leader_name", "speaker_name"}
+    assert profile_ids & {"unit_name", "party_org_name", "leader_name", "speaker_name"}
     schema = describe(definition)
     assert [s["id"] for s in schema["sections"]] == [s.id for s in definition.sections]
 
