@@ -124,8 +124,10 @@ def parse_integer(question: Question, text: str) -> int | str:
             raise Rejected("not_integer")
         num, big = str(parsed), ""
     typed = match["unit"] or ""
-    # The counting word typed is kept when the question counts in another (40余人次 for 次).
-    unit = typed if typed and question.unit and typed != question.unit and typed not in "%％" else ""
+    # A finer counting word of the same kind is kept (40余人次 where the question counts 次 or 人);
+    # any other counting word typed is the question's own, said differently.
+    asked = question.unit
+    unit = typed if asked and typed != asked and (asked in typed or typed in asked) else ""
     value = stored_figure(match["pre"] or "", num, big, match["inner"] or "", match["outer"] or "", unit)
     if isinstance(value, int):
         return _in_range(question, value)

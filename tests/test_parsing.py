@@ -268,3 +268,4 @@ def test_a_counting_word_other_than_the_questions_is_kept() -> None:
     assert parse_integer(question, "40余人次") == "40余人次"
     assert print_figure(parse_integer(question, "40余人次"), "次") == "40余人次"
     assert parse_integer(question, "40余次") == "40余" and parse_integer(question, "3次") == 3
+    assert parse_integer(q(Kind.INTEGER, unit="%", max=100), "5次") == 5  # not a counting word of %
