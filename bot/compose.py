@@ -68,12 +68,15 @@ class Composed(str):
 
 @dataclass(frozen=True)
 class Missing:
-    """A required fact without an answer: prints and iterates as one placeholder."""
+    """A fact without an answer (a required one not given yet, or one answered 不详): prints and
+    iterates as one placeholder, followed by the counting word a figure is in."""
 
     label: str
+    unit: str = ""
+    optional: bool = False  # an optional fact answered 不详: it may as well be left out
 
     def __str__(self) -> str:
-        return MARK + PLACEHOLDER.format(label=self.label) + MARK
+        return MARK + PLACEHOLDER.format(label=self.label) + MARK + self.unit
 
     def __iter__(self) -> Iterator[Missing]:
         return iter([self])
@@ -179,13 +182,17 @@ def split_heading(item: Any) -> tuple[Composed, Composed]:
 
 
 def tally(pairs: Iterable[tuple[Any, ...]], sep: str = "，") -> Composed:
-    """Figures as clauses — ``党组专题会议3次，领导小组会议2次`` — zero or skipped ones dropped.
+    """Figures as clauses — ``党组专题会议3次，领导小组会议2次`` — zero or skipped ones dropped,
+    and optional ones answered 不详 too when no other figure is there to carry the mark.
     Each pair is (label, figure) or (label, figure, text after the figure)."""
-    clauses = []
-    for label, value, *after in pairs:
-        if isinstance(value, Missing) or (isinstance(value, Figure) and value):
-            clauses.append(f"{_piece(label)}{value}{''.join(after)}")
-    return Composed(sep.join(clauses))
+    kept = [
+        (label, value, after)
+        for label, value, *after in pairs
+        if isinstance(value, Missing) or (isinstance(value, Figure) and value)
+    ]
+    if all(isinstance(value, Missing) and value.optional for _, value, _ in kept):
+        return Composed("")
+    return Composed(sep.join(f"{_piece(label)}{value}{''.join(after)}" for label, value, after in kept))
 
 
 def figures(pairs: Iterable[tuple[Any, ...]], before: str = "", after: str = "") -> Composed:
@@ -237,7 +244,10 @@ def measures(
     found = _measure_list(items, details) + _measure_list(more, None)
     for keyword, sentence_text, heading in facts:
         text = str(sentence_text) if sentence_text else ""
-        if text and not phrasing.attach(found, keyword, text):
+        said = "".join(m.heading + m.body for m in found)
+        if not text or phrasing.figures_already_said(text, said):
+            continue  # the official's own detail already gives these figures
+        if not phrasing.attach(found, keyword, text):
             found.append(phrasing.Measure(heading, text))
     lead_text = _piece(lead) if lead else ""
     if not found:
@@ -325,11 +335,12 @@ def template_context(definition: ReportType, answers: Mapping[str, Value]) -> di
         value = answers.get(q.id)
         filled = has_content(value) and (q.kind not in ITEM_KINDS or len(value) >= q.min_items)  # type: ignore[arg-type]
         if isinstance(value, str) and value in UNKNOWN_WORDS:
-            context[q.id] = Missing(q.label)  # the official does not have this fact yet
+            # The official does not have this fact yet.
+            context[q.id] = Missing(q.label, q.unit if q.kind is Kind.INTEGER else "", q.optional)
         elif filled:
             context[q.id] = _context_value(q.kind, q.unit, q.label, value)
         elif not q.optional:
-            context[q.id] = Missing(q.label)
+            context[q.id] = Missing(q.label, q.unit if q.kind is Kind.INTEGER else "")
         elif q.default is not None and q.kind is Kind.SINGLE_CHOICE:
             context[q.id] = q.default  # a skipped choice reads as the choice the interview offered
     for q in definition.questions:

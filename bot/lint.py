@@ -9,7 +9,7 @@ from bot import phrasing
 from bot.compose import long_enough_to_repeat
 from bot.definition import ReportType
 from bot.document import Document, Paragraph, Role
-from bot.figures import UNITS, UNKNOWN_WORDS
+from bot.figures import UNKNOWN_WORDS
 from bot.messages import Messages
 
 _PLACEHOLDER_RE = re.compile(r"【待填写：(?P<label>[^】]*)】")
@@ -71,14 +71,15 @@ def lint(document: Document, definition: ReportType) -> list[Finding]:
     total = body_chars(document)
     if limit and total > limit:
         findings.append(Finding("too_long", {"length": total, "limit": limit}))
-    if total < definition.min_chars and not document.placeholders:
+    if total < definition.min_chars:
         findings.append(Finding("too_short", {"length": total, "least": definition.min_chars}))
     return findings
 
 
 _UNKNOWN_RE = re.compile("|".join(sorted(UNKNOWN_WORDS)))
-# A figure worth noticing twice: two or more digits (or an approximation) with its counting word.
-_FIGURE_RE = re.compile(rf"(?:近|约|超过)?\d{{2,}}(?:\.\d+)?(?:万|亿)?(?:余|多)?(?:{UNITS})")
+# A figure worth noticing twice: two or more digits with a counting word of things done (次, 篇,
+# 人次, 场…); counts of units and people (12个所, 12个党支部) recur as different facts.
+_FIGURE_RE = re.compile(r"(?:近|约|超过)?\d{2,}(?:\.\d+)?(?:万|亿)?(?:余|多)?(?:人次|场次|次|篇|场|期|条|项|份|起|件)")
 
 
 def _twice(paragraph: str) -> set[str]:

@@ -7,6 +7,7 @@ labelled items; joins stay grammatical whatever the user typed (``…活动等�
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -110,6 +111,8 @@ def _due(text: str) -> str:
         return ("" if text.startswith(("从", "自")) else "从") + text + "实施"
     if text.endswith(("前", "内")):
         return text + "完成"
+    if text.endswith(("上半年", "下半年", "季度", "年度")):
+        return text + "内完成"
     if re.search(r"(?:\d|[年月日底旬季度])$", text):
         return text + "前完成"
     return text
@@ -211,6 +214,18 @@ def with_detail(measure: Measure, detail: str) -> Measure:
     return Measure(measure.heading, measure.body + detail) if detail else measure
 
 
+_COUNT_RE = re.compile(
+    r"(?:近|约|超过)?\d+(?:\.\d+)?(?:万|亿)?(?:余|多)?(?:人次|场次|[次篇场期条项人个名家份批轮天所户幅块节册起件%])"
+)
+
+
+def figures_already_said(sentence: str, said: str) -> bool:
+    """Whether every count in ``sentence`` (``共召开党组专题会议2次``) is already in ``said`` — the
+    count question and the detail gave the same number."""
+    counts = _COUNT_RE.findall(sentence)
+    return bool(counts) and all(c in said for c in counts)
+
+
 def attach(measures: list[Measure], keyword: str, sentence: str) -> bool:
     """Put ``sentence`` (a figure, say) into the first measure whose heading mentions ``keyword``."""
     for n, m in enumerate(measures):
@@ -227,6 +242,10 @@ def enumerate_measures(
     about ``PARAGRAPH_LIMIT`` characters each; numbering runs on across paragraphs; one measure
     alone is printed without an ordinal."""
     numbered = len(measures) > 1
+    # Five items go three and two, not four and one: an even split leaves no item on its own.
+    per_paragraph = min(
+        per_paragraph, math.ceil(len(measures) / max(1, math.ceil(len(measures) / per_paragraph)))
+    )
     paragraphs: list[str] = []
     # A lead may announce the items with a colon ("主要做了以下工作："); otherwise it is a sentence.
     current, count = (lead if lead.endswith("：") else as_sentence(lead)) if lead else "", 0
@@ -285,15 +304,15 @@ _KIND_ENDINGS = (
 
 
 def named_activities(items: list[str], kind: str = "活动") -> str:
-    """``A、B等活动`` where ``kind`` is left out when the last item already names its kind."""
-    joined = join_items(items)
+    """``A、B等活动``; ``A、B活动等`` when the last item already ends with the kind; a single item
+    that names its own kind (``演讲比赛``) gets nothing added."""
+    names = [strip_end(i) for i in items if strip_end(i)]
+    joined = join_items(names)
     if not joined:
         return ""
-    ending = "等" if len([i for i in items if strip_end(i)]) > 1 else ""
-    last = strip_end(items[-1]) if items else ""
-    if last.endswith(_KIND_ENDINGS) or last.endswith(kind):
-        return joined + ending
-    return joined + ending + kind
+    if len(names) > 1:
+        return joined + ("等" if names[-1].endswith(kind) else "等" + kind)
+    return joined if names[-1].endswith((kind, *_KIND_ENDINGS)) else joined + kind
 
 
 def book_title(text: str) -> str:

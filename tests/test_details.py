@@ -6,7 +6,7 @@ import tomllib
 
 import pytest
 
-from bot.compose import measures, template_context
+from bot.compose import Figure, Missing, figures, measures, template_context
 from bot.definition import DefinitionError, parse_definition
 from bot.engine import Interview
 from bot.messages import Messages
@@ -154,3 +154,17 @@ def test_an_item_answered_unknown_is_a_mark(drv: Driver) -> None:
         drv.interview.definition, {"org_kind": "党委", "meetings": 2, "measures": ["不详"]}
     )
     assert measures(context["measures"]) == "\x02【待填写：做法】\x02。"
+
+
+def test_an_optional_count_answered_unknown_alone_is_left_out() -> None:
+    optional = Missing("谈心谈话次数", "次", optional=True)
+    assert figures([("谈心谈话", optional)], before="全年，共开展") == ""
+    required = Missing("专项检查次数", "次")
+    assert (
+        figures([("专项检查", required)], before="共开展")
+        == "共开展专项检查\x02【待填写：专项检查次数】\x02次。"
+    )
+    with_others = figures(
+        [("中心组学习", Figure(6, "次")), ("警示教育", Missing("警示教育次数", "次", True))]
+    )
+    assert with_others == "中心组学习6次、警示教育\x02【待填写：警示教育次数】\x02次。"

@@ -24,8 +24,8 @@ def test_the_lint_names_each_kind_of_finding_and_where(catalog: Catalog, message
     )
     document = parse_output(output)
     found = lint(document, definition)
-    assert [f.key for f in found] == ["too_many_items", "placeholder"]
-    assert all(f.section == "leadership" for f in found)
+    assert [f.key for f in found] == ["too_many_items", "placeholder", "too_short"]
+    assert all(f.section == "leadership" for f in found[:2])
     text = describe(found, definition, messages)
     assert "“一是做法。二是做法。三是……”这一段列了 5 项" in text and "“领导小组组长”尚未填写" in text
     assert "发送 /section 2 修改" in text

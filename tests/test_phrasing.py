@@ -37,12 +37,12 @@ def test_a_note_label_is_no_heading() -> None:
     )
 
 
-def test_at_most_four_items_a_paragraph_numbering_runs_on() -> None:
+def test_at_most_four_items_a_paragraph_evenly_numbering_runs_on() -> None:
     measures = [phrasing.Measure(f"做法{n}", "具体内容。") for n in range(1, 7)]
     paragraphs = phrasing.enumerate_measures(measures, "局党组高度重视")
     assert paragraphs[0].startswith("局党组高度重视。一是做法1。")
-    assert [phrasing.enumerations(p) for p in paragraphs] == [4, 2]
-    assert paragraphs[1].startswith("五是做法5。")
+    assert [phrasing.enumerations(p) for p in paragraphs] == [3, 3]  # an even split, no item alone
+    assert paragraphs[1].startswith("四是做法4。")
 
 
 def test_long_items_start_new_paragraphs_before_300_characters() -> None:
@@ -70,6 +70,8 @@ def test_a_recurring_deadline_is_no_repeat() -> None:
         (["春季献血活动", "点亮“微心愿”活动"], "春季献血活动、点亮“微心愿”活动等"),
         (["春季献血", "重走足迹"], "春季献血、重走足迹等活动"),
         (["道德讲堂"], "道德讲堂活动"),
+        (["清明祭英烈", "“强国有我”主题演讲比赛"], "清明祭英烈、“强国有我”主题演讲比赛等活动"),
+        (["“强国有我”主题演讲比赛"], "“强国有我”主题演讲比赛"),
     ],
 )
 def test_activities_never_read_activity_twice(items: list[str], joined: str) -> None:
@@ -173,6 +175,7 @@ def test_plain_notes_keep_their_own_semicolons() -> None:
         ("2027年起", "由办公室牵头，从2027年起实施。"),
         ("2027年6月底前完成首次培训", "由办公室牵头，2027年6月底前完成首次培训。"),
         ("每季度", "由办公室牵头，每季度落实。"),
+        ("2026年上半年", "由办公室牵头，2026年上半年内完成。"),
         ("2027年1月15日", "由办公室牵头，2027年1月15日前完成。"),
     ],
 )
@@ -196,3 +199,9 @@ def test_a_detail_that_only_names_owner_and_deadline_says_nothing_done() -> None
     assert phrasing.says_what_was_done("每月组织一次；牵头：办公室")
     assert phrasing.says_what_was_done("表现：只研究过1次；原因：人手少")
     assert not phrasing.says_what_was_done("原因：人手少")
+
+
+def test_a_count_the_detail_already_gives_is_not_said_again() -> None:
+    said = "三是掌握思想动态。全年与分管科室负责人和青年医务人员谈心谈话40余人次。"
+    assert phrasing.figures_already_said("全年，本人与医务人员谈心谈话40余人次。", said)
+    assert not phrasing.figures_already_said("全年，共召开党组专题会议2次、领导小组会议1次。", said)
