@@ -9,7 +9,6 @@ from bot import phrasing
 from bot.compose import long_enough_to_repeat
 from bot.definition import ReportType
 from bot.document import Document, Paragraph, Role
-from bot.figures import UNKNOWN_WORDS
 from bot.messages import Messages
 
 _PLACEHOLDER_RE = re.compile(r"【待填写：(?P<label>[^】]*)】")
@@ -76,7 +75,8 @@ def lint(document: Document, definition: ReportType) -> list[Finding]:
     return findings
 
 
-_UNKNOWN_RE = re.compile("|".join(sorted(UNKNOWN_WORDS)))
+# Words that in running text can only be a fact left open (不清楚, 待定 are ordinary words).
+_UNKNOWN_RE = re.compile("不详|待补充|待统计|待核实|暂缺")
 # A figure worth noticing twice: two or more digits with a counting word of things done (次, 篇,
 # 人次, 场…); counts of units and people (12个所, 12个党支部) recur as different facts.
 _FIGURE_RE = re.compile(r"(?:近|约|超过)?\d{2,}(?:\.\d+)?(?:万|亿)?(?:余|多)?(?:人次|场次|次|篇|场|期|条|项|份|起|件)")

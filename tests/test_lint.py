@@ -74,3 +74,10 @@ def test_unknown_words_in_text_and_a_figure_twice_are_flagged(catalog: Catalog) 
     )
     found = [f.key for f in lint(parse_output(output), definition)]
     assert found == ["figure_twice", "unknown_in_text", "too_short"]
+
+
+def test_ordinary_words_are_not_taken_for_open_facts(catalog: Catalog) -> None:
+    output = "@title 标题\n部分科室主任对审批范围不清楚，计划待定。\n"
+    assert "unknown_in_text" not in [
+        f.key for f in lint(parse_output(output), catalog.types["unit_periodic"])
+    ]
