@@ -79,7 +79,9 @@ def lint(document: Document, definition: ReportType) -> list[Finding]:
 _UNKNOWN_RE = re.compile("不详|待补充|待统计|待核实|暂缺")
 # A figure worth noticing twice: two or more digits with a counting word of things done (次, 篇,
 # 人次, 场…); counts of units and people (12个所, 12个党支部) recur as different facts.
-_FIGURE_RE = re.compile(r"(?:近|约|超过)?\d{2,}(?:\.\d+)?(?:万|亿)?(?:余|多)?(?:人次|场次|次|篇|场|期|条|项|份|起|件)")
+_FIGURE_RE = re.compile(
+    r"(?:近|约|超过)?\d{2,}(?:\.\d+)?(?:万|亿)?(?:余|多)?(?:人次|场次|次|篇|场|期|条|项|份|起|件)"
+)
 
 
 def _twice(paragraph: str) -> set[str]:
