@@ -215,8 +215,11 @@ def _measure_list(values: Any, details: Any) -> list[phrasing.Measure]:
             # detail that only says who leads, by when or why keeps it); the user's own words
             # stay, with the detail after them.
             detail = clean_text(found[raw])
-            stock = isinstance(raw, Stock) and bool(measure.body) and phrasing.says_what_was_done(detail)
-            measure = phrasing.with_detail(phrasing.Measure(measure.heading) if stock else measure, detail)
+            replaced = bool(measure.body) and phrasing.says_what_was_done(detail)
+            if replaced and not isinstance(raw, Stock):
+                # The user's own words go only when the detail says them again, more fully.
+                replaced = phrasing.restates(detail, measure.body)
+            measure = phrasing.with_detail(phrasing.Measure(measure.heading) if replaced else measure, detail)
         out.append(measure)
     return out
 
@@ -266,6 +269,13 @@ def book(text: Any) -> Composed:
     if isinstance(text, Missing):
         return Composed(str(text))
     return Composed(phrasing.book_title(clean_text(text)) if text else "")
+
+
+def notice(text: Any) -> Composed:
+    """A notice cited as a report's basis, its title in 书名号 even when typed without them."""
+    if isinstance(text, Missing):
+        return Composed(str(text))
+    return Composed(phrasing.notice_reference(clean_text(text)) if text else "")
 
 
 def meeting(text: Any) -> Composed:
@@ -321,6 +331,7 @@ HELPERS = {
     "activities": activities,
     "book": book,
     "meeting": meeting,
+    "notice": notice,
     "scope": scope,
 }
 

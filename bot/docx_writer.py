@@ -143,7 +143,7 @@ def _spacing(ppr: Element, line_twips: int = LINE_PITCH_TWIPS) -> None:
     spacing.set(qn("w:lineRule"), "exact")
 
 
-_BREAK_AFTER = "的于和及与、，度暨上"  # not after 年: 2026年|度, 2026年|第三季度 split a period
+_BREAK_AFTER = "的于和及与、，度暨"  # not after 年: 2026年|度, 2026年|第三季度 split a period
 _BREAK_BEFORE = ("意识形态", "关于", "工作", "落实", "专题")
 
 

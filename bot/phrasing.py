@@ -130,6 +130,12 @@ def says_what_was_done(text: str) -> bool:
     return False
 
 
+def restates(detail: str, body: str) -> bool:
+    """Whether ``detail`` says ``body`` again (holds it, or opens with its first words)."""
+    core = strip_end(body)
+    return bool(core) and (core in detail or detail.startswith(core[:6]))
+
+
 def note_sentences(text: str) -> str:
     """Notes as sentences: labels that only announce the content are dropped, ``原因：`` becomes a
     cause analysis, ``牵头：``/``时限：`` say who leads and by when."""
@@ -319,6 +325,19 @@ def book_title(text: str) -> str:
     """A document title in one pair of 书名号, whatever the user typed."""
     inner = strip_end(text.strip()).strip('《》<>〈〉"“”')
     return f"《{inner}》" if inner else ""
+
+
+_NOTICE_RE = re.compile(
+    r"^(?P<issuer>[^《》]*?)(?P<title>关于[^《》]+?(?:通知|意见|方案|办法|要点|安排|函))$"
+)
+
+
+def notice_reference(text: str) -> str:
+    """``县委宣传部关于报送……的通知`` → ``县委宣传部《关于报送……的通知》``; text that already has
+    书名号, or is no document title, stays as typed."""
+    text = strip_end(text.strip())
+    match = _NOTICE_RE.match(text) if "《" not in text else None
+    return f"{match['issuer']}《{match['title']}》" if match else text
 
 
 def meeting_name(text: str) -> str:

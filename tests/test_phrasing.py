@@ -205,3 +205,20 @@ def test_a_count_the_detail_already_gives_is_not_said_again() -> None:
     said = "三是掌握思想动态。全年与分管科室负责人和青年医务人员谈心谈话40余人次。"
     assert phrasing.figures_already_said("全年，本人与医务人员谈心谈话40余人次。", said)
     assert not phrasing.figures_already_said("全年，共召开党组专题会议2次、领导小组会议1次。", said)
+
+
+def test_a_notice_cited_without_its_book_marks_gets_them() -> None:
+    assert phrasing.notice_reference("县卫生健康局党组关于报送2026年度意识形态工作责任制落实情况的通知") == (
+        "县卫生健康局党组《关于报送2026年度意识形态工作责任制落实情况的通知》"
+    )
+    assert (
+        phrasing.notice_reference("省委、市委关于意识形态工作的部署要求")
+        == "省委、市委关于意识形态工作的部署要求"
+    )
+
+
+def test_a_detail_that_restates_the_users_own_words_replaces_them() -> None:
+    assert phrasing.restates(
+        "制定《2026年意识形态工作责任清单》，列出责任事项32项", "制定《2026年意识形态工作责任清单》"
+    )
+    assert not phrasing.restates("3月印发实施", "制定《2026年意识形态工作责任清单》")
