@@ -210,6 +210,8 @@ def _measure_list(values: Any, details: Any) -> list[phrasing.Measure]:
             out.append(phrasing.Measure(str(raw)))
             continue
         measure = phrasing.split_measure(clean_text(raw).replace(BREAK, "；"))
+        if isinstance(raw, Stock) and measure.body:
+            measure = phrasing.Measure(measure.heading, measure.body, stock=True)
         if raw in found:
             # What the unit actually did replaces the stock description of such a measure (a
             # detail that only says who leads, by when or why keeps it); the user's own words

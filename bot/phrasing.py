@@ -186,6 +186,7 @@ class Measure:
 
     heading: str
     body: str = ""
+    stock: bool = False  # the body is a phrase bank's general wording, not what the unit said
 
     def text(self, number: int | None, after_lead: bool = False) -> str:
         """``一是heading。body``; without a number, ``heading。body`` — or, after a lead sentence
@@ -233,10 +234,11 @@ def figures_already_said(sentence: str, said: str) -> bool:
 
 
 def attach(measures: list[Measure], keyword: str, sentence: str) -> bool:
-    """Put ``sentence`` (a figure, say) into the first measure whose heading mentions ``keyword``."""
+    """Put ``sentence`` (a figure, say) into the first measure whose heading mentions ``keyword``;
+    what the unit did, with its figures, takes the place of a phrase bank's general wording."""
     for n, m in enumerate(measures):
         if keyword in m.heading:
-            measures[n] = Measure(m.heading, m.body + sentence)
+            measures[n] = Measure(m.heading, sentence if m.stock else m.body + sentence)
             return True
     return False
 

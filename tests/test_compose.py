@@ -59,7 +59,9 @@ def test_complete_answers_read_as_a_finished_report(
                 # A 小标题：正文 item prints as 一是小标题。正文。; a detail ("item\ndetail")
                 # follows its item's heading, in place of a ticked statement's stock words.
                 parts = re.split("[：\n]", item)
-                if q.kind is Kind.MULTI_CHOICE and item in q.options and item in detailed:
+                if q.kind is Kind.MULTI_CHOICE and item in q.options:
+                    # A ticked statement's general words give way to a detail or to the figures
+                    # that belong to it; its heading always prints.
                     parts = parts[:1]
                 if q.kind is Kind.DETAILS:
                     parts = [item.split("\n")[1]]
@@ -302,10 +304,12 @@ def test_ticked_statements_speak_of_the_units_own_people_and_self(
 ) -> None:
     qid, stock = _stock_with(catalog, "self_inspection", "干部职工")
     own = "教育引导：引导干部职工读书"
-    doc = compose(catalog, composer, "self_inspection", staff_noun="教职工", **{qid: [stock, own]})
+    answers = {qid: [stock, own], "participation": None}  # no figure to take the statement's place
+    doc = compose(catalog, composer, "self_inspection", staff_noun="教职工", **answers)
     body = stock.split("：", 1)[1]
     assert phrasing.strip_end(body.replace("干部职工", "教职工")) in doc.text
     assert "引导干部职工读书" in doc.text  # the user's own words stay as typed
     qid, stock = _stock_with(catalog, "unit_periodic", "本单位")
-    doc = compose(catalog, composer, "unit_periodic", unit_self="我院", **{qid: [stock]})
+    no_figures = {"articles": None, "article_outlets": None}  # nothing to take the statement's place
+    doc = compose(catalog, composer, "unit_periodic", unit_self="我院", **{qid: [stock]}, **no_figures)
     assert phrasing.strip_end(stock.split("：", 1)[1].replace("本单位", "我院")) in doc.text

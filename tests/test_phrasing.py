@@ -222,3 +222,12 @@ def test_a_detail_that_restates_the_users_own_words_replaces_them() -> None:
         "制定《2026年意识形态工作责任清单》，列出责任事项32项", "制定《2026年意识形态工作责任清单》"
     )
     assert not phrasing.restates("3月印发实施", "制定《2026年意识形态工作责任清单》")
+
+
+def test_figures_take_the_place_of_a_statements_general_words() -> None:
+    stock = [phrasing.Measure("定期研究部署", "定期听取工作汇报，研究解决实际问题。", stock=True)]
+    assert phrasing.attach(stock, "研究", "上半年，共召开党组专题会议2次。")
+    assert stock[0].body == "上半年，共召开党组专题会议2次。"
+    own = [phrasing.Measure("定期研究部署", "每季度听取一次汇报。")]
+    phrasing.attach(own, "研究", "上半年，共召开党组专题会议2次。")
+    assert own[0].body == "每季度听取一次汇报。上半年，共召开党组专题会议2次。"
