@@ -44,12 +44,6 @@ def test_complete_answers_read_as_a_finished_report(
     assert not PLACEHOLDER_RE.search(text), PLACEHOLDER_RE.search(text)
     assert "。。" not in text and "，。" not in text and "；。" not in text
     definition = catalog.types[type_id]
-    detailed = {
-        d.split("\n")[0]
-        for q in definition.questions
-        if q.kind is Kind.DETAILS and isinstance(answers.get(q.id), list)
-        for d in answers[q.id]  # type: ignore[union-attr]
-    }
     for q in catalog.interview(type_id).applicable(answers):  # type: ignore[arg-type]
         value = answers.get(q.id)
         if isinstance(value, int) and value > 0 and q.kind.value == "integer":
