@@ -2,8 +2,11 @@
 
 A report template (``templates/<type>/report.j2``) writes one paragraph per line. A line may
 start with a directive — ``@title``, ``@author``, ``@recipient``, ``@salutation``, ``@h1``,
-``@h2``, ``@h3``, ``@signature``, ``@date`` — otherwise it is a body paragraph. Heading numbers
-(``一、`` ``（一）`` ``1.``) are generated here, so nothing the template leaves out leaves a gap.
+``@h2``, ``@h3``, ``@signature``, ``@date`` — otherwise it is a body paragraph. A heading may
+name the definition section its part is written from (``@h1:leadership …``) for the lint. Heading
+numbers (``一、`` ``（一）`` ``1.``) are generated here, so nothing the template leaves out leaves a
+gap. The body never prints a sentence, or a clause of 12 or more Chinese characters, twice, and a
+paragraph over 300 characters is cut at a sentence end.
 
 Answers are data: every value printed by an expression is prefixed with a marker that no answer
 can contain, so an answer can never become a directive or template code, and newlines inside an
