@@ -485,20 +485,18 @@ def parse_output(output: str) -> Document:
 
 
 REPEAT_MIN = 12  # Chinese characters: a clause this long printed twice reads as a copy
-_HAN_RE = re.compile(r"[\u4e00-\u9fff]")
-
-
 def long_enough_to_repeat(key: str) -> bool:
     """Whether a clause is long enough that printing it twice reads as a copy (a deadline such as
     ``2026年12月底前完成`` may well recur; figures and dates do not count towards the length)."""
-    return len(_HAN_RE.findall(key)) >= REPEAT_MIN
+    return phrasing.han_count(key) >= REPEAT_MIN
 
 
 _SENTENCE_RE = re.compile(r"[^。！？]+[。！？]?[”’）]?")
 _CLAUSE_RE = re.compile(r"[，；：。！？]*[^，；：。！？]+[，；：。！？]?")
 
 
-def _key(text: str) -> str:
+def clause_key(text: str) -> str:
+    """A sentence or clause as compared for repeats: its punctuation and spaces left out."""
     return re.sub(r"[，、；：。！？“”‘’《》（）\s]", "", text)
 
 
@@ -506,13 +504,13 @@ def _without_repeats(paragraph: str, seen: set[str]) -> str:
     """``paragraph`` without the sentences and clauses already printed (recorded in ``seen``)."""
     kept_sentences = []
     for sentence_text in _SENTENCE_RE.findall(paragraph):
-        key = _key(sentence_text)
+        key = clause_key(sentence_text)
         if MARK not in sentence_text and long_enough_to_repeat(key) and key in seen:
             continue
         clauses = _CLAUSE_RE.findall(sentence_text)
         kept = []
         for clause in clauses:
-            ckey = _key(clause)
+            ckey = clause_key(clause)
             if MARK not in clause and long_enough_to_repeat(ckey) and ckey in seen and len(clauses) > 1:
                 continue
             kept.append(clause)

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from bot import phrasing
-from bot.compose import long_enough_to_repeat
+from bot.compose import clause_key, long_enough_to_repeat
 from bot.definition import ReportType
 from bot.document import Document, Paragraph, Role
 from bot.messages import Messages
@@ -14,7 +14,6 @@ from bot.messages import Messages
 _PLACEHOLDER_RE = re.compile(r"【待填写：(?P<label>[^】]*)】")
 _CLAUSE_RE = re.compile(r"[^，；：。！？]+")
 START_CHARS = 12
-_HAN_RE = re.compile(r"[\u4e00-\u9fff]")
 _FRAME = frozenset({Role.TITLE, Role.RECIPIENT, Role.AUTHOR, Role.SIGNATURE, Role.DATE})
 
 
@@ -34,7 +33,7 @@ def body_paragraphs(document: Document) -> list[Paragraph]:
 
 def body_chars(document: Document) -> int:
     """The body's length in Chinese characters."""
-    return sum(len(_HAN_RE.findall(p.text)) for p in body_paragraphs(document))
+    return sum(phrasing.han_count(p.text) for p in body_paragraphs(document))
 
 
 def lint(document: Document, definition: ReportType) -> list[Finding]:
@@ -43,6 +42,7 @@ def lint(document: Document, definition: ReportType) -> list[Finding]:
     seen: dict[str, str] = {}
     for p in body_paragraphs(document):
         text = p.text
+        plain = _PLACEHOLDER_RE.sub("", text)  # what the paragraph says, marks left out
         if p.role is Role.BODY:
             items = phrasing.enumerations(text)
             start = text[:START_CHARS]  # the paragraph is named by its first words
@@ -50,12 +50,12 @@ def lint(document: Document, definition: ReportType) -> list[Finding]:
                 findings.append(Finding("too_many_items", {"start": start, "items": items}, p.section))
             if len(text) > phrasing.PARAGRAPH_LIMIT:
                 findings.append(Finding("long_paragraph", {"start": start, "length": len(text)}, p.section))
-        if p.role is Role.BODY and _UNKNOWN_RE.search(_PLACEHOLDER_RE.sub("", text)):
+        if p.role is Role.BODY and _UNKNOWN_RE.search(plain):
             findings.append(Finding("unknown_in_text", {"start": text[:START_CHARS]}, p.section))
         for figure in sorted(_twice(text)):
             findings.append(Finding("figure_twice", {"figure": figure}, p.section))
-        for clause in _CLAUSE_RE.findall(_PLACEHOLDER_RE.sub("", text)):
-            key = re.sub(r"[、“”‘’《》（）\s]", "", clause)
+        for clause in _CLAUSE_RE.findall(plain):
+            key = clause_key(clause)
             if not long_enough_to_repeat(key) or p.role is not Role.BODY:
                 continue
             if key in seen:

@@ -73,6 +73,14 @@ _SEGMENT_SPLIT_RE = re.compile(r"[；;\n]+|(?<=。)")
 _ENUM_MARK_RE = re.compile(r"(?:^|(?<=[。；：]))[一二三四五六七八九十]+是")
 
 
+_HAN_RE = re.compile(r"[\u4e00-\u9fff]")
+
+
+def han_count(text: str) -> int:
+    """How many Chinese characters ``text`` holds (figures, letters and punctuation not counted)."""
+    return len(_HAN_RE.findall(text))
+
+
 def cn_number(n: int) -> str:
     """1 → 一, 12 → 十二, 20 → 二十 (for ordinals up to 99)."""
     if n < 10:
