@@ -30,8 +30,8 @@ from bot.parsing import (
     clean,
     parse_detail,
     parse_items,
-    parse_scalar,
     parse_toggles,
+    parse_typed,
 )
 
 
@@ -364,7 +364,7 @@ class Interview:
                 if question.kind is Kind.DETAILS:
                     return self._add_detail(state, question, text)
                 return self._add_items(state, question, text)
-            value = parse_scalar(question, text, today)
+            value = parse_typed(question, text, today)
         except Rejected as exc:
             return self._reject(state, exc.key, **exc.params)
         return self._advance(state, {question.id: value})

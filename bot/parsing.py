@@ -281,6 +281,12 @@ def parse_scalar(question: Question, text: str, today: dt.date) -> Value:
     raise AssertionError(f"{question.kind} is not a scalar kind")
 
 
+def parse_typed(question: Question, text: str, today: dt.date) -> Value:
+    """A single value the user typed, whatever it is for (an answer, a profile field): cleaned,
+    then parsed and checked for its question (Rejected says why not)."""
+    return parse_scalar(question, clean(text), today)
+
+
 def check_value(question: Question, value: object) -> str | None:
     """Why ``value`` is not a valid stored answer for ``question`` (None when it is)."""
     kind = question.kind
@@ -327,4 +333,6 @@ def check_value(question: Question, value: object) -> str | None:
         return f"not one of {', '.join(question.choices)}"
     if len(value) > question.max_length:
         return f"longer than {question.max_length} characters"
+    if _DROPPED_RE.search(value):
+        return "holds control characters or lone surrogates"
     return None

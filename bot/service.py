@@ -14,12 +14,13 @@ from pathlib import Path
 from typing import Any
 
 from bot.compose import Composer
-from bot.definition import Kind, ReportType, Value, load_catalog
+from bot.definition import Kind, Question, ReportType, Value, load_catalog
 from bot.document import Document
 from bot.engine import Cursor, Interview, SectionStatus, State, Step, profile_updates, suggest_one
 from bot.lint import describe as describe_findings
 from bot.lint import lint
 from bot.messages import Messages
+from bot.parsing import Rejected, parse_typed
 from bot.presenter import format_value
 from storage.store import COMPLETE, DRAFT, Report, ReportNotFound, Store
 
@@ -214,6 +215,29 @@ class Reports:
         if not step.rejected and (step.changes or step.cursor.to_dict() != report.cursor):
             self._persist(owner, report, step, update_id)
         return step
+
+    def profile_fields(self) -> list[Question]:
+        """The remembered text fields a user may change directly, in catalogue order, each once."""
+        fields: dict[str, Question] = {}
+        for definition in self.catalog.types.values():
+            for q in definition.questions:
+                if q.profile and q.kind in (Kind.SHORT_TEXT, Kind.LONG_TEXT):
+                    fields.setdefault(q.id, q)
+        return list(fields.values())
+
+    def set_profile(
+        self, owner: str, question: Question, text: str, *, update_id: int | None = None
+    ) -> str | None:
+        """Change a remembered field from what the user typed; None, or why it was refused.
+
+        The text takes the path of every typed answer (cleaning, the question's own checks).
+        """
+        try:
+            value = parse_typed(question, text, self.today())
+        except Rejected as exc:
+            return self.catalog.messages.text(f"error.{exc.key}", **exc.params)
+        self.store.update_profile(owner, {question.id: value}, update_id=update_id)
+        return None
 
     def document(self, owner: str, report_id: int, composer: Composer) -> Document:
         """The report as composed now: a draft shows its missing facts as placeholders."""

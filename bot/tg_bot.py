@@ -1,8 +1,10 @@
 """The Telegram front end on python-telegram-bot v22: thin handlers over the service layer.
 
 Each handler parses the update, calls :class:`bot.service.Reports` (which runs the engine and
-commits the step), then replies. Updates of different users run concurrently; one user's run
-strictly in order, and an update delivered twice is applied once.
+writes the step), records everything it will send for the update with that step
+(:mod:`bot.tg_outbox`), and only then sends it. Updates of different users run concurrently; one
+user's run strictly in order; an update delivered twice is applied once, and gets the reply it
+is still owed.
 """
 
 from __future__ import annotations
@@ -13,13 +15,13 @@ import functools
 import gc
 import logging
 import sqlite3
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from telegram import BotCommand, Update
-from telegram.constants import ChatAction, ChatType
-from telegram.error import BadRequest, NetworkError, TelegramError, TimedOut
+from telegram.constants import ChatType
+from telegram.error import TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -43,8 +45,9 @@ from bot.engine import Step
 from bot.messages import Messages
 from bot.render import Renderer
 from bot.service import LimitReached, Reports
-from bot.tg_api import SENDING_AT_ONCE, Button, LeanBot
+from bot.tg_api import SENDING_AT_ONCE, Button, Intake, LeanBot
 from bot.tg_keys import Key, decode, encode
+from bot.tg_outbox import Docx, Item, Outbox, answer, clear, document, edit, message
 from bot.tg_views import (
     Reply,
     delete_reply,
@@ -73,21 +76,21 @@ COMMANDS = (
     "cancel",
     "help",
 )
-PROFILE_EDIT = "profile_field"  # user_data key: the profile field being changed
-KEYBOARD_MESSAGE = "keyboard_message"  # user_data key: the last message with question buttons
 RECENT_REPORTS = 2000  # reports kept in memory: about those of the users writing now
 # Allocations (less frees) between collections of the youngest generation while updates are
 # handled; Python's default is 700 (BENCHMARKS.md, "Updates").
 YOUNG_COLLECTION_THRESHOLD = 50_000
+RETRY_AFTER_OUTAGE = (1.0, 30.0)  # seconds between rounds of sending owed replies: first, at most
 
 
 @dataclass
 class BotState:
-    """What the handlers share: the service, the renderer and the access settings."""
+    """What the handlers share: the service, the renderer, the outbox and the access settings."""
 
     settings: Settings
     reports: Reports
     renderer: Renderer
+    outbox: Outbox
     refused: set[int] = field(default_factory=set)  # users told once they may not use the bot
     groups_told: set[int] = field(default_factory=set)  # group chats told once
 
@@ -98,34 +101,37 @@ class BotState:
 
 
 class PerUserProcessor(BaseUpdateProcessor):
-    """Concurrent across users, in order per user, each update applied once.
+    """Concurrent across users, in order per user, each update applied once, every reply sent.
 
     Updates in flight at the same time share commits (:class:`GroupCommitter`); each is on disk
-    before its user's next update starts. The cap on updates in flight trades the commits they
+    with its reply before anything is sent. The cap on updates in flight trades the commits they
     share against how long an answer waits for the others' work before its reply
     (BENCHMARKS.md, "Updates"): with 40, p99 stays under 7 ms at full load, and each sync to
     disk serves more answers than with 24 or 32. The Bot API requests those updates make are
-    limited apart (:data:`bot.tg_api.SENDING_AT_ONCE`).
+    limited apart (:data:`bot.tg_api.SENDING_AT_ONCE`). Replies left owed by a crash or an
+    outage are sent by a background task, in order and under the user's lock.
     """
 
-    def __init__(self, store: Store, max_concurrent_updates: int = 40) -> None:
+    def __init__(self, store: Store, intake: Intake, max_concurrent_updates: int = 40) -> None:
         super().__init__(max_concurrent_updates)
         self.store = store
+        self.intake = intake
         self.committer = GroupCommitter(store)
+        self.outbox: Outbox | None = None  # set once the bot exists
         # A lock per user with updates in flight, and how many: dropped when the last is done,
         # so that every user who ever wrote does not keep one for the life of the process.
         self._locks: dict[int | None, tuple[asyncio.Lock, int]] = {}
         self._thresholds: tuple[int, int, int] | None = None  # the collector's, to give back
+        self._delivery: asyncio.Task[None] | None = None
 
-    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        """Run the update's handlers under its user's lock, unless it was applied before."""
-        user = update.effective_user if isinstance(update, Update) else None
-        key = user.id if user else None
+    @contextlib.asynccontextmanager
+    async def _turn(self, key: int | None) -> AsyncIterator[None]:
+        """Hold the user's lock (in a private chat the chat id is the user id)."""
         lock, users = self._locks.get(key) or (asyncio.Lock(), 0)
         self._locks[key] = (lock, users + 1)
         try:
             async with lock:
-                await self._apply_once(update, coroutine)
+                yield
         finally:
             lock, users = self._locks[key]
             if users == 1:
@@ -133,19 +139,85 @@ class PerUserProcessor(BaseUpdateProcessor):
             else:
                 self._locks[key] = (lock, users - 1)
 
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        """Run the update's handlers under its user's lock, unless it was applied before."""
+        user = update.effective_user if isinstance(update, Update) else None
+        async with self._turn(user.id if user else None):
+            await self._apply_once(update, coroutine)
+
     async def _apply_once(self, update: object, coroutine: Awaitable[Any]) -> None:
-        if isinstance(update, Update) and self.store.update_processed(update.update_id):
-            if asyncio.iscoroutine(coroutine):
-                coroutine.close()
-            log.info("update %s was applied before; skipped", update.update_id)
+        if not isinstance(update, Update):
+            await coroutine
             return
-        await coroutine
-        if isinstance(update, Update):
+        try:
+            chat = update.effective_chat
+            if self.outbox is not None and chat is not None and chat.id in self.outbox.behind:
+                await self._send_owed(chat.id)  # what was owed before goes first
+            if self.store.update_processed(update.update_id):
+                if asyncio.iscoroutine(coroutine):
+                    coroutine.close()
+                await self._delivered_again(update.update_id)
+                return
+            await coroutine
             try:
                 self.store.mark_processed(update.update_id)
                 await self.committer.durable()
             except sqlite3.Error:
                 log.exception("could not record update %s as applied", update.update_id)
+        finally:
+            self.intake.handled(update.update_id)
+
+    async def _delivered_again(self, update_id: int) -> None:
+        """Telegram delivered an applied update again: send what is still owed for it, if anything."""
+        owed = self.store.owed(update_id)
+        if owed is None or self.outbox is None:
+            log.info("update %s was applied and answered before; skipped", update_id)
+            return
+        log.info("update %s was applied before; sending the reply still owed for it", update_id)
+        await self.outbox.deliver(update_id, *owed)
+
+    async def _send_owed(self, chat_id: int | None = None) -> bool:
+        """Send the replies still owed (to one chat, or all), oldest first; False if Telegram failed."""
+        assert self.outbox is not None
+        for update_id, chat, items in self.store.all_owed():
+            if chat_id is not None and chat != chat_id:
+                continue
+            if not await self.outbox.deliver(update_id, chat, items):
+                return False
+        return True
+
+    async def _keep_delivering(self) -> None:
+        """Send what a previous process left owed, then whatever an outage leaves owed; and have
+        deliveries noted on disk within about a second."""
+        assert self.outbox is not None
+        outbox = self.outbox
+        first, longest = RETRY_AFTER_OUTAGE
+        pending, delay = True, first
+        while True:
+            if pending:
+                try:
+                    pending = not await self._send_owed_in_turns()
+                except Exception:
+                    log.exception("sending owed replies failed")
+                delay = min(delay * 2, longest) if pending else first
+            with contextlib.suppress(sqlite3.Error):
+                self.store.write_delivered()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(outbox.failed.wait(), delay if pending else first)
+            if outbox.failed.is_set():
+                outbox.failed.clear()
+                pending = True
+
+    async def _send_owed_in_turns(self) -> bool:
+        assert self.outbox is not None
+        for update_id, chat, items in self.store.all_owed():
+            async with self._turn(chat):
+                if self.store.owed(update_id) is None:
+                    continue  # sent meanwhile, by the user's own update
+                if not await self.outbox.deliver(update_id, chat, items):
+                    return False
+        self.outbox.behind.intersection_update(chat for _, chat, _ in self.store.all_owed())
+        return True
 
     async def initialize(self) -> None:
         """Start grouping commits (within the event loop that will handle the updates)."""
@@ -160,9 +232,20 @@ class PerUserProcessor(BaseUpdateProcessor):
         self._thresholds = gc.get_threshold()
         young, *older = self._thresholds
         gc.set_threshold(max(young, YOUNG_COLLECTION_THRESHOLD), *older)
+        if self.outbox is not None:
+            self._delivery = asyncio.create_task(self._keep_delivering(), name="reportbot:owed replies")
+
+    async def stop_delivering(self) -> None:
+        """Stop sending owed replies (before the bot's connection closes)."""
+        task, self._delivery = self._delivery, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
     async def shutdown(self) -> None:
         """Commit what is open; later writes commit one by one again."""
+        await self.stop_delivering()
         self.committer.stop()
         self.store.keep_recent(0)
         if self._thresholds is not None:
@@ -182,13 +265,25 @@ def owner_of(update: Update) -> str:
     return f"tg:{update.effective_user.id}"
 
 
-def _user_data(context: ContextTypes.DEFAULT_TYPE) -> dict[Any, Any]:
-    data = context.user_data
-    assert data is not None
-    return data
-
-
 # -- sending ---------------------------------------------------------------------------------
+
+
+async def send(update: Update, context: ContextTypes.DEFAULT_TYPE, items: list[Item]) -> None:
+    """Record ``items`` as owed for this update, with the step it just took, then send them.
+
+    A handler calls this once, after its writes and before awaiting anything: then the step and
+    its reply share one transaction (the store refuses a reply recorded after its step's
+    commit). The previous question's buttons are left in place: removing them would double the
+    API calls per answer (Telegram's limit is per call), and a press on one is refused as stale.
+    """
+    chat = update.effective_chat
+    assert chat is not None
+    state = _state(context)
+    state.reports.store.owe(update.update_id, chat.id, items)
+    bot = _bot(context)
+    await bot.settle()
+    bot.intake.handled(update.update_id)  # on disk with its reply: it may be confirmed
+    await state.outbox.deliver(update.update_id, chat.id, items)
 
 
 def _bot(context: ContextTypes.DEFAULT_TYPE) -> LeanBot:
@@ -197,93 +292,57 @@ def _bot(context: ContextTypes.DEFAULT_TYPE) -> LeanBot:
     return bot
 
 
-async def _drop_old_keyboard(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Remove the buttons of the last question sent, when the chat moves away from the report."""
-    previous = _user_data(context).pop(KEYBOARD_MESSAGE, None)
-    if previous:
-        chat_id, message_id = previous
-        # Already edited, too old or deleted: then there is nothing left to protect.
-        with contextlib.suppress(TelegramError):
-            await _bot(context).clear_keyboard(chat_id, message_id)
+def messages_of(replies: list[Reply]) -> list[Item]:
+    """Replies as owed messages."""
+    return [message(r.text, r.keyboard) for r in replies]
 
 
-async def _with_retries(call: Callable[[], Awaitable[int]], attempts: int = 3) -> int:
-    """A send that survives a dropped connection: the answer is already stored, the reply must go."""
-    for attempt in range(1, attempts + 1):
-        try:
-            return await call()
-        except (NetworkError, TimedOut):
-            if attempt == attempts:
-                raise
-            log.warning("sending failed (attempt %s of %s); retrying", attempt, attempts)
-            await asyncio.sleep(0.5 * attempt)
-    raise AssertionError("unreachable")
-
-
-async def send(update: Update, context: ContextTypes.DEFAULT_TYPE, replies: list[Reply]) -> None:
-    """Send replies in order; remember the message carrying question buttons.
-
-    The previous question's buttons are left in place: removing them would double the API calls
-    per answer (Telegram's limit is per call), and a press on one is refused as stale anyway.
-    """
-    chat = update.effective_chat
-    assert chat is not None
-    bot = _bot(context)
-    for reply in replies:
-        message_id = await _with_retries(
-            functools.partial(bot.send_text, chat.id, reply.text, reply.keyboard)
-        )
-        if reply.keyboard is not None:
-            _user_data(context)[KEYBOARD_MESSAGE] = (chat.id, message_id)
-
-
-async def send_document(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, report_id: int, *, draft: bool
-) -> None:
-    """Compose and send the report as DOCX, with the upload action while it is written."""
-    state = _state(context)
-    chat = update.effective_chat
-    assert chat is not None
-    await context.bot.send_chat_action(chat.id, ChatAction.UPLOAD_DOCUMENT)
-    document = state.reports.document(owner_of(update), report_id, state.renderer.composer)
-    data = await asyncio.to_thread(state.renderer.writer.to_bytes, document)
-    name = file_name(document.title + ("（草稿）" if draft else ""))
-    caption = state.messages.text("telegram.preview_caption") if draft else None
-    await context.bot.send_document(chat.id, document=data, filename=name, caption=caption)
-    await send(update, context, [Reply(state.reports.findings(owner_of(update), report_id, document))])
-
-
-async def show_step(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, report_id: int, step: Step, lead: str = ""
-) -> None:
-    """Send what a step has to say; when the report is finished, send the DOCX."""
-    state = _state(context)
+def step_items(state: BotState, report_id: int, step: Step, lead: str = "") -> list[Item]:
+    """What a step has to say; when the report is finished, the DOCX too."""
     position = step.prompt.position if step.prompt is not None else None
-    replies = step_replies(step, report_id, position, state.messages)
+    items = messages_of(step_replies(step, report_id, position, state.messages))
     if lead:
-        replies = [Reply(lead), *replies]
-    finished = step.prompt is None and not step.rejected and not step.review and step.complete
-    if finished:
-        await _drop_old_keyboard(context)
-        replies.append(Reply(state.messages.text("telegram.finished")))
-    await send(update, context, replies)
-    if finished:
-        await send_document(update, context, report_id, draft=False)
+        items.insert(0, message(lead))
+    if step.prompt is None and not step.rejected and not step.review and step.complete:
+        items = [clear(), *items, message(state.messages.text("telegram.finished"))]
+        items.append(document(report_id, draft=False))
+    return items
 
 
 async def say(update: Update, context: ContextTypes.DEFAULT_TYPE, key: str, **params: Any) -> None:
     """Send one catalogue message."""
-    await send(update, context, [Reply(_state(context).messages.text(key, **params))])
+    await send(update, context, [message(_state(context).messages.text(key, **params))])
+
+
+def docx_maker(reports: Reports, renderer: Renderer) -> Callable[[int, int, bool], Awaitable[Docx]]:
+    """Composes a chat's report for the outbox (the owner of a private chat is its user)."""
+
+    async def make(chat_id: int, report_id: int, draft: bool) -> Docx:
+        owner = f"tg:{chat_id}"
+        doc = reports.document(owner, report_id, renderer.composer)
+        data = await asyncio.to_thread(renderer.writer.to_bytes, doc)
+        name = file_name(doc.title + ("（草稿）" if draft else ""))
+        caption = reports.catalog.messages.text("telegram.preview_caption") if draft else None
+        return Docx(data, name, caption, reports.findings(owner, report_id, doc))
+
+    return make
 
 
 # -- access ----------------------------------------------------------------------------------
 
 
-Refusal = Literal["no_user", "not_allowed", "group", "edited"]  # why an update is not handled
+Refusal = Literal["no_user", "not_allowed", "group", "not_handled"]  # why an update is not handled
 
 
 def refusal(update: Update, allowed: frozenset[int]) -> Refusal | None:
-    """Why the bot must not handle this update (None: it may)."""
+    """Why the bot must not handle this update (None: it may).
+
+    The bot handles new messages and button presses; every other kind of update (an edit of
+    any kind, a business or channel message, a reaction…) is left alone: an edited message
+    was answered already, the rest is not said to the bot.
+    """
+    if update.message is None and update.callback_query is None:
+        return "not_handled"
     user, chat = update.effective_user, update.effective_chat
     if user is None:
         return "no_user"
@@ -291,8 +350,6 @@ def refusal(update: Update, allowed: frozenset[int]) -> Refusal | None:
         return "not_allowed"
     if chat is not None and chat.type != ChatType.PRIVATE:
         return "group"
-    if update.edited_message is not None or update.edited_channel_post is not None:
-        return "edited"  # the original message was already answered
     return None
 
 
@@ -342,6 +399,10 @@ def _active(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
     return _state(context).reports.store.active_report(owner_of(update))
 
 
+def _types_reply(state: BotState) -> Reply:
+    return types_reply([t.name for t in state.reports.catalog.types.values()], state.messages)
+
+
 async def cmd_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Greet, then offer drafts to resume and types to start."""
     state = _state(context)
@@ -349,23 +410,20 @@ async def cmd_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     replies = [Reply(state.messages.text("telegram.welcome"))]
     if drafts:
         replies.append(drafts_reply(drafts, state.messages, deletable=False))
-    replies.append(types_reply([t.name for t in state.reports.catalog.types.values()], state.messages))
-    await send(update, context, replies)
+    replies.append(_types_reply(state))
+    await send(update, context, messages_of(replies))
 
 
 async def cmd_new(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Report types as buttons."""
-    state = _state(context)
-    await send(
-        update, context, [types_reply([t.name for t in state.reports.catalog.types.values()], state.messages)]
-    )
+    await send(update, context, messages_of([_types_reply(_state(context))]))
 
 
 async def cmd_drafts(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Drafts to resume or delete."""
     state = _state(context)
     drafts = state.reports.drafts(owner_of(update), state.settings.zone())
-    await send(update, context, [drafts_reply(drafts, state.messages, deletable=True)])
+    await send(update, context, messages_of([drafts_reply(drafts, state.messages, deletable=True)]))
 
 
 async def cmd_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -376,15 +434,16 @@ async def cmd_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def cmd_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Leave profile editing, or pause the current report."""
     state = _state(context)
-    if _user_data(context).pop(PROFILE_EDIT, None) is not None:
+    store, owner = state.reports.store, owner_of(update)
+    if store.editing(owner) is not None:
+        store.set_editing(owner, None)
         await say(update, context, "telegram.profile_cancelled")
         return
     if _active(update, context) is None:
         await say(update, context, "telegram.nothing_to_cancel")
         return
-    state.reports.store.set_active_report(owner_of(update), None)
-    await _drop_old_keyboard(context)
-    await say(update, context, "telegram.cancelled")
+    store.set_active_report(owner, None)
+    await send(update, context, [clear(), message(state.messages.text("telegram.cancelled"))])
 
 
 ReportHandler = Callable[[Update, ContextTypes.DEFAULT_TYPE, int], Coroutine[Any, Any, None]]
@@ -414,7 +473,7 @@ async def _apply(
         step = state.reports.act(owner_of(update), report_id, operation, *args, update_id=update.update_id)
     except DuplicateUpdate:
         return
-    await show_step(update, context, report_id, step)
+    await send(update, context, step_items(state, report_id, step))
 
 
 @needs_report
@@ -422,7 +481,7 @@ async def cmd_review(update: Update, context: ContextTypes.DEFAULT_TYPE, report_
     """All answers with a button per answer to change it."""
     state = _state(context)
     step = state.reports.act(owner_of(update), report_id, "review")
-    await send(update, context, review_replies(step.review, report_id, state.messages))
+    await send(update, context, messages_of(review_replies(step.review, report_id, state.messages)))
 
 
 @needs_report
@@ -448,13 +507,13 @@ async def cmd_section(update: Update, context: ContextTypes.DEFAULT_TYPE, report
     """Sections as buttons."""
     state = _state(context)
     statuses = state.reports.sections(owner_of(update), report_id)
-    await send(update, context, [sections_reply(statuses, report_id, state.messages)])
+    await send(update, context, messages_of([sections_reply(statuses, report_id, state.messages)]))
 
 
 @needs_report
 async def cmd_preview(update: Update, context: ContextTypes.DEFAULT_TYPE, report_id: int) -> None:
     """The draft DOCX with 【待填写】 marks."""
-    await send_document(update, context, report_id, draft=True)
+    await send(update, context, [document(report_id, draft=True)])
 
 
 @needs_report
@@ -466,66 +525,59 @@ async def cmd_export(update: Update, context: ContextTypes.DEFAULT_TYPE, report_
         labels = "、".join(q.label for q in step.missing)
         await say(update, context, "telegram.export_incomplete", count=len(step.missing), labels=labels)
         return
-    await send_document(update, context, report_id, draft=False)
-
-
-def _profile_fields(state: BotState) -> list[tuple[str, str]]:
-    """Profile question ids with their labels, in catalogue order, each once."""
-    fields: dict[str, str] = {}
-    for definition in state.reports.catalog.types.values():
-        for q in definition.questions:
-            if q.profile and q.kind in (Kind.SHORT_TEXT, Kind.LONG_TEXT):
-                fields.setdefault(q.id, q.label)
-    return list(fields.items())
+    await send(update, context, [document(report_id, draft=False)])
 
 
 async def cmd_profile(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The remembered unit and leader details, each with a button to change it."""
     state = _state(context)
     profile = state.reports.store.profile(owner_of(update))
-    fields = _profile_fields(state)
     lines = [state.messages.text("telegram.profile_title")]
     buttons: list[Button] = []
-    for number, (qid, label) in enumerate(fields, 1):
-        value = profile.get(qid)
+    for number, question in enumerate(state.reports.profile_fields(), 1):
+        value = profile.get(question.id)
         lines.append(
             state.messages.text(
-                "telegram.profile_line", number=number, label=label, value=value if value else "—"
+                "telegram.profile_line", number=number, label=question.label, value=value if value else "—"
             )
         )
         buttons.append(
             (state.messages.text("telegram.button.profile_field", number=number), encode("pf", number))
         )
-    await send(update, context, [Reply("\n".join(lines), in_rows(buttons, 4))])
+    await send(update, context, messages_of([Reply("\n".join(lines), in_rows(buttons, 4))]))
 
 
 # -- messages --------------------------------------------------------------------------------
 
 
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A typed answer (or a new profile value)."""
-    message = update.effective_message
-    assert message is not None and message.text is not None
+    """A typed answer (or a new profile value, after 修改 in /profile)."""
+    message_ = update.effective_message
+    assert message_ is not None and message_.text is not None
     state = _state(context)
-    pending = _user_data(context).pop(PROFILE_EDIT, None)
-    if pending is not None:
-        qid, label = pending
-        text = message.text.strip()
-        if not text:
-            _user_data(context)[PROFILE_EDIT] = pending
-            await say(update, context, "error.empty")
-            return
-        state.reports.store.update_profile(owner_of(update), {qid: text[:200]})
-        await say(update, context, "telegram.profile_saved", label=label)
+    owner = owner_of(update)
+    editing = state.reports.store.editing(owner)
+    fields = {q.id: q for q in state.reports.profile_fields()}
+    if editing is None or editing not in fields:
+        await _answer(update, context)
         return
-    await _answer(update, context)
+    question = fields[editing]
+    refused = state.reports.set_profile(owner, question, message_.text, update_id=update.update_id)
+    if refused is not None:
+        await send(
+            update,
+            context,
+            [message(refused), message(state.messages.text("telegram.profile_ask", label=question.label))],
+        )
+        return
+    await say(update, context, "telegram.profile_saved", label=question.label)
 
 
 @needs_report
 async def _answer(update: Update, context: ContextTypes.DEFAULT_TYPE, report_id: int) -> None:
-    message = update.effective_message
-    assert message is not None and message.text is not None
-    await _apply(update, context, report_id, "answer", message.text)
+    message_ = update.effective_message
+    assert message_ is not None and message_.text is not None
+    await _apply(update, context, report_id, "answer", message_.text)
 
 
 async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -547,132 +599,105 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     assert query is not None
     state = _state(context)
     key = decode(query.data)
-    if key is None:
-        await query.answer(state.messages.text("telegram.invalid"))
-        return
     try:
-        await _press(update, context, key)
+        items = _press(update, state, key) if key is not None else None
     except ReportNotFound:
-        await query.answer(state.messages.text("telegram.stale"))
+        items = [answer(query.id, state.messages.text("telegram.stale"))]
     except DuplicateUpdate:
-        await query.answer()
+        return
     except LimitReached as exc:
-        await query.answer()
-        await say(update, context, exc.key, **exc.params)
+        items = [answer(query.id), message(state.messages.text(exc.key, **exc.params))]
+    if items is None:
+        items = [answer(query.id, state.messages.text("telegram.invalid"))]
+    await send(update, context, items)
 
 
-async def _clear_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    message = update.callback_query.message if update.callback_query else None
-    if message is not None:
-        with contextlib.suppress(BadRequest):  # already without buttons
-            await _bot(context).clear_keyboard(message.chat.id, message.message_id)
+def _pressed_message(update: Update) -> int | None:
+    query = update.callback_query
+    return query.message.message_id if query is not None and query.message is not None else None
 
 
-async def _edit_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: Reply) -> None:
-    message = update.callback_query.message if update.callback_query else None
-    if message is not None:
-        await _bot(context).edit_text(message.chat.id, message.message_id, reply.text, reply.keyboard)
+def _press(update: Update, state: BotState, key: Key) -> list[Item] | None:
+    """Take the press; what to send for it (None: the press is not valid).
 
-
-async def _press(update: Update, context: ContextTypes.DEFAULT_TYPE, key: Key) -> None:
+    Synchronous on purpose: the step it writes and the reply returned are recorded together.
+    """
     query = update.callback_query
     assert query is not None
-    state = _state(context)
     owner = owner_of(update)
     reports = state.reports
+    pressed = _pressed_message(update)
+    done = answer(query.id)
     if key.op == "new":
         names = list(reports.catalog.types)
         if key.args[0] == 0:
-            await query.answer()
-            await cmd_new(update, context)
-            return
+            return [done, *messages_of([_types_reply(state)])]
         if not 1 <= key.args[0] <= len(names):
-            await query.answer(state.messages.text("telegram.invalid"))
-            return
+            return None
         type_id = names[key.args[0] - 1]
         report_id, step = reports.new(owner, type_id, update_id=update.update_id, activate=True)
-        await query.answer()
-        await _clear_pressed(update, context)
         name = reports.catalog.types[type_id].name
-        await show_step(
-            update, context, report_id, step, lead=state.messages.text("telegram.started", name=name)
-        )
-        return
+        lead = state.messages.text("telegram.started", name=name)
+        return [done, clear(pressed), *step_items(state, report_id, step, lead)]
     if key.op == "pf":
-        fields = _profile_fields(state)
+        fields = reports.profile_fields()
         if not 1 <= key.args[0] <= len(fields):
-            await query.answer(state.messages.text("telegram.invalid"))
-            return
-        qid, label = fields[key.args[0] - 1]
-        _user_data(context)[PROFILE_EDIT] = (qid, label)
-        await query.answer()
-        await say(update, context, "telegram.profile_ask", label=label)
-        return
+            return None
+        question = fields[key.args[0] - 1]
+        reports.store.set_editing(owner, question.id)
+        return [done, message(state.messages.text("telegram.profile_ask", label=question.label))]
     if key.op == "pfx":
-        _user_data(context).pop(PROFILE_EDIT, None)
-        await query.answer()
-        return
+        reports.store.set_editing(owner, None)
+        return [done]
     report_id = key.args[0]
     report = reports.load(owner, report_id)  # ReportNotFound for anyone else's report
     info = reports.describe(report, state.settings.zone())
     if key.op == "res":
         reports.store.set_active_report(owner, report_id)
-        await query.answer()
-        await _clear_pressed(update, context)
         lead = state.messages.text(
             "telegram.resumed",
             name=info.type_name,
             period=info.period or state.messages.text("console.period_unknown"),
         )
-        await show_step(update, context, report_id, reports.current(owner, report_id), lead=lead)
-        return
+        return [done, clear(pressed), *step_items(state, report_id, reports.current(owner, report_id), lead)]
     if key.op in ("del", "delok", "delno"):
-        await query.answer()
+        if pressed is None:
+            return [done]
         if key.op == "del":
             reply = delete_reply(info, state.messages)
-            await _edit_pressed(update, context, reply)
-        elif key.op == "delok":
+            return [done, edit(pressed, reply.text, reply.keyboard)]
+        if key.op == "delok":
             reports.delete(owner, report_id)
             if reports.store.active_report(owner) == report_id:
                 reports.store.set_active_report(owner, None)
-            await _edit_pressed(update, context, Reply(state.messages.text("telegram.deleted")))
-        else:
-            await _edit_pressed(update, context, Reply(state.messages.text("telegram.kept")))
-        return
+            return [done, edit(pressed, state.messages.text("telegram.deleted"))]
+        return [done, edit(pressed, state.messages.text("telegram.kept"))]
     if key.op in ("sec", "ed"):
         reports.store.set_active_report(owner, report_id)
         operation, arg = ("section", key.args[1]) if key.op == "sec" else ("edit", str(key.args[1]))
         step = reports.act(owner, report_id, operation, arg, update_id=update.update_id)
-        await query.answer()
-        await show_step(update, context, report_id, step)
-        return
+        return [done, *step_items(state, report_id, step)]
     # A question's button: it must be for the question being asked now.
     current = reports.current(owner, report_id)
     position = current.prompt.position if current.prompt is not None else None
     if position != key.args[1]:
-        await query.answer(state.messages.text("telegram.stale"))
-        await _clear_pressed(update, context)
-        return
+        return [answer(query.id, state.messages.text("telegram.stale")), clear(pressed)]
     reports.store.set_active_report(owner, report_id)
     args = (key.args[2],) if key.op == "ch" else ()
     step = reports.act(owner, report_id, QUESTION_OPS[key.op], *args, update_id=update.update_id)
-    await query.answer(short(step.notice, 190) if step.rejected else None)
+    if step.rejected:
+        return [answer(query.id, short(step.notice, 190))]
     toggled = (
         key.op == "ch"
-        and not step.rejected
         and step.prompt is not None
         and step.prompt.question.kind is Kind.MULTI_CHOICE
         and step.cursor == current.cursor
     )
-    if toggled:
+    if toggled and pressed is not None:
         # A toggle redraws the same message, so the ✓ marks move in place.
         [reply] = step_replies(Step({}, step.cursor, step.prompt), report_id, position, state.messages)
-        await _edit_pressed(update, context, reply)
-        return
-    if step.rejected:
-        return
-    await _clear_pressed(update, context)
-    await show_step(update, context, report_id, step)
+        return [done, edit(pressed, reply.text, reply.keyboard)]
+    return [done, clear(pressed), *step_items(state, report_id, step)]
 
 
 # -- errors and set-up -----------------------------------------------------------------------
@@ -746,7 +771,8 @@ def build_application(
     if settings.rate_limiter and request is None:
         # Telegram's flood limits: queue and retry instead of dropping a reply.
         rate_limiter = AIORateLimiter(max_retries=5)
-    processor = PerUserProcessor(reports.store)
+    intake = Intake()
+    processor = PerUserProcessor(reports.store, intake)
     bot = LeanBot(
         settings.telegram_token,
         base_url=settings.base_url,
@@ -757,10 +783,19 @@ def build_application(
         get_updates_request=request or HTTPXRequest(),
         rate_limiter=rate_limiter,
         settled=processor.committer.durable,
+        intake=intake,
     )
-    builder = ApplicationBuilder().bot(bot).concurrent_updates(processor).post_init(register_commands)
+    builder = (
+        ApplicationBuilder()
+        .bot(bot)
+        .concurrent_updates(processor)
+        .post_init(register_commands)
+        .post_stop(lambda _: processor.stop_delivering())
+    )
     application = builder.build()
-    application.bot_data["reportbot"] = BotState(settings, reports, renderer)
+    state = BotState(settings, reports, renderer, Outbox(reports.store, bot, docx_maker(reports, renderer)))
+    processor.outbox = state.outbox
+    application.bot_data["reportbot"] = state
     add_handlers(application)
     return application
 

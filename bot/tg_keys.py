@@ -44,9 +44,9 @@ def encode(op: str, *args: int) -> str:
     return data
 
 
-def decode(data: str | None) -> Key | None:
-    """The press, or None when the data is not something this bot made."""
-    if not data or len(data.encode("utf-8", "surrogatepass")) > MAX_BYTES:
+def decode(data: object) -> Key | None:
+    """The press, or None when the data is not something this bot made (nor a string at all)."""
+    if not isinstance(data, str) or not data or len(data.encode("utf-8", "surrogatepass")) > MAX_BYTES:
         return None
     match = _KEY_RE.match(data)
     if not match or match.group(1) not in OPS:

@@ -55,7 +55,22 @@ def _v3_chat_state(db: Database) -> None:
     _table(db, "processed_updates").create({"update_id": int, "processed": str}, pk="update_id")
 
 
-MIGRATIONS: list[Callable[[Database], None]] = [_v1_initial, _v2_owner_index, _v3_chat_state]
+def _v4_owed_replies(db: Database) -> None:
+    """What the bot still owes for an update (sent until Telegram accepts it), and the profile
+    field a user is changing in the chat: both must survive a restart."""
+    updates = _table(db, "processed_updates")
+    updates.add_column("chat_id", int)
+    updates.add_column("owed", str)
+    db.execute("CREATE INDEX idx_updates_owed ON processed_updates (update_id) WHERE owed IS NOT NULL")
+    _table(db, "users").add_column("editing", str)
+
+
+MIGRATIONS: list[Callable[[Database], None]] = [
+    _v1_initial,
+    _v2_owner_index,
+    _v3_chat_state,
+    _v4_owed_replies,
+]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

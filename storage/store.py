@@ -62,8 +62,16 @@ _UPSERT_ANSWER = (
 )
 _UPDATE_PROFILE = "UPDATE users SET profile = ?, updated = ? WHERE id = ?"
 _INSERT_UPDATE = (
-    "INSERT INTO processed_updates (update_id, processed) VALUES (?, ?) ON CONFLICT(update_id) DO NOTHING"
+    "INSERT INTO processed_updates (update_id, processed, chat_id, owed) VALUES (?, ?, ?, ?) "
+    "ON CONFLICT(update_id) DO NOTHING"
 )
+_OWE = "UPDATE processed_updates SET chat_id = ?, owed = ? WHERE update_id = ?"
+_DELIVERED = "UPDATE processed_updates SET owed = NULL WHERE update_id = ?"
+
+
+class ReplyAfterStep(RuntimeError):
+    """A reply was recorded after its update's step was committed: a crash between the two would
+    leave the answer stored and nothing owed for it (the handler awaited in between)."""
 
 
 # One encoder for every value: json.dumps with options builds a new one per call.
@@ -77,17 +85,20 @@ class _Rows:
     reports: list[tuple[str, str, str, int]] = field(default_factory=list)  # cursor, status, updated, id
     answers: list[tuple[int, str, str, str]] = field(default_factory=list)  # report, question, value, when
     profiles: list[tuple[str, str, str]] = field(default_factory=list)  # profile, updated, user id
-    updates: list[tuple[int, str]] = field(default_factory=list)  # update id, processed
+    # update id -> processed, chat id, what is owed for it (JSON or None)
+    updates: dict[int, tuple[str, int | None, str | None]] = field(default_factory=dict)
+    delivered: list[tuple[int]] = field(default_factory=list)  # update ids whose replies went out
 
     def __bool__(self) -> bool:
-        return bool(self.reports or self.answers or self.profiles or self.updates)
+        return bool(self.reports or self.answers or self.profiles or self.updates or self.delivered)
 
     def write(self, conn: sqlite3.Connection) -> None:
         """Write them, in the order they were taken, into the connection's open transaction."""
         conn.executemany("UPDATE reports SET cursor = ?, status = ?, updated = ? WHERE id = ?", self.reports)
         conn.executemany(_UPSERT_ANSWER, self.answers)
         conn.executemany(_UPDATE_PROFILE, self.profiles)
-        conn.executemany(_INSERT_UPDATE, self.updates)
+        conn.executemany(_INSERT_UPDATE, [(u, *rest) for u, rest in self.updates.items()])
+        conn.executemany(_DELIVERED, self.delivered)
 
 
 class Store:
@@ -96,8 +107,13 @@ class Store:
     def __init__(self, db: Database, clock: Clock = utc_now) -> None:
         self.db = db
         self.clock = clock
-        # Update ids claimed with an answer in this process, so none is recorded a second time.
+        # Update ids claimed with an answer in this process, so none is recorded a second time;
+        # those claimed in the open group's transaction, which their owed replies must join.
         self._claimed: set[int] = set()
+        self._claimed_open: set[int] = set()
+        # Update ids whose replies went out, written with the next commit (a crash before it
+        # sends them again at start-up: twice rather than never).
+        self._delivered: list[tuple[int]] = []
         self._on_grouped_write: Callable[[], None] | None = None  # set while commits are grouped
         # Recently used reports as this connection sees them (its own group's writes included),
         # kept only while this store is their one writer; a failed group empties it.
@@ -105,6 +121,7 @@ class Store:
         self._recent_limit = 0
         self._active: dict[str, int | None] = {}  # users' active reports, kept likewise
         self._profiles: dict[str, dict[str, Any]] = {}  # users' profiles, kept likewise
+        self._editing: dict[str, str | None] = {}  # the profile field each user is changing, likewise
         # Answers carried over from a user's other reports: owner -> (type, report) -> answers.
         self._carried: dict[str, dict[tuple[str, int], dict[str, Any]]] = {}
         self._newest_update: int | None = None  # the highest update id stored, kept likewise
@@ -141,6 +158,7 @@ class Store:
         self._recent.clear()
         self._active.clear()
         self._profiles.clear()
+        self._editing.clear()
         self._carried.clear()
         self._newest_update = None
 
@@ -154,6 +172,7 @@ class Store:
         if not self._group_open:
             return
         self._group_open = False
+        self._claimed_open.clear()
         try:
             self._write_waiting()
             if self._group_lost:
@@ -172,6 +191,9 @@ class Store:
         """Count the current step into the open group."""
         assert self._on_grouped_write is not None
         self._group_open = True
+        if self._delivered:
+            self._waiting.delivered.extend(self._delivered)
+            self._delivered = []
         self._on_grouped_write()
 
     def _begin(self) -> None:
@@ -303,11 +325,45 @@ class Store:
                 self._profiles.clear()  # dropped wholesale now and then, like active reports
             self._profiles[user_id] = profile
 
-    def update_profile(self, user_id: str, updates: Mapping[str, Any]) -> None:
-        """Remember ``updates`` in the user's profile."""
+    def update_profile(
+        self, user_id: str, updates: Mapping[str, Any], *, update_id: int | None = None
+    ) -> None:
+        """Remember ``updates`` in the user's profile, ending a change of it in the chat.
+
+        With ``update_id``, a second delivery of the same update raises DuplicateUpdate and
+        changes nothing.
+        """
+        now = self._now()
         with self._writing():
-            merged = self._merge_profile(user_id, updates, self._now())
+            if update_id is not None:
+                self._claim(update_id, now)
+            merged = self._merge_profile(user_id, updates, now)
+            self._execute("UPDATE users SET editing = NULL WHERE id = ?", [user_id])
         self._remember_profile(user_id, merged)  # once the step's writes stand
+        self._remember_editing(user_id, None)
+
+    def editing(self, user_id: str) -> str | None:
+        """The profile field the user is changing in the chat (their next message is its value)."""
+        if user_id in self._editing:
+            return self._editing[user_id]
+        row = self._execute("SELECT editing FROM users WHERE id = ?", [user_id]).fetchone()
+        field_id = str(row[0]) if row and row[0] is not None else None
+        self._remember_editing(user_id, field_id)
+        return field_id
+
+    def _remember_editing(self, user_id: str, field_id: str | None) -> None:
+        if self._recent_limit:
+            if len(self._editing) >= 10 * self._recent_limit:
+                self._editing.clear()  # a few bytes a user; dropped wholesale now and then
+            self._editing[user_id] = field_id
+
+    def set_editing(self, user_id: str, field_id: str | None) -> None:
+        """Start (or, with None, end) changing a profile field in the chat."""
+        now = self._now()
+        with self._writing():
+            self._ensure_user(user_id, now)
+            self._execute("UPDATE users SET editing = ? WHERE id = ?", [field_id, user_id])
+        self._remember_editing(user_id, field_id)
 
     def _merge_profile(self, user_id: str, updates: Mapping[str, Any], now: str) -> dict[str, Any]:
         self._ensure_user(user_id, now)
@@ -381,7 +437,8 @@ class Store:
                 self._waiting.profiles.append((_dumps(merged), now, owner))
             if update_id is not None:
                 self._claimed.add(update_id)
-                self._waiting.updates.append((update_id, now))
+                self._claimed_open.add(update_id)
+                self._waiting.updates[update_id] = (now, None, None)
                 self._stored_update(update_id)
         else:
             with self._writing():
@@ -415,11 +472,13 @@ class Store:
                 )
             )
 
-    def _claim(self, update_id: int, now: str) -> None:
-        self._claimed.add(update_id)
-        cur = self._execute(_INSERT_UPDATE, [update_id, now])
+    def _claim(self, update_id: int, now: str, chat_id: int | None = None, owed: str | None = None) -> None:
+        cur = self._execute(_INSERT_UPDATE, [update_id, now, chat_id, owed])
         if cur.rowcount != 1:
             raise DuplicateUpdate(update_id)
+        self._claimed.add(update_id)
+        if self._on_grouped_write is not None:
+            self._claimed_open.add(update_id)
         self._stored_update(update_id)
 
     def update_processed(self, update_id: int) -> bool:
@@ -445,12 +504,73 @@ class Store:
             return
         if self._can_wait(update_id):
             self._join_group()
-            self._waiting.updates.append((update_id, self._now()))
+            self._waiting.updates[update_id] = (self._now(), None, None)
             self._stored_update(update_id)
             return
         with self._writing():
-            self._execute(_INSERT_UPDATE, [update_id, self._now()])
+            self._execute(_INSERT_UPDATE, [update_id, self._now(), None, None])
         self._stored_update(update_id)
+
+    # -- replies owed ----------------------------------------------------------------------
+
+    def owe(self, update_id: int, chat_id: int, owed: Any) -> None:
+        """Record what the bot owes the chat for this update, in the transaction of its step.
+
+        An update whose step claimed it gets the reply on its claim, which must still be in the
+        open group (otherwise :class:`ReplyAfterStep`); one that stored nothing is claimed now,
+        with the reply (DuplicateUpdate if it was applied before). Without grouped commits (the
+        console, scripts) the two are separate transactions.
+        """
+        payload = _dumps(owed)
+        waiting = self._waiting.updates.get(update_id)
+        if waiting is not None:
+            self._waiting.updates[update_id] = (waiting[0], chat_id, payload)
+        elif update_id in self._claimed_open or (
+            update_id in self._claimed and self._on_grouped_write is None
+        ):
+            with self._writing():
+                self._execute(_OWE, [chat_id, payload, update_id])
+        elif update_id in self._claimed:
+            raise ReplyAfterStep(update_id)
+        elif self._can_wait(update_id):
+            self._join_group()
+            self._claimed.add(update_id)
+            self._claimed_open.add(update_id)
+            self._waiting.updates[update_id] = (self._now(), chat_id, payload)
+            self._stored_update(update_id)
+        else:
+            with self._writing():
+                self._claim(update_id, self._now(), chat_id, payload)
+
+    def delivered(self, update_id: int) -> None:
+        """The replies owed for this update were accepted by Telegram (written with the next commit)."""
+        if self._on_grouped_write is None:
+            with self._writing():
+                self._execute(_DELIVERED, [update_id])
+        else:
+            self._delivered.append((update_id,))
+
+    def write_delivered(self) -> None:
+        """Have the deliveries noted since the last commit written with the next one (soon)."""
+        if self._delivered and self._on_grouped_write is not None:
+            self._join_group()
+
+    def owed(self, update_id: int) -> tuple[int, Any] | None:
+        """The chat and the replies still owed for this update, if any."""
+        row = self._execute(
+            "SELECT chat_id, owed FROM processed_updates WHERE update_id = ?", [update_id]
+        ).fetchone()
+        if row is None or row[1] is None or (update_id,) in self._delivered:
+            return None
+        return int(row[0]), json.loads(row[1])
+
+    def all_owed(self) -> list[tuple[int, int, Any]]:
+        """Every update with replies still owed: update id, chat, replies, oldest first."""
+        rows = self._execute(
+            "SELECT update_id, chat_id, owed FROM processed_updates WHERE owed IS NOT NULL ORDER BY update_id"
+        ).fetchall()
+        done = set(self._delivered)
+        return [(int(u), int(c), json.loads(o)) for u, c, o in rows if (u,) not in done]
 
     def active_report(self, user_id: str) -> int | None:
         """The report the user is working on in the chat, if it still exists."""

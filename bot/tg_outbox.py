@@ -1,0 +1,150 @@
+"""What the bot owes a chat for an update, and sending it until Telegram accepts it.
+
+A handler records everything it will send for an update (texts, edits, the DOCX) with the step
+it took, in the same transaction (:meth:`storage.store.Store.owe`); only then is anything sent.
+So an answer on disk always has its reply on disk too: a crash, or Telegram being unreachable
+for longer than the retries of one call, leaves the reply owed, and it is sent at start-up,
+after the outage, or when Telegram delivers the same update again. A reply may then arrive
+twice (sent, then the process died before noting it), never not at all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from telegram.constants import ChatAction
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+
+from bot.tg_api import Keyboard, LeanBot
+from storage.store import Store
+
+log = logging.getLogger("reportbot.outbox")
+
+Item = dict[str, Any]  # one Bot API call owed, as stored (JSON)
+
+ATTEMPTS = 3  # per call, before the reply is left owed for later
+KEYBOARDS_KEPT = 10_000  # chats whose question buttons are remembered, to remove them later
+
+
+def message(text: str, keyboard: Keyboard | None = None) -> Item:
+    """Send a text, maybe with question buttons."""
+    return {"text": text, "keyboard": keyboard}
+
+
+def edit(message_id: int, text: str, keyboard: Keyboard | None = None) -> Item:
+    """Replace the text (and buttons) of a message the user pressed a button on."""
+    return {"edit": message_id, "text": text, "keyboard": keyboard}
+
+
+def clear(message_id: int | None = None) -> Item:
+    """Remove a message's buttons; None: those of the chat's last question."""
+    return {"clear": message_id}
+
+
+def answer(query_id: str, text: str | None = None) -> Item:
+    """Answer a button press (stops the client's spinner; a text shows as a short notice)."""
+    return {"answer": query_id, "text": text}
+
+
+def document(report_id: int, draft: bool) -> Item:
+    """The report as DOCX, composed when it is sent, then what the lint finds."""
+    return {"document": report_id, "draft": draft}
+
+
+@dataclass(frozen=True)
+class Docx:
+    """A composed report ready to send."""
+
+    data: bytes
+    name: str
+    caption: str | None
+    findings: str
+
+
+# Composes a chat's report: (chat, report id, draft) -> the file and what the lint finds.
+DocxMaker = Callable[[int, int, bool], Awaitable[Docx]]
+
+
+class Outbox:
+    """Sends owed replies in order, notes each update whose replies all went out."""
+
+    def __init__(self, store: Store, bot: LeanBot, docx: DocxMaker) -> None:
+        self.store = store
+        self.bot = bot
+        self.docx = docx
+        self._sent: dict[int, int] = {}  # update id -> items already sent (after a failure)
+        self._keyboards: OrderedDict[int, int] = OrderedDict()  # chat -> last question's message
+        self.behind: set[int] = set()  # chats whose replies could not be sent yet
+        self.failed = asyncio.Event()  # set when a reply is left owed: the retry loop wakes
+
+    async def deliver(self, update_id: int, chat_id: int, items: list[Item]) -> bool:
+        """Send what is owed for ``update_id``; False when Telegram could not be reached."""
+        try:
+            for n in range(self._sent.get(update_id, 0), len(items)):
+                await self._send(chat_id, items[n])
+                self._sent[update_id] = n + 1
+        except (NetworkError, RetryAfter) as exc:
+            log.warning("reply to update %s not sent (%s); it stays owed", update_id, type(exc).__name__)
+            self.behind.add(chat_id)
+            self.failed.set()
+            return False
+        except Forbidden:
+            log.info("chat %s blocked the bot; reply to update %s dropped", chat_id, update_id)
+        self._sent.pop(update_id, None)
+        self.store.delivered(update_id)
+        return True
+
+    async def _send(self, chat_id: int, item: Item) -> None:
+        try:
+            await _with_retries(lambda: self._call(chat_id, item))
+        except BadRequest as exc:
+            # Not something a retry mends (a message already without buttons, a press answered
+            # too late, a chat that is gone): the rest of the reply still goes.
+            log.info("chat %s: %s not done: %s", chat_id, next(iter(item)), exc.message)
+
+    async def _call(self, chat_id: int, item: Item) -> None:
+        bot = self.bot
+        if "answer" in item:
+            await bot.answer_callback_query(item["answer"], text=item["text"])
+        elif "edit" in item:
+            await bot.edit_text(chat_id, item["edit"], item["text"], item["keyboard"])
+        elif "clear" in item:
+            message_id = item["clear"] or self._keyboards.pop(chat_id, None)
+            if message_id is not None:
+                await bot.clear_keyboard(chat_id, message_id)
+        elif "document" in item:
+            with contextlib.suppress(TelegramError):  # only a hint that a file is coming
+                await bot.send_chat_action(chat_id, ChatAction.UPLOAD_DOCUMENT)
+            made = await self.docx(chat_id, item["document"], item["draft"])
+            await bot.send_document(chat_id, document=made.data, filename=made.name, caption=made.caption)
+            await bot.send_text(chat_id, made.findings)
+        elif "text" in item:
+            message_id = await bot.send_text(chat_id, item["text"], item["keyboard"])
+            if item["keyboard"]:
+                self._keyboards[chat_id] = message_id
+                self._keyboards.move_to_end(chat_id)
+                if len(self._keyboards) > KEYBOARDS_KEPT:
+                    self._keyboards.popitem(last=False)
+        else:
+            raise ValueError(f"unknown reply item {item!r}")
+
+
+async def _with_retries(call: Callable[[], Awaitable[None]]) -> None:
+    """A call that survives a dropped connection or a short outage (about 1.5 s)."""
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            await call()
+            return
+        except BadRequest:
+            raise
+        except (NetworkError, RetryAfter):
+            if attempt == ATTEMPTS:
+                raise
+            log.warning("sending failed (attempt %s of %s); retrying", attempt, ATTEMPTS)
+            await asyncio.sleep(0.5 * attempt)
