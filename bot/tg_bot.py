@@ -195,6 +195,7 @@ class PerUserProcessor(BaseUpdateProcessor):
         pending, delay = True, first
         while True:
             if pending:
+                outbox.failed.clear()  # failures of this round are what the delay is for
                 try:
                     pending = not await self._send_owed_in_turns()
                 except Exception:
@@ -202,11 +203,12 @@ class PerUserProcessor(BaseUpdateProcessor):
                 delay = min(delay * 2, longest) if pending else first
             with contextlib.suppress(sqlite3.Error):
                 self.store.write_delivered()
+            if pending:
+                await asyncio.sleep(delay)
+                continue
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(outbox.failed.wait(), delay if pending else first)
-            if outbox.failed.is_set():
-                outbox.failed.clear()
-                pending = True
+                await asyncio.wait_for(outbox.failed.wait(), first)
+            pending = outbox.failed.is_set()
 
     async def _send_owed_in_turns(self) -> bool:
         assert self.outbox is not None
