@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 
+from bot import logs
 from bot.compose import Composer
 from bot.config import Settings, SettingsError
 from bot.console import ConsoleChat
@@ -77,17 +78,21 @@ def _run_bot(settings: Settings) -> None:
 
     from bot.tg_bot import run as run_bot
 
+    # First of all: from here on no log line, traceback included, may show the token.
+    logs.install(settings.secrets())
     try:
         settings.check_token()
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from None
-    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
-    logging.getLogger("httpx").setLevel(logging.WARNING)
     reports = _reports(settings)
     try:
         run_bot(settings, reports, Renderer.create(settings.templates_dir, settings.fonts))
-    except InvalidToken:
-        raise click.ClickException("Telegram rejected TELEGRAM_BOT_TOKEN; check it with @BotFather") from None
+    except InvalidToken as exc:
+        answer = logs.redact(str(exc), settings.secrets())
+        raise click.ClickException(
+            f"the Bot API rejected TELEGRAM_BOT_TOKEN (it answered: {answer}); check the token "
+            "@BotFather gave and TELEGRAM_BASE_URL (default https://api.telegram.org/bot)"
+        ) from None
     finally:
         reports.store.close()
 

@@ -135,6 +135,10 @@ class Settings:
                 "as @BotFather gives it (e.g. 123456789:AA...)"
             )
 
+    def secrets(self) -> tuple[str, ...]:
+        """Values that must never reach a log: the token, its secret part, the webhook secret."""
+        return (self.telegram_token, self.telegram_token.partition(":")[2], self.webhook_secret)
+
     def today(self) -> dt.date:
         """Today's date where the users are."""
         return dt.datetime.now(self.zone()).date()
