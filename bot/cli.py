@@ -5,6 +5,7 @@ from __future__ import annotations
 import getpass
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -231,11 +232,41 @@ def export(report_id: int, output: Path | None, user: str | None) -> None:
     click.echo(renderer.write(document, output, settings.output_dir))
 
 
+# The files SQLite keeps beside a database: writing over any of them loses committed data.
+LIVE_SUFFIXES = ("", "-wal", "-shm", "-journal")
+
+
+def _live_file(dest: Path, db_path: Path) -> Path | None:
+    """The live database file (or its WAL, shared-memory or journal file) ``dest`` would overwrite.
+
+    Compared by resolved path (a symlink, ``..`` or a relative path lead to the same name) and,
+    where both exist, by device and inode (a hard link is another name for the same file).
+    """
+    target = dest.resolve()
+    # SQLite names the WAL after the database's real path when REPORTBOT_DB is a symlink.
+    names = dict.fromkeys([db_path, db_path.resolve()])
+    for live in [base.with_name(base.name + suffix) for base in names for suffix in LIVE_SUFFIXES]:
+        if target == live.resolve():
+            return live
+        try:
+            if os.path.samefile(dest, live):
+                return live
+        except OSError:
+            continue  # one of them does not exist: then they are not the same file
+    return None
+
+
 @main.command()
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 def backup(path: Path) -> None:
     """Copy the live database to PATH consistently, even while the bot runs."""
     settings = _settings()
+    live = _live_file(path, settings.db_path)
+    if live is not None:
+        raise click.ClickException(
+            f"{path} is the live database's file {live}; a backup there would destroy it. "
+            "Choose a path outside the database's files"
+        )
     store = Store.open(settings.db_path)
     try:
         store.backup(path)
