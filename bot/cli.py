@@ -23,6 +23,7 @@ from bot.lint import lint
 from bot.messages import Messages, MessagesError
 from bot.render import AnswersFileError, Renderer, answer_problems, read_answers_file
 from bot.service import Catalog, Reports
+from storage.schema import DatabaseUnavailable, describe_os_error
 from storage.store import ReportNotFound, Store
 
 
@@ -40,8 +41,19 @@ def _catalog(settings: Settings) -> Catalog:
         raise click.ClickException(f"report definitions are broken: {exc}") from None
 
 
+def _open_store(path: Path) -> Store:
+    """The live database, or one line saying why it cannot be used and what to do."""
+    try:
+        return Store.open(path)
+    except DatabaseUnavailable as exc:
+        raise click.ClickException(
+            f"{exc}; REPORTBOT_DB must name a file in a folder this user can create and write: "
+            "fix that folder or set REPORTBOT_DB to another path"
+        ) from None
+
+
 def _reports(settings: Settings) -> Reports:
-    return Reports(Store.open(settings.db_path), _catalog(settings), settings.today, settings.limits)
+    return Reports(_open_store(settings.db_path), _catalog(settings), settings.today, settings.limits)
 
 
 def _owner(user: str | None) -> str:
@@ -267,7 +279,7 @@ def backup(path: Path) -> None:
             f"{path} is the live database's file {live}; a backup there would destroy it. "
             "Choose a path outside the database's files"
         )
-    store = Store.open(settings.db_path)
+    store = _open_store(settings.db_path)
     try:
         store.backup(path)
         copy = Store.open(path)
@@ -275,6 +287,9 @@ def backup(path: Path) -> None:
             problem = copy.integrity()
         finally:
             copy.close()
+    except (OSError, DatabaseUnavailable) as exc:
+        reason = exc.reason if isinstance(exc, DatabaseUnavailable) else describe_os_error(exc)
+        raise click.ClickException(f"cannot write the backup at {path}: {reason}") from None
     finally:
         store.close()
     if problem != "ok":
