@@ -95,6 +95,7 @@ def _run_bot(settings: Settings) -> None:
     logs.install(settings.secrets())
     try:
         settings.check_token()
+        settings.check_webhook()
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from None
     reports = _reports(settings)

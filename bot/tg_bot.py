@@ -768,10 +768,12 @@ def build_application(
 def run(settings: Settings, reports: Reports, renderer: Renderer) -> None:
     """Serve until stopped: long polling, or a webhook when WEBHOOK_URL is set.
 
-    Raises InvalidToken (its text without the token) when the Bot API rejects the token.
+    Raises SettingsError for a webhook without a secret, and InvalidToken (its text without the
+    token) when the Bot API rejects the token.
     """
     from telegram.error import InvalidToken
 
+    settings.check_webhook()  # before anything listens
     application = build_application(settings, reports, renderer)
     # The loop python-telegram-bot will run on (it takes the current one). Initializing the bot
     # here first (get_me) meets a rejected token before the library's start-up retry loop, which
@@ -793,7 +795,7 @@ def run(settings: Settings, reports: Reports, renderer: Renderer) -> None:
             listen=settings.webhook_listen,
             port=settings.webhook_port,
             webhook_url=settings.webhook_url,
-            secret_token=settings.webhook_secret or None,
+            secret_token=settings.webhook_secret,
             allowed_updates=Update.ALL_TYPES,
         )
     else:
