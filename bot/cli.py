@@ -5,12 +5,14 @@ from __future__ import annotations
 import getpass
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
+from bot import logs
 from bot.compose import Composer
 from bot.config import Settings, SettingsError
 from bot.console import ConsoleChat
@@ -21,6 +23,7 @@ from bot.lint import lint
 from bot.messages import Messages, MessagesError
 from bot.render import AnswersFileError, Renderer, answer_problems, read_answers_file
 from bot.service import Catalog, Reports
+from storage.schema import DatabaseUnavailable, describe_os_error
 from storage.store import ReportNotFound, Store
 
 
@@ -38,8 +41,19 @@ def _catalog(settings: Settings) -> Catalog:
         raise click.ClickException(f"report definitions are broken: {exc}") from None
 
 
+def _open_store(path: Path) -> Store:
+    """The live database, or one line saying why it cannot be used and what to do."""
+    try:
+        return Store.open(path)
+    except DatabaseUnavailable as exc:
+        raise click.ClickException(
+            f"{exc}; REPORTBOT_DB must name a file in a folder this user can create and write: "
+            "fix that folder or set REPORTBOT_DB to another path"
+        ) from None
+
+
 def _reports(settings: Settings) -> Reports:
-    return Reports(Store.open(settings.db_path), _catalog(settings), settings.today, settings.limits)
+    return Reports(_open_store(settings.db_path), _catalog(settings), settings.today, settings.limits)
 
 
 def _owner(user: str | None) -> str:
@@ -77,17 +91,22 @@ def _run_bot(settings: Settings) -> None:
 
     from bot.tg_bot import run as run_bot
 
+    # First of all: from here on no log line, traceback included, may show the token.
+    logs.install(settings.secrets())
     try:
         settings.check_token()
+        settings.check_webhook()
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from None
-    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
-    logging.getLogger("httpx").setLevel(logging.WARNING)
     reports = _reports(settings)
     try:
         run_bot(settings, reports, Renderer.create(settings.templates_dir, settings.fonts))
-    except InvalidToken:
-        raise click.ClickException("Telegram rejected TELEGRAM_BOT_TOKEN; check it with @BotFather") from None
+    except InvalidToken as exc:
+        answer = logs.redact(str(exc), settings.secrets())
+        raise click.ClickException(
+            f"the Bot API rejected TELEGRAM_BOT_TOKEN (it answered: {answer}); check the token "
+            "@BotFather gave and TELEGRAM_BASE_URL (default https://api.telegram.org/bot)"
+        ) from None
     finally:
         reports.store.close()
 
@@ -226,12 +245,42 @@ def export(report_id: int, output: Path | None, user: str | None) -> None:
     click.echo(renderer.write(document, output, settings.output_dir))
 
 
+# The files SQLite keeps beside a database: writing over any of them loses committed data.
+LIVE_SUFFIXES = ("", "-wal", "-shm", "-journal")
+
+
+def _live_file(dest: Path, db_path: Path) -> Path | None:
+    """The live database file (or its WAL, shared-memory or journal file) ``dest`` would overwrite.
+
+    Compared by resolved path (a symlink, ``..`` or a relative path lead to the same name) and,
+    where both exist, by device and inode (a hard link is another name for the same file).
+    """
+    target = dest.resolve()
+    # SQLite names the WAL after the database's real path when REPORTBOT_DB is a symlink.
+    names = dict.fromkeys([db_path, db_path.resolve()])
+    for live in [base.with_name(base.name + suffix) for base in names for suffix in LIVE_SUFFIXES]:
+        if target == live.resolve():
+            return live
+        try:
+            if os.path.samefile(dest, live):
+                return live
+        except OSError:
+            continue  # one of them does not exist: then they are not the same file
+    return None
+
+
 @main.command()
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 def backup(path: Path) -> None:
     """Copy the live database to PATH consistently, even while the bot runs."""
     settings = _settings()
-    store = Store.open(settings.db_path)
+    live = _live_file(path, settings.db_path)
+    if live is not None:
+        raise click.ClickException(
+            f"{path} is the live database's file {live}; a backup there would destroy it. "
+            "Choose a path outside the database's files"
+        )
+    store = _open_store(settings.db_path)
     try:
         store.backup(path)
         copy = Store.open(path)
@@ -239,6 +288,9 @@ def backup(path: Path) -> None:
             problem = copy.integrity()
         finally:
             copy.close()
+    except (OSError, DatabaseUnavailable) as exc:
+        reason = exc.reason if isinstance(exc, DatabaseUnavailable) else describe_os_error(exc)
+        raise click.ClickException(f"cannot write the backup at {path}: {reason}") from None
     finally:
         store.close()
     if problem != "ok":

@@ -21,6 +21,10 @@ DEFAULT_TZ = "Asia/Shanghai"
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
 DEFAULT_BASE_FILE_URL = "https://api.telegram.org/file/bot"
 TOKEN_RE = re.compile(r"^[0-9]{5,16}:[A-Za-z0-9_-]{30,}$")
+# Telegram's rule for setWebhook's secret_token.
+WEBHOOK_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+# The webhook listens for the HTTPS reverse proxy on the same machine, not for the world.
+DEFAULT_WEBHOOK_LISTEN = "127.0.0.1"
 
 
 class SettingsError(ValueError):
@@ -71,6 +75,15 @@ def _switch(env: Mapping[str, str], name: str) -> bool:
     return raw == "on"
 
 
+def _webhook_secret(raw: str) -> str:
+    if raw and not WEBHOOK_SECRET_RE.match(raw):
+        # Never echo the value: it is a secret.
+        raise SettingsError(
+            "WEBHOOK_SECRET_TOKEN must be 1–256 characters of A-Z a-z 0-9 _ - (Telegram's rule)"
+        )
+    return raw
+
+
 def _port(raw: str) -> int:
     if not raw.strip().isdecimal() or not 0 < int(raw) < 65536:
         raise SettingsError(f"WEBHOOK_PORT must be a port number, not {raw!r}")
@@ -91,7 +104,7 @@ class Settings:
     base_url: str = DEFAULT_BASE_URL
     base_file_url: str = DEFAULT_BASE_FILE_URL
     webhook_url: str = ""
-    webhook_listen: str = "0.0.0.0"
+    webhook_listen: str = DEFAULT_WEBHOOK_LISTEN
     webhook_port: int = 8443
     webhook_secret: str = ""
     limits: Limits = field(default_factory=Limits)
@@ -115,9 +128,9 @@ class Settings:
             base_url=(env.get("TELEGRAM_BASE_URL") or DEFAULT_BASE_URL).strip(),
             base_file_url=(env.get("TELEGRAM_BASE_FILE_URL") or DEFAULT_BASE_FILE_URL).strip(),
             webhook_url=(env.get("WEBHOOK_URL") or "").strip(),
-            webhook_listen=(env.get("WEBHOOK_LISTEN") or "0.0.0.0").strip(),
+            webhook_listen=(env.get("WEBHOOK_LISTEN") or DEFAULT_WEBHOOK_LISTEN).strip(),
             webhook_port=_port(env.get("WEBHOOK_PORT") or "8443"),
-            webhook_secret=(env.get("WEBHOOK_SECRET_TOKEN") or "").strip(),
+            webhook_secret=_webhook_secret((env.get("WEBHOOK_SECRET_TOKEN") or "").strip()),
             rate_limiter=_switch(env, "TELEGRAM_RATE_LIMITER"),
             limits=Limits(
                 max_drafts=_positive(env, "REPORTBOT_MAX_DRAFTS", Limits.max_drafts),
@@ -134,6 +147,19 @@ class Settings:
                 "TELEGRAM_BOT_TOKEN is malformed: expected digits, a colon and the secret, "
                 "as @BotFather gives it (e.g. 123456789:AA...)"
             )
+
+    def check_webhook(self) -> None:
+        """Refuse a webhook without a secret: anyone reaching the port could post any user's updates."""
+        if self.webhook_url and not self.webhook_secret:
+            raise SettingsError(
+                "WEBHOOK_URL is set but WEBHOOK_SECRET_TOKEN is not: without it anyone who reaches the "
+                "port can send updates in any user's name; set WEBHOOK_SECRET_TOKEN to 1–256 "
+                "characters of A-Z a-z 0-9 _ -"
+            )
+
+    def secrets(self) -> tuple[str, ...]:
+        """Values that must never reach a log: the token, its secret part, the webhook secret."""
+        return (self.telegram_token, self.telegram_token.partition(":")[2], self.webhook_secret)
 
     def today(self) -> dt.date:
         """Today's date where the users are."""

@@ -803,14 +803,36 @@ def build_application(
 
 
 def run(settings: Settings, reports: Reports, renderer: Renderer) -> None:
-    """Serve until stopped: long polling, or a webhook when WEBHOOK_URL is set."""
+    """Serve until stopped: long polling, or a webhook when WEBHOOK_URL is set.
+
+    Raises SettingsError for a webhook without a secret, and InvalidToken (its text without the
+    token) when the Bot API rejects the token.
+    """
+    from telegram.error import InvalidToken
+
+    settings.check_webhook()  # before anything listens
     application = build_application(settings, reports, renderer)
+    # The loop python-telegram-bot will run on (it takes the current one). Initializing the bot
+    # here first (get_me) meets a rejected token before the library's start-up retry loop, which
+    # would log a traceback whose last line quotes the token; the library skips the bot's
+    # initialization later because it is done.
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        loop.run_until_complete(application.bot.initialize())
+    except InvalidToken as exc:
+        loop.run_until_complete(application.bot.shutdown())
+        loop.close()
+        # The library's message quotes the token; the server's answer it wraps does not.
+        raise InvalidToken(str(exc.__cause__ or "rejected")) from None
+    except TelegramError:
+        pass  # a network fault: the library's own start-up handles it as before
     if settings.webhook_url:
         application.run_webhook(
             listen=settings.webhook_listen,
             port=settings.webhook_port,
             webhook_url=settings.webhook_url,
-            secret_token=settings.webhook_secret or None,
+            secret_token=settings.webhook_secret,
             allowed_updates=Update.ALL_TYPES,
         )
     else:

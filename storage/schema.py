@@ -97,6 +97,28 @@ def migrate(db: Database, target: int = SCHEMA_VERSION) -> int:
     return max(current, target)
 
 
+class DatabaseUnavailable(Exception):
+    """The database file cannot be created, opened or written; the message names the path and why."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(f"cannot use the database {path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+# SQLite's primary result codes that mean the file or its folder may not be written or created.
+_NOT_WRITABLE = {sqlite3.SQLITE_PERM, sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN}
+
+
+def describe_os_error(exc: OSError) -> str:
+    """Why a file could not be created, in words that point at the fix."""
+    if isinstance(exc, (FileExistsError, NotADirectoryError)):
+        return f"{exc.filename} is a file, not a folder"
+    if isinstance(exc, PermissionError):
+        return f"permission denied on {exc.filename} (read-only for this user?)"
+    return f"{exc.strerror or exc} ({exc.filename})"
+
+
 def connect(
     path: Path | str, *, migrate_to: int | None = SCHEMA_VERSION, synchronous: str = "FULL"
 ) -> Database:
@@ -104,22 +126,38 @@ def connect(
 
     ``synchronous="NORMAL"`` (for measurements only) commits without waiting for the disk: a crash
     of the program loses nothing, a power cut may lose the last commits.
+    Raises :class:`DatabaseUnavailable` when the file or its folder cannot be created or written.
     """
     if synchronous not in ("FULL", "NORMAL"):
         raise ValueError(f"synchronous must be FULL or NORMAL, not {synchronous!r}")
     if str(path) != ":memory:":
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if not path.exists():
-            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if not path.exists():
+                os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+        except OSError as exc:
+            raise DatabaseUnavailable(path, describe_os_error(exc)) from exc
     conn = sqlite3.connect(str(path), timeout=10, check_same_thread=False)
-    db = Database(conn)
-    db.execute("PRAGMA foreign_keys = ON")
-    db.execute("PRAGMA busy_timeout = 10000")
-    if str(path) != ":memory:":
-        db.enable_wal()
-        # FULL: an acknowledged answer must survive a power cut, not only a crash.
-        db.execute(f"PRAGMA synchronous = {synchronous}")
-    if migrate_to is not None:
-        migrate(db, migrate_to)
+    try:
+        db = Database(conn)
+        db.execute("PRAGMA foreign_keys = ON")
+        db.execute("PRAGMA busy_timeout = 10000")
+        if str(path) != ":memory:":
+            db.enable_wal()
+            # FULL: an acknowledged answer must survive a power cut, not only a crash.
+            db.execute(f"PRAGMA synchronous = {synchronous}")
+        if migrate_to is not None:
+            migrate(db, migrate_to)
+    except sqlite3.OperationalError as exc:
+        conn.close()
+        # WAL mode needs to create -wal and -shm beside the file, so the folder must be writable too.
+        if exc.sqlite_errorcode & 0xFF in _NOT_WRITABLE:
+            raise DatabaseUnavailable(
+                Path(path), f"{exc} (the file and its folder must be writable by this user)"
+            ) from exc
+        raise
+    except BaseException:
+        conn.close()
+        raise
     return db
