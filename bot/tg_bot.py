@@ -21,7 +21,7 @@ from typing import Any, Literal
 
 from telegram import BotCommand, Update
 from telegram.constants import ChatType
-from telegram.error import TelegramError
+from telegram.error import InvalidToken, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -808,8 +808,6 @@ def run(settings: Settings, reports: Reports, renderer: Renderer) -> None:
     Raises SettingsError for a webhook without a secret, and InvalidToken (its text without the
     token) when the Bot API rejects the token.
     """
-    from telegram.error import InvalidToken
-
     settings.check_webhook()  # before anything listens
     application = build_application(settings, reports, renderer)
     # The loop python-telegram-bot will run on (it takes the current one). Initializing the bot

@@ -34,7 +34,8 @@ def owed_on_disk(path: Path) -> dict[int, Any]:
 def answers_on_disk(path: Path, owner: str) -> dict[str, Any]:
     with sqlite3.connect(path) as other:
         rows = other.execute(
-            "SELECT a.question_id, a.value FROM answers a JOIN reports r ON r.id = a.report_id WHERE r.owner = ?",
+            "SELECT a.question_id, a.value FROM answers a JOIN reports r ON r.id = a.report_id "
+            "WHERE r.owner = ?",
             [owner],
         )
         return {q: json.loads(v) for q, v in rows}
@@ -61,7 +62,9 @@ class Outage(RecordingRequest):
         return await super().do_request(url, method, request_data, *args, **kwargs)
 
 
-async def wait_for_call(request: RecordingRequest, found: Callable[[Call], bool], timeout: float = 20) -> Call:
+async def wait_for_call(
+    request: RecordingRequest, found: Callable[[Call], bool], timeout: float = 20
+) -> Call:
     """The first recorded call that ``found`` accepts, waiting for it up to ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -96,7 +99,9 @@ async def stop(b: Bot) -> None:
     b.reports.store.close()
 
 
-async def test_each_reply_is_on_disk_with_its_answer_before_it_is_sent(tmp_path: Path, catalog: Catalog) -> None:
+async def test_each_reply_is_on_disk_with_its_answer_before_it_is_sent(
+    tmp_path: Path, catalog: Catalog
+) -> None:
     b, request = await started(tmp_path, catalog, 301)
     try:
         request.owed_when_sent.clear()
