@@ -6,6 +6,7 @@ user: it sends messages and presses buttons as update objects through the Applic
 
 from __future__ import annotations
 
+import asyncio
 import io
 import itertools
 import json
@@ -213,3 +214,26 @@ def docx_text(content: bytes) -> str:
     import docx
 
     return "\n".join(p.text for p in docx.Document(io.BytesIO(content)).paragraphs)
+
+
+class UpdateQueue(RecordingRequest):
+    """A recording request that also serves getUpdates from a queue, as Telegram does: an update
+    is dropped once an offset above it is asked for, and served again until then."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.pending: list[dict[str, Any]] = []
+        self.offsets: list[int] = []  # the offset of every getUpdates, in order
+
+    async def do_request(
+        self, url: str, method: str, request_data: RequestData | None = None, *args: Any, **kwargs: Any
+    ) -> tuple[int, bytes]:
+        """Serve getUpdates from the queue; record every other call."""
+        if not url.endswith("/getUpdates"):
+            return await super().do_request(url, method, request_data, *args, **kwargs)
+        offset = int((request_data.parameters if request_data else {}).get("offset") or 0)
+        self.offsets.append(offset)
+        self.pending = [u for u in self.pending if u["update_id"] >= offset]
+        if not self.pending:
+            await asyncio.sleep(0.01)  # a long poll that returns empty, briefly
+        return 200, json.dumps({"ok": True, "result": self.pending}).encode()
