@@ -61,6 +61,7 @@ class Intake:
         self._open: set[int] = set()
         self._highest: int | None = None  # the newest update id fetched by this process
         self._idle: asyncio.Event | None = None
+        self._waiting: dict[int, asyncio.Future[None]] = {}  # webhook requests awaiting handling
 
     def _event(self) -> asyncio.Event:
         if self._idle is None:
@@ -93,8 +94,38 @@ class Intake:
     def handled(self, update_id: int) -> None:
         """An update's step and reply are on disk (or it needed none): it may be confirmed."""
         self._open.discard(update_id)
+        waiter = self._waiting.pop(update_id, None)
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
         if not self._open:
             self._event().set()
+
+    async def until_handled(self, update_id: int) -> None:
+        """Return once ``update_id`` (handed out) is handled."""
+        if update_id not in self._open:
+            return
+        waiter = self._waiting.setdefault(update_id, asyncio.get_running_loop().create_future())
+        await asyncio.shield(waiter)
+
+
+class HandledQueue(asyncio.Queue[object]):
+    """The update queue for a webhook: a request is answered (and the update so confirmed to
+    Telegram) only once its update is handled, so a crash before that loses nothing: Telegram
+    sends it again. (Telegram makes up to 40 webhook requests at once, so updates still run
+    concurrently.)"""
+
+    def __init__(self, intake: Intake) -> None:
+        super().__init__()
+        self.intake = intake
+
+    async def put(self, item: object) -> None:
+        """Queue the update and wait until it is handled."""
+        if not isinstance(item, Update):
+            await super().put(item)
+            return
+        self.intake.opened(item.update_id)
+        await super().put(item)
+        await self.intake.until_handled(item.update_id)
 
 
 class RareLog:

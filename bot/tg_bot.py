@@ -45,7 +45,7 @@ from bot.engine import Step
 from bot.messages import Messages
 from bot.render import Renderer
 from bot.service import LimitReached, Reports
-from bot.tg_api import SENDING_AT_ONCE, Button, Intake, LeanBot
+from bot.tg_api import SENDING_AT_ONCE, Button, HandledQueue, Intake, LeanBot
 from bot.tg_keys import Key, decode, encode
 from bot.tg_outbox import Docx, Item, Outbox, answer, clear, document, edit, message
 from bot.tg_views import (
@@ -766,9 +766,12 @@ def add_handlers(application: Application[Any, Any, Any, Any, Any, Any]) -> None
 
 
 def build_application(
-    settings: Settings, reports: Reports, renderer: Renderer, *, request: Any = None
+    settings: Settings, reports: Reports, renderer: Renderer, *, request: Any = None, webhook: bool = False
 ) -> Application[Any, Any, Any, Any, Any, Any]:
-    """The configured Application (``request`` lets tests record calls instead of sending)."""
+    """The configured Application (``request`` lets tests record calls instead of sending).
+
+    With ``webhook``, each webhook request is answered once its update is handled.
+    """
     rate_limiter = None
     if settings.rate_limiter and request is None:
         # Telegram's flood limits: queue and retry instead of dropping a reply.
@@ -794,6 +797,8 @@ def build_application(
         .post_init(register_commands)
         .post_stop(lambda _: processor.stop_delivering())
     )
+    if webhook:
+        builder = builder.update_queue(HandledQueue(intake))
     application = builder.build()
     state = BotState(settings, reports, renderer, Outbox(reports.store, bot, docx_maker(reports, renderer)))
     processor.outbox = state.outbox
@@ -809,7 +814,7 @@ def run(settings: Settings, reports: Reports, renderer: Renderer) -> None:
     token) when the Bot API rejects the token.
     """
     settings.check_webhook()  # before anything listens
-    application = build_application(settings, reports, renderer)
+    application = build_application(settings, reports, renderer, webhook=bool(settings.webhook_url))
     # The loop python-telegram-bot will run on (it takes the current one). Initializing the bot
     # here first (get_me) meets a rejected token before the library's start-up retry loop, which
     # would log a traceback whose last line quotes the token; the library skips the bot's

@@ -11,10 +11,14 @@ from pathlib import Path
 import pytest
 from telegram import Update
 
-from bot.service import Catalog
+from bot.config import Settings
+from bot.render import Renderer
+from bot.service import Catalog, Reports
 from bot.tg_api import Intake
-from tests.conftest import make_bot
-from tests.tg_fakes import UpdateQueue, texts
+from bot.tg_bot import build_application
+from storage.store import Store
+from tests.conftest import TEMPLATES, TODAY, make_bot
+from tests.tg_fakes import TOKEN, Chat, RecordingRequest, UpdateQueue, texts
 
 
 async def wait_until(found: object, timeout: float = 20) -> None:
@@ -115,3 +119,25 @@ async def test_only_new_messages_and_presses_are_handled(tmp_path: Path, catalog
     finally:
         await b.app.shutdown()
         b.reports.store.close()
+
+
+async def test_a_webhook_request_is_answered_only_once_its_update_is_handled(
+    tmp_path: Path, catalog: Catalog
+) -> None:
+    settings = Settings.load({"TELEGRAM_BOT_TOKEN": TOKEN}, dotenv=tmp_path / "none")
+    reports = Reports(Store.open(tmp_path / "tg.db"), catalog, lambda: TODAY)
+    request = RecordingRequest()
+    app = build_application(settings, reports, Renderer.create(TEMPLATES), request=request, webhook=True)
+    await app.initialize()
+    await app.start()
+    try:
+        chat = Chat(app, request, 504)
+        update = chat.message_update("/new")
+        # What python-telegram-bot's webhook handler does before it answers Telegram's request:
+        await app.update_queue.put(update)
+        assert reports.store.update_processed(update.update_id)  # handled, with its reply
+        assert any(c.method == "sendMessage" for c in request.calls)
+    finally:
+        await app.stop()
+        await app.shutdown()
+        reports.store.close()
