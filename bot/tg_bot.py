@@ -800,7 +800,10 @@ def build_application(
     if webhook:
         builder = builder.update_queue(HandledQueue(intake))
     application = builder.build()
-    state = BotState(settings, reports, renderer, Outbox(reports.store, bot, docx_maker(reports, renderer)))
+    apology = reports.catalog.messages.text("telegram.error")
+    state = BotState(
+        settings, reports, renderer, Outbox(reports.store, bot, docx_maker(reports, renderer), apology)
+    )
     processor.outbox = state.outbox
     application.bot_data["reportbot"] = state
     add_handlers(application)

@@ -74,10 +74,11 @@ DocxMaker = Callable[[int, int, bool], Awaitable[Docx]]
 class Outbox:
     """Sends owed replies in order, notes each update whose replies all went out."""
 
-    def __init__(self, store: Store, bot: LeanBot, docx: DocxMaker) -> None:
+    def __init__(self, store: Store, bot: LeanBot, docx: DocxMaker, apology: str) -> None:
         self.store = store
         self.bot = bot
         self.docx = docx
+        self.apology = apology  # sent instead of an item that cannot be made (a DOCX that fails)
         self._sent: dict[int, int] = {}  # update id -> items already sent (after a failure)
         self._keyboards: OrderedDict[int, int] = OrderedDict()  # chat -> last question's message
         self.behind: set[int] = set()  # chats whose replies could not be sent yet
@@ -107,6 +108,13 @@ class Outbox:
             # Not something a retry mends (a message already without buttons, a press answered
             # too late, a chat that is gone): the rest of the reply still goes.
             log.info("chat %s: %s not done: %s", chat_id, next(iter(item)), exc.message)
+        except (NetworkError, RetryAfter, Forbidden):
+            raise
+        except Exception:
+            # A fault of the bot's own (composing a DOCX): sending it again would fail again and
+            # hold back every reply after it. The user is told; the rest of the reply goes.
+            log.exception("chat %s: could not make %s", chat_id, next(iter(item)))
+            await _with_retries(lambda: self._call(chat_id, message(self.apology)))
 
     async def _call(self, chat_id: int, item: Item) -> None:
         bot = self.bot

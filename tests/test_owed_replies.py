@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import sqlite3
 import time
 from collections.abc import Callable
@@ -216,3 +217,26 @@ def test_a_reply_recorded_after_its_step_was_committed_is_refused(tmp_path: Path
     store.commit_group()
     assert owed_on_disk(tmp_path / "g.db") == {}
     store.close()
+
+
+async def test_a_reply_that_cannot_be_made_is_apologised_for_and_holds_nothing_back(
+    tmp_path: Path, catalog: Catalog, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    b, _ = await started(tmp_path, catalog, 306)
+    chat = b.chat(306)
+    try:
+        outbox = b.app.bot_data["reportbot"].outbox
+
+        async def broken(*args: Any) -> Any:
+            raise RuntimeError("composer on fire")
+
+        monkeypatch.setattr(outbox, "docx", broken)
+        with caplog.at_level(logging.ERROR):
+            calls = await chat.send("/preview")
+        assert "抱歉，处理这条消息时出了问题" in texts(calls)
+        assert "composer on fire" in caplog.text
+        assert b.reports.store.all_owed() == []  # nothing stuck to be tried again and again
+        calls = await chat.send("学习贯彻专题研讨会")
+        assert "【第" in texts(calls)
+    finally:
+        await stop(b)
