@@ -160,17 +160,13 @@ class User:
                 f"within {REPLY_LIMIT:.0f} s; stored: {self.bot.processed(update_id)}; "
                 f"calls about the chat since: {seen}\n{self.bot.log_tail()}"
             )
-        messages: list[SentMessage] = []  # each message the reply sent or edited, once, as it is now
-        live = {id(m): m for m in self.emulator.messages_to(self.id)}
+        # Each message the reply sent or edited, once, as it is now (a deleted one as it was).
+        live = {m.message_id: m for m in self.emulator.messages_to(self.id)}
+        touched: dict[int, SentMessage] = {}
         for call in self.emulator.calls_to(self.id, after):
-            if call.message is None:
-                continue
-            current = next(
-                (m for m in live.values() if m.message_id == call.message.message_id), call.message
-            )
-            if all(m is not current for m in messages):
-                messages.append(current)
-        return messages
+            if call.message is not None and call.message.message_id not in touched:
+                touched[call.message.message_id] = live.get(call.message.message_id, call.message)
+        return list(touched.values())
 
     def last_text(self) -> str:
         """The text of the newest message to the user."""
