@@ -68,7 +68,8 @@ def measure(drafts: int, workdir: Path) -> tuple[float, float, float]:
                 break
             time.sleep(0.5)
         seconds = time.monotonic() - started
-        emulator.settle(started, quiet=0.5)
+        for n in range(drafts):  # measured once every user's reply went out
+            emulator.wait_for_message(FIRST_USER + n, lambda m: True, 0, timeout=600)
         return before, rss_mb(bot.proc.pid), seconds
     finally:
         bot.stop()

@@ -129,8 +129,11 @@ example = "今天"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    """``--kills N``: how many times the fault-injection test kills the bot (default 20)."""
-    parser.addoption("--kills", type=int, default=20, help="SIGKILLs in the fault-injection test")
+    """``--kills N``: how many times the fault-injection test kills the bot (20 in CI; 200 is the
+    long run)."""
+    parser.addoption(
+        "--kills", type=int, default=20, help="SIGKILLs in the fault-injection test (20; long run: 200)"
+    )
 
 
 @pytest.fixture(scope="session")

@@ -4,6 +4,11 @@ It speaks enough of the Bot API for python-telegram-bot: getMe, getUpdates (long
 sendMessage, editMessageText, editMessageReplyMarkup, answerCallbackQuery, sendDocument
 (multipart), sendChatAction, setMyCommands, deleteMessage, deleteWebhook. Test code plays the
 users: it queues their messages and button presses and reads what the bot sent.
+
+Delivery is Telegram's: an update stays queued until a getUpdates call with a higher offset
+confirms it, and every getUpdates before that hands it out again, also to a restarted bot. Every
+call the bot makes about a chat is logged with the bot process generation that made it, so that a
+test can wait for the reply to one update and tell which process sent it.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ import threading
 import time
 import urllib.parse
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -47,6 +52,71 @@ class SentMessage:
         return [b for row in self.keyboard for b in row]
 
 
+# Calls that show the user something in a chat: what a reply to an update is made of.
+CHAT_METHODS = frozenset(
+    {
+        "sendMessage",
+        "editMessageText",
+        "editMessageReplyMarkup",
+        "sendDocument",
+        "answerCallbackQuery",
+        "deleteMessage",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Call:
+    """One call the bot made about a chat, as the emulator accepted it."""
+
+    seq: int  # position in the emulator's log of chat calls, from 1
+    method: str
+    chat_id: int
+    generation: int  # the bot process that made it (see Emulator.next_generation)
+    message: SentMessage | None  # the message sent or edited, as it was right after this call
+    text: str = ""  # the message's text, or the callback answer's
+
+    @property
+    def new_message(self) -> bool:
+        """Whether the call sent a new message (rather than editing one or answering a press)."""
+        return self.method in ("sendMessage", "sendDocument")
+
+
+Expect = Callable[[Call], bool]
+
+
+class Dropped(Exception):
+    """Raised by an ``on_call`` hook: the call is neither carried out nor answered (the process
+    that made it was killed, so it dies with the process)."""
+
+
+def says(fragment: str) -> Expect:
+    """A message sent or edited whose text contains ``fragment``."""
+    return lambda call: call.message is not None and fragment in call.text
+
+
+def has_button(label: str) -> Expect:
+    """A message sent or edited that carries a button whose label starts with ``label``."""
+    return lambda call: (
+        call.message is not None and any(b["text"].strip().startswith(label) for b in call.message.buttons())
+    )
+
+
+def document(call: Call) -> bool:
+    """A document sent."""
+    return call.method == "sendDocument"
+
+
+def press_answered(fragment: str = "") -> Expect:
+    """A press answered (answerCallbackQuery) with a notice containing ``fragment``."""
+    return lambda call: call.method == "answerCallbackQuery" and fragment in call.text
+
+
+def either(*expectations: Expect) -> Expect:
+    """Any of the expectations."""
+    return lambda call: any(e(call) for e in expectations)
+
+
 class Emulator:
     """The emulated Bot API server and the users' side of it."""
 
@@ -62,9 +132,14 @@ class Emulator:
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.callback_answers: list[dict[str, Any]] = []
         self.commands: list[dict[str, Any]] = []
-        self.last_call = time.monotonic()
-        self.on_call: Callable[[str, dict[str, Any]], None] | None = None  # tests hook in here
+        # Tests hook in here; raising Dropped makes the call vanish unanswered.
+        self.on_call: Callable[[str, dict[str, Any]], None] | None = None
         self.confirmed: dict[int, float] = {}  # update id -> when the bot confirmed it
+        self.handed_out: dict[int, int] = {}  # update id -> how many getUpdates answers carried it
+        self.generation = 0  # the bot process now running: tests count them up
+        self.chat_calls: list[Call] = []
+        self._chat_calls_by_chat: dict[int, list[Call]] = {}
+        self._press_chats: dict[str, int] = {}  # callback query id -> the chat it was pressed in
         self._server = _QuietServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -90,6 +165,17 @@ class Emulator:
         self._server.server_close()
 
     # -- the users' side -----------------------------------------------------------------------
+
+    def next_generation(self) -> int:
+        """A new bot process is about to start: the calls from now on are tagged with its number."""
+        with self._lock:
+            self.generation += 1
+            return self.generation
+
+    def redelivered(self) -> list[int]:
+        """Updates handed out by more than one getUpdates answer."""
+        with self._lock:
+            return sorted(u for u, n in self.handed_out.items() if n > 1)
 
     def _push(self, body: dict[str, Any]) -> int:
         with self._lock:
@@ -119,10 +205,13 @@ class Emulator:
 
     def user_presses(self, user_id: int, message: SentMessage, data: str) -> int:
         """A button press by a user on one of the bot's messages."""
+        query_id = str(next(self._message_ids))
+        with self._lock:
+            self._press_chats[query_id] = user_id
         return self._push(
             {
                 "callback_query": {
-                    "id": str(next(self._message_ids)),
+                    "id": query_id,
                     "from": self._user(user_id),
                     "chat_instance": str(user_id),
                     "data": data,
@@ -173,13 +262,34 @@ class Emulator:
                     raise TimeoutError("the bot did not answer in time")
                 self._lock.wait(remaining)
 
-    def settle(self, since: float, quiet: float = 0.08, timeout: float = 20.0) -> None:
-        """Wait until the bot has called the API after ``since`` and then been quiet a while."""
+    def last_seq(self, chat_id: int) -> int:
+        """The log position of the latest call about a chat (0: none yet): a reply starts after it."""
+        with self._lock:
+            calls = self._chat_calls_by_chat.get(chat_id)
+            return calls[-1].seq if calls else 0
+
+    def calls_to(self, chat_id: int, after: int = 0) -> list[Call]:
+        """The calls about a chat past log position ``after``, in order."""
+        with self._lock:
+            return [c for c in self._chat_calls_by_chat.get(chat_id, []) if c.seq > after]
+
+    def wait_for_call(self, chat_id: int, after: int, expect: Expect, timeout: float) -> Call | None:
+        """The first call about ``chat_id`` past log position ``after`` that meets ``expect``, or
+        None once ``timeout`` seconds passed without one (checked whenever such a call arrives)."""
         deadline = time.monotonic() + timeout
-        while self.last_call < since or time.monotonic() - self.last_call < quiet:
-            if time.monotonic() > deadline:
-                raise TimeoutError("the bot kept calling the API")
-            time.sleep(quiet / 4)
+        with self._lock:
+            waiter = self._chat_wait(chat_id)
+            checked = 0
+            while True:
+                calls = self._chat_calls_by_chat.get(chat_id, [])
+                for call in calls[checked:]:
+                    if call.seq > after and expect(call):
+                        return call
+                checked = len(calls)
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return None
+                waiter.wait(remaining)
 
     def pending(self) -> int:
         """Updates not yet confirmed by the bot."""
@@ -226,16 +336,37 @@ class Emulator:
         if method == "getUpdates":
             return True, self._get_updates(params)
         if self.on_call is not None:
-            self.on_call(method, params)
+            self.on_call(method, params)  # may raise Dropped
         with self._lock:
-            self.last_call = time.monotonic()
             self.calls.append((method, params))
             try:
-                return True, self._dispatch(method, params, files)
+                result = self._dispatch(method, params, files)
             except LookupError as exc:
                 return False, f"Bad Request: {exc}"
             finally:
                 self._lock.notify_all()
+            if method in CHAT_METHODS:
+                self._log_chat_call(method, params, result)
+            return True, result
+
+    def _log_chat_call(self, method: str, params: dict[str, Any], result: Any) -> None:
+        """Log an accepted call about a chat and wake whoever waits on that chat."""
+        if method == "answerCallbackQuery":
+            chat_id = self._press_chats.get(str(params.get("callback_query_id")), 0)
+            message, text = None, str(params.get("text") or "")
+        else:
+            chat_id = int(params.get("chat_id", 0))
+            found = self._find_any(chat_id, int(result["message_id"])) if isinstance(result, dict) else None
+            # A snapshot: a later edit must not change what this call showed.
+            message = replace(found, keyboard=[list(row) for row in found.keyboard]) if found else None
+            text = message.text if message else ""
+        call = Call(len(self.chat_calls) + 1, method, chat_id, self.generation, message, text)
+        self.chat_calls.append(call)
+        self._chat_calls_by_chat.setdefault(chat_id, []).append(call)
+        self._chat_wait(chat_id).notify_all()
+
+    def _find_any(self, chat_id: int, message_id: int) -> SentMessage | None:
+        return next((m for m in reversed(self._by_chat.get(chat_id, [])) if m.message_id == message_id), None)
 
     def _dispatch(self, method: str, params: dict[str, Any], files: dict[str, tuple[str, bytes]]) -> Any:
         if method == "getMe":
@@ -283,11 +414,14 @@ class Emulator:
         raise LookupError(f"method {method} is not emulated")
 
     def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        """Telegram's delivery: a higher offset confirms (and forgets) the updates below it; the
+        others are handed out again, oldest first, at most ``limit`` of them."""
         offset = int(params.get("offset", 0) or 0)
         timeout = float(params.get("timeout", 0) or 0)
+        limit = min(max(int(params.get("limit", 100) or 100), 1), 100)
         deadline = time.monotonic() + min(timeout, 5.0)
         with self._lock:
-            if offset:
+            if offset > 0:
                 now = time.monotonic()
                 for update in self._updates:
                     if update["update_id"] < offset:
@@ -295,7 +429,10 @@ class Emulator:
                 self._updates = [u for u in self._updates if u["update_id"] >= offset]
             while not self._updates and time.monotonic() < deadline:
                 self._lock.wait(deadline - time.monotonic())
-            return list(self._updates)
+            batch = self._updates[:limit]
+            for update in batch:
+                self.handed_out[update["update_id"]] = self.handed_out.get(update["update_id"], 0) + 1
+            return list(batch)
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         emulator = self
@@ -321,7 +458,11 @@ class Emulator:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 params, files = parse_body(self.headers.get("Content-Type", ""), body)
-                ok, result = emulator.call(path[len(prefix) :], params, files)
+                try:
+                    ok, result = emulator.call(path[len(prefix) :], params, files)
+                except Dropped:
+                    self.close_connection = True  # no answer: the caller is dead
+                    return
                 if ok:
                     self._reply(200, {"ok": True, "result": result})
                 else:
