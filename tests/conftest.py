@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import subprocess
+import sys
 import tomllib
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
@@ -297,3 +299,19 @@ async def bot(tmp_path: Path, catalog: Catalog) -> AsyncIterator[Bot]:
     yield b
     await b.app.shutdown()
     b.reports.store.close()
+
+
+def run_cli(
+    env: dict[str, str], *args: str, stdin: str = "", prefix: list[str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``reportbot ARGS`` as a process (``prefix``: a command to run it under), its output as text."""
+    return subprocess.run(
+        [*(prefix or []), sys.executable, "-m", "bot", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO,
+        timeout=60,
+        check=False,
+    )

@@ -3,28 +3,14 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from bot.service import Catalog
 from storage.store import COMPLETE, DRAFT, Store
-from tests.conftest import REPO, TYPE_IDS, full_script
-
-
-def run(env: dict[str, str], *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=REPO,
-        timeout=60,
-        check=False,
-    )
+from tests.conftest import TYPE_IDS, full_script
+from tests.conftest import run_cli as run
 
 
 def stored(env: dict[str, str], owner: str) -> list[tuple[int, str, str, dict[str, object]]]:

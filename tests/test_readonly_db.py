@@ -5,14 +5,13 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from storage.store import Store
-from tests.conftest import REPO
+from tests.conftest import run_cli
 
 TOKEN = "123456789:AAHtestTOKENtestTOKENtestTOKENtest12"
 COMMANDS = [["run"], ["chat"], ["drafts"], ["backup", "BACKUP"]]
@@ -34,16 +33,7 @@ def reportbot(
         "TELEGRAM_RATE_LIMITER": "off",
     }
     args = [str(tmp_path / "copy.db") if arg == "BACKUP" else arg for arg in args]
-    return subprocess.run(
-        [*(prefix or []), sys.executable, "-m", "bot", *args],
-        input="",
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=REPO,
-        timeout=60,
-        check=False,
-    )
+    return run_cli(env, *args, prefix=prefix)
 
 
 def assert_one_line(result: subprocess.CompletedProcess[str], db: Path, *words: str) -> None:

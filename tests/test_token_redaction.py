@@ -6,7 +6,6 @@ import http.server
 import io
 import logging
 import os
-import subprocess
 import sys
 import threading
 from collections.abc import Iterator
@@ -15,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from bot.logs import Redactor
-from tests.conftest import REPO
+from tests.conftest import run_cli
 
 SECRET = "AAAA" + "x7Yz" * 7 + "Q_-"  # 35 characters after the colon, as @BotFather's are
 TOKEN = f"123456789:{SECRET}"
@@ -74,15 +73,7 @@ def test_a_rejected_token_stops_the_bot_with_one_line_and_is_never_shown(
         "TELEGRAM_RATE_LIMITER": "off",
         "ALLOWED_USER_IDS": "",
     }
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", command],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=REPO,
-        timeout=60,
-        check=False,
-    )
+    result = run_cli(env, command)
     output = result.stdout + result.stderr
     assert result.returncode != 0
     assert SECRET not in output

@@ -5,8 +5,6 @@ from __future__ import annotations
 import asyncio
 import http.server
 import os
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +18,7 @@ from bot.render import Renderer
 from bot.service import Reports
 from bot.tg_api import LeanBot
 from bot.tg_bot import run
-from tests.conftest import REPO, TEMPLATES
+from tests.conftest import TEMPLATES, run_cli
 
 TOKEN = "123456789:AAHtestTOKENtestTOKENtestTOKENtest12"
 URL = "https://reports.example.org/telegram"
@@ -130,15 +128,7 @@ def test_reportbot_run_refuses_a_webhook_without_a_secret_in_one_line(
         "WEBHOOK_URL": URL,
         "WEBHOOK_SECRET_TOKEN": "",
     }
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "run"],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=REPO,
-        timeout=60,
-        check=False,
-    )
+    result = run_cli(env, "run")
     assert result.returncode != 0
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
