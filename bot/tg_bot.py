@@ -187,28 +187,24 @@ class PerUserProcessor(BaseUpdateProcessor):
         return True
 
     async def _keep_delivering(self) -> None:
-        """Send what a previous process left owed, then whatever an outage leaves owed; and have
-        deliveries noted on disk within about a second."""
+        """Send what a previous process left owed, then whatever an outage leaves owed."""
         assert self.outbox is not None
         outbox = self.outbox
         first, longest = RETRY_AFTER_OUTAGE
-        pending, delay = True, first
+        delay = first
         while True:
-            if pending:
-                outbox.failed.clear()  # failures of this round are what the delay is for
-                try:
-                    pending = not await self._send_owed_in_turns()
-                except Exception:
-                    log.exception("sending owed replies failed")
-                delay = min(delay * 2, longest) if pending else first
-            with contextlib.suppress(sqlite3.Error):
-                self.store.write_delivered()
-            if pending:
+            outbox.failed.clear()  # failures of this round are what the delay is for
+            try:
+                done = await self._send_owed_in_turns()
+            except Exception:
+                log.exception("sending owed replies failed")
+                done = False
+            if done:
+                delay = first
+                await outbox.failed.wait()
+            else:
                 await asyncio.sleep(delay)
-                continue
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(outbox.failed.wait(), first)
-            pending = outbox.failed.is_set()
+                delay = min(delay * 2, longest)
 
     async def _send_owed_in_turns(self) -> bool:
         assert self.outbox is not None

@@ -111,9 +111,6 @@ class Store:
         # those claimed in the open group's transaction, which their owed replies must join.
         self._claimed: set[int] = set()
         self._claimed_open: set[int] = set()
-        # Update ids whose replies went out, written with the next commit (a crash before it
-        # sends them again at start-up: twice rather than never).
-        self._delivered: list[tuple[int]] = []
         self._on_grouped_write: Callable[[], None] | None = None  # set while commits are grouped
         # Recently used reports as this connection sees them (its own group's writes included),
         # kept only while this store is their one writer; a failed group empties it.
@@ -191,9 +188,6 @@ class Store:
         """Count the current step into the open group."""
         assert self._on_grouped_write is not None
         self._group_open = True
-        if self._delivered:
-            self._waiting.delivered.extend(self._delivered)
-            self._delivered = []
         self._on_grouped_write()
 
     def _begin(self) -> None:
@@ -543,24 +537,21 @@ class Store:
                 self._claim(update_id, self._now(), chat_id, payload)
 
     def delivered(self, update_id: int) -> None:
-        """The replies owed for this update were accepted by Telegram (written with the next commit)."""
+        """The replies owed for this update were accepted by Telegram (noted with the next commit,
+        at once: a crash before it sends them again at start-up, twice rather than never)."""
         if self._on_grouped_write is None:
             with self._writing():
                 self._execute(_DELIVERED, [update_id])
         else:
-            self._delivered.append((update_id,))
-
-    def write_delivered(self) -> None:
-        """Have the deliveries noted since the last commit written with the next one (soon)."""
-        if self._delivered and self._on_grouped_write is not None:
             self._join_group()
+            self._waiting.delivered.append((update_id,))
 
     def owed(self, update_id: int) -> tuple[int, Any] | None:
         """The chat and the replies still owed for this update, if any."""
         row = self._execute(
             "SELECT chat_id, owed FROM processed_updates WHERE update_id = ?", [update_id]
         ).fetchone()
-        if row is None or row[1] is None or (update_id,) in self._delivered:
+        if row is None or row[1] is None:
             return None
         return int(row[0]), json.loads(row[1])
 
@@ -569,8 +560,7 @@ class Store:
         rows = self._execute(
             "SELECT update_id, chat_id, owed FROM processed_updates WHERE owed IS NOT NULL ORDER BY update_id"
         ).fetchall()
-        done = set(self._delivered)
-        return [(int(u), int(c), json.loads(o)) for u, c, o in rows if (u,) not in done]
+        return [(int(u), int(c), json.loads(o)) for u, c, o in rows]
 
     def active_report(self, user_id: str) -> int | None:
         """The report the user is working on in the chat, if it still exists."""

@@ -146,6 +146,7 @@ class Player:
         """Start reports and answer them until told to stop."""
         try:
             names = list(self.run.catalog.types)
+            seen: set[tuple[str, str]] = set()
             for round_ in range(1000):
                 if self.run.stop.is_set():
                     return
@@ -153,20 +154,23 @@ class Player:
                 with self.lock:
                     self.types.append(type_id)
                 report = len(self.types) - 1
-                seen: set[tuple[str, str]] = set()  # this report's replies already taken
+                # Replies of this report and the one before already taken: an owed reply sent again
+                # by a restarted bot is no reply to a later line. (Consecutive reports are of other
+                # types, so their questions never look alike.)
+                earlier, seen = seen, set()
                 press = functools.partial(
                     self.run.emulator.user_presses,
                     self.user_id,
                     SentMessage(self.user_id, 0),
                     encode("new", names.index(type_id) + 1),
                 )
-                if not self._send(Line("new", report), press, self._fresh_question(seen)):
+                if not self._send(Line("new", report), press, self._fresh_question(seen, earlier)):
                     return
                 script = full_script(self.run.catalog.interview(type_id))
                 for n, text in enumerate(script):
                     if self.run.stop.is_set():
                         return
-                    expect = document if n == len(script) - 1 else self._fresh_question(seen)
+                    expect = document if n == len(script) - 1 else self._fresh_question(seen, earlier)
                     send = functools.partial(self.run.emulator.user_sends, self.user_id, text)
                     if not self._send(Line(text, report), send, expect):
                         return
@@ -174,15 +178,15 @@ class Player:
             self.error = exc
 
     @staticmethod
-    def _fresh_question(seen: set[tuple[str, str]]) -> Expect:
-        """The next question, not a second copy of a reply this report already had: an owed reply
-        may be sent again by a restarted bot, after the player went on."""
+    def _fresh_question(seen: set[tuple[str, str]], earlier: set[tuple[str, str]]) -> Expect:
+        """The next question, not a second copy of a reply already had: a reply noted as sent only
+        after the process died is sent again by the next one, after the player went on."""
 
         def expect(call: Call) -> bool:
             if not question(call) or call.message is None:
                 return False
             key = (call.text, repr(call.message.keyboard))
-            if key in seen:
+            if key in seen or key in earlier:
                 return False
             seen.add(key)
             return True
@@ -214,9 +218,32 @@ def explain(catalog: Catalog, type_id: str, lines: list[str], answers: object, a
     return "the stored answers differ from the lines sent (not one line lost or doubled)"
 
 
-def state_problems(run: Run, players: list[Player], *, final: bool) -> list[str]:
-    """Integrity, and every user's reports exactly as the lines they sent say; a line not yet
-    answered may be applied or not, unless ``final``."""
+def applied_prefix(run: Run, lines: list[Line]) -> tuple[list[Line], list[str]]:
+    """The lines the bot has applied (a user's updates apply in order, so a prefix), and any line
+    applied after one that was not."""
+    applied = [run.bot.processed(line.update_id) for line in lines]
+    cut = applied.index(False) if False in applied else len(lines)
+    problems = [
+        f"{lines[n].text!r} (update {lines[n].update_id}) applied before an earlier line"
+        for n in range(cut, len(lines))
+        if applied[n]
+    ]
+    return lines[:cut], problems
+
+
+def wait_until_applied(run: Run, players: list[Player], limit: float = REPLY_LIMIT) -> None:
+    """Give the bot up to ``limit`` seconds to apply every line sent (the last ones may still be
+    in Telegram's queue when the players stop, taken for answered by a copy of an earlier reply)."""
+    deadline = time.monotonic() + limit
+    for player in players:
+        _, lines = player.snapshot()
+        while lines and not run.bot.processed(lines[-1].update_id) and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+
+def state_problems(run: Run, players: list[Player]) -> list[str]:
+    """Integrity, and every user's reports exactly as the lines the bot has applied say: each
+    once, in order, none lost (``wait_until_applied`` first, for the final check)."""
     problems: list[str] = []
     store = Store.open(run.bot.db)
     try:
@@ -224,33 +251,26 @@ def state_problems(run: Run, players: list[Player], *, final: bool) -> list[str]
             problems.append(f"integrity check: {store.integrity()}")
         for player in players:
             types, lines = player.snapshot()
+            done, disorder = applied_prefix(run, lines)
+            problems += [f"user {player.user_id}: {p}" for p in disorder]
             reports = sorted(store.list_reports(f"tg:{player.user_id}", status=None), key=lambda r: r.id)
-            last = lines[-1] if lines else None
-            open_line = last if last is not None and last.outcome == "waiting" and not final else None
-            wanted = len(types) - (1 if open_line is not None and open_line.text == "new" else 0)
-            if len(reports) not in (wanted, len(types)):
+            started = sum(line.text == "new" for line in done)
+            if len(reports) != started:
                 problems.append(
-                    f"user {player.user_id}: {len(reports)} reports stored, {len(types)} started "
-                    f"(a 'new' press lost or applied twice)"
+                    f"user {player.user_id}: {len(reports)} reports stored, {started} 'new' presses "
+                    f"applied (a press lost or applied twice)"
                 )
                 continue
             for report, (n, type_id) in zip(reports, enumerate(types), strict=False):
-                sent = [line.text for line in lines if line.report == n and line.text != "new"]
-                candidates = [sent]
-                if open_line is not None and open_line.report == n and open_line.text != "new":
-                    candidates.append(sent[:-1])
+                sent = [line.text for line in done if line.report == n and line.text != "new"]
                 at = report.cursor.get("question")
                 if report.type != type_id:
                     problems.append(
                         f"user {player.user_id}: report {report.id} is {report.type}, not {type_id}"
                     )
                     continue
-                if not any(
-                    (d := replay(run.catalog, type_id, c)) is not None
-                    and d.answers == report.answers
-                    and d.at == at
-                    for c in candidates
-                ):
+                d = replay(run.catalog, type_id, sent)
+                if d is None or d.answers != report.answers or d.at != at:
                     why = explain(run.catalog, type_id, sent, report.answers, at)
                     problems.append(f"user {player.user_id}, report {report.id} ({type_id}): {why}")
     finally:
@@ -317,7 +337,7 @@ def test_sigkill_at_random_moments_and_between_commit_and_reply(
             run.bot_killed()
             run.kills.append(Kill(emulator.generation, kind))
             note_stored_unanswered(run, players, emulator.generation)
-            for problem in state_problems(run, players, final=False):
+            for problem in state_problems(run, players):
                 if all(not p.endswith(problem) for p in problems):  # each once, at its first kill
                     problems.append(f"after kill {len(run.kills)}: {problem}")
             run.start_bot()
@@ -335,7 +355,15 @@ def test_sigkill_at_random_moments_and_between_commit_and_reply(
                         f"out {emulator.handed_out.get(line.update_id, 0)} times): {line.outcome} "
                         f"(no reply within {REPLY_LIMIT:.0f} s of the bot being up)"
                     )
-        problems += [f"at the end: {p}" for p in state_problems(run, players, final=True)]
+        wait_until_applied(run, players)
+        for player in players:
+            _, lines = player.snapshot()
+            problems += [
+                f"user {player.user_id}, {player.describe(line)} (update {line.update_id}): never applied"
+                for line in lines
+                if not run.bot.processed(line.update_id)
+            ]
+        problems += [f"at the end: {p}" for p in state_problems(run, players)]
         # Every finished report reached its user as a DOCX that opens; nothing half-written was sent.
         for message in emulator.sent:
             if message.document:
