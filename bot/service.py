@@ -225,6 +225,10 @@ class Reports:
                     fields.setdefault(q.id, q)
         return list(fields.values())
 
+    def profile_field(self, question_id: str) -> Question | None:
+        """The remembered text field with this id, if there is one."""
+        return next((q for q in self.profile_fields() if q.id == question_id), None)
+
     def set_profile(
         self, owner: str, question: Question, text: str, *, update_id: int | None = None
     ) -> str | None:

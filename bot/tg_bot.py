@@ -187,24 +187,28 @@ class PerUserProcessor(BaseUpdateProcessor):
         return True
 
     async def _keep_delivering(self) -> None:
-        """Send what a previous process left owed, then whatever an outage leaves owed."""
+        """Send what a previous process left owed, then whatever an outage leaves owed; and have
+        the replies sent noted on disk within about a second when no step's commit took them."""
         assert self.outbox is not None
         outbox = self.outbox
         first, longest = RETRY_AFTER_OUTAGE
-        delay = first
+        pending, delay = True, first
         while True:
-            outbox.failed.clear()  # failures of this round are what the delay is for
-            try:
-                done = await self._send_owed_in_turns()
-            except Exception:
-                log.exception("sending owed replies failed")
-                done = False
-            if done:
-                delay = first
-                await outbox.failed.wait()
-            else:
+            if pending:
+                outbox.failed.clear()  # failures of this round are what the delay is for
+                try:
+                    pending = not await self._send_owed_in_turns()
+                except Exception:
+                    log.exception("sending owed replies failed")
+                delay = min(delay * 2, longest) if pending else first
+            with contextlib.suppress(sqlite3.Error):
+                self.store.write_delivered()
+            if pending:
                 await asyncio.sleep(delay)
-                delay = min(delay * 2, longest)
+                continue
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(outbox.failed.wait(), first)
+            pending = outbox.failed.is_set()
 
     async def _send_owed_in_turns(self) -> bool:
         assert self.outbox is not None
@@ -555,11 +559,10 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     state = _state(context)
     owner = owner_of(update)
     editing = state.reports.store.editing(owner)
-    fields = {q.id: q for q in state.reports.profile_fields()}
-    if editing is None or editing not in fields:
+    question = state.reports.profile_field(editing) if editing is not None else None
+    if question is None:
         await _answer(update, context)
         return
-    question = fields[editing]
     refused = state.reports.set_profile(owner, question, message_.text, update_id=update.update_id)
     if refused is not None:
         await send(

@@ -111,6 +111,7 @@ class Store:
         # those claimed in the open group's transaction, which their owed replies must join.
         self._claimed: set[int] = set()
         self._claimed_open: set[int] = set()
+        self._delivered: list[tuple[int]] = []  # update ids whose replies went out, until a commit
         self._on_grouped_write: Callable[[], None] | None = None  # set while commits are grouped
         # Recently used reports as this connection sees them (its own group's writes included),
         # kept only while this store is their one writer; a failed group empties it.
@@ -188,6 +189,9 @@ class Store:
         """Count the current step into the open group."""
         assert self._on_grouped_write is not None
         self._group_open = True
+        if self._delivered:
+            self._waiting.delivered.extend(self._delivered)
+            self._delivered = []
         self._on_grouped_write()
 
     def _begin(self) -> None:
@@ -537,21 +541,29 @@ class Store:
                 self._claim(update_id, self._now(), chat_id, payload)
 
     def delivered(self, update_id: int) -> None:
-        """The replies owed for this update were accepted by Telegram (noted with the next commit,
-        at once: a crash before it sends them again at start-up, twice rather than never)."""
+        """The replies owed for this update were accepted by Telegram.
+
+        With grouped commits this is noted with the next commit of any step, or by
+        :meth:`write_delivered`, not a commit of its own (that doubled the waits for the disk per
+        answer): a crash before it sends those replies again at start-up, twice rather than never.
+        """
         if self._on_grouped_write is None:
             with self._writing():
                 self._execute(_DELIVERED, [update_id])
         else:
+            self._delivered.append((update_id,))
+
+    def write_delivered(self) -> None:
+        """Have the deliveries noted since the last commit written by a commit soon."""
+        if self._delivered and self._on_grouped_write is not None:
             self._join_group()
-            self._waiting.delivered.append((update_id,))
 
     def owed(self, update_id: int) -> tuple[int, Any] | None:
         """The chat and the replies still owed for this update, if any."""
         row = self._execute(
             "SELECT chat_id, owed FROM processed_updates WHERE update_id = ?", [update_id]
         ).fetchone()
-        if row is None or row[1] is None:
+        if row is None or row[1] is None or (update_id,) in self._delivered:
             return None
         return int(row[0]), json.loads(row[1])
 
@@ -560,7 +572,8 @@ class Store:
         rows = self._execute(
             "SELECT update_id, chat_id, owed FROM processed_updates WHERE owed IS NOT NULL ORDER BY update_id"
         ).fetchall()
-        return [(int(u), int(c), json.loads(o)) for u, c, o in rows]
+        sent = set(self._delivered)
+        return [(int(u), int(c), json.loads(o)) for u, c, o in rows if (u,) not in sent]
 
     def active_report(self, user_id: str) -> int | None:
         """The report the user is working on in the chat, if it still exists."""
