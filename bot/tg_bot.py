@@ -176,15 +176,19 @@ class PerUserProcessor(BaseUpdateProcessor):
         log.info("update %s was applied before; sending the reply still owed for it", update_id)
         await self.outbox.deliver(update_id, *owed)
 
-    async def _send_owed(self, chat_id: int | None = None) -> bool:
-        """Send the replies still owed (to one chat, or all), oldest first; False if Telegram failed."""
-        assert self.outbox is not None
-        for update_id, chat, items in self.store.all_owed():
-            if chat_id is not None and chat != chat_id:
-                continue
-            if not await self.outbox.deliver(update_id, chat, items):
+    async def _send_owed(self, chat_id: int) -> bool:
+        """Send the replies still owed to a chat whose turn the caller holds, oldest first; False
+        when Telegram could not be reached."""
+        for update_id, chat, items in self.store.all_owed(chat_id):
+            if not await self._send_if_owed(update_id, chat, items):
                 return False
         return True
+
+    async def _send_if_owed(self, update_id: int, chat_id: int, items: list[Item]) -> bool:
+        assert self.outbox is not None
+        if self.store.owed(update_id) is None:
+            return True  # sent meanwhile, by the user's own update
+        return await self.outbox.deliver(update_id, chat_id, items)
 
     async def _keep_delivering(self) -> None:
         """Send what a previous process left owed, then whatever an outage leaves owed; and have
@@ -211,12 +215,11 @@ class PerUserProcessor(BaseUpdateProcessor):
             pending = outbox.failed.is_set()
 
     async def _send_owed_in_turns(self) -> bool:
+        """Send every reply still owed, each in its user's turn; False when Telegram failed."""
         assert self.outbox is not None
         for update_id, chat, items in self.store.all_owed():
             async with self._turn(chat):
-                if self.store.owed(update_id) is None:
-                    continue  # sent meanwhile, by the user's own update
-                if not await self.outbox.deliver(update_id, chat, items):
+                if not await self._send_if_owed(update_id, chat, items):
                     return False
         self.outbox.behind.intersection_update(chat for _, chat, _ in self.store.all_owed())
         return True

@@ -317,11 +317,15 @@ class Store:
         self._remember_profile(user_id, profile)
         return dict(profile)
 
-    def _remember_profile(self, user_id: str, profile: dict[str, Any]) -> None:
+    def _keep(self, cache: dict[str, Any], user_id: str, value: Any) -> None:
+        """Remember a per-user value while this store keeps reports in memory."""
         if self._recent_limit:
-            if len(self._profiles) >= 10 * self._recent_limit:
-                self._profiles.clear()  # dropped wholesale now and then, like active reports
-            self._profiles[user_id] = profile
+            if len(cache) >= 10 * self._recent_limit:
+                cache.clear()  # a few bytes a user; dropped wholesale now and then
+            cache[user_id] = value
+
+    def _remember_profile(self, user_id: str, profile: dict[str, Any]) -> None:
+        self._keep(self._profiles, user_id, profile)
 
     def update_profile(
         self, user_id: str, updates: Mapping[str, Any], *, update_id: int | None = None
@@ -350,10 +354,7 @@ class Store:
         return field_id
 
     def _remember_editing(self, user_id: str, field_id: str | None) -> None:
-        if self._recent_limit:
-            if len(self._editing) >= 10 * self._recent_limit:
-                self._editing.clear()  # a few bytes a user; dropped wholesale now and then
-            self._editing[user_id] = field_id
+        self._keep(self._editing, user_id, field_id)
 
     def set_editing(self, user_id: str, field_id: str | None) -> None:
         """Start (or, with None, end) changing a profile field in the chat."""
@@ -567,10 +568,12 @@ class Store:
             return None
         return int(row[0]), json.loads(row[1])
 
-    def all_owed(self) -> list[tuple[int, int, Any]]:
-        """Every update with replies still owed: update id, chat, replies, oldest first."""
+    def all_owed(self, chat_id: int | None = None) -> list[tuple[int, int, Any]]:
+        """Every update with replies still owed (to one chat): update id, chat, replies, oldest first."""
         rows = self._execute(
-            "SELECT update_id, chat_id, owed FROM processed_updates WHERE owed IS NOT NULL ORDER BY update_id"
+            "SELECT update_id, chat_id, owed FROM processed_updates WHERE owed IS NOT NULL "
+            "AND (? IS NULL OR chat_id = ?) ORDER BY update_id",
+            [chat_id, chat_id],
         ).fetchall()
         sent = set(self._delivered)
         return [(int(u), int(c), json.loads(o)) for u, c, o in rows if (u,) not in sent]
@@ -589,10 +592,7 @@ class Store:
         return report_id
 
     def _remember_active(self, user_id: str, report_id: int | None) -> None:
-        if self._recent_limit:
-            if len(self._active) >= 10 * self._recent_limit:
-                self._active.clear()  # a few bytes a user; dropped wholesale now and then
-            self._active[user_id] = report_id
+        self._keep(self._active, user_id, report_id)
 
     def set_active_report(self, user_id: str, report_id: int | None) -> None:
         """Make ``report_id`` (one of the user's) the one the chat continues."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import sqlite3
 import subprocess
 import sys
 import tomllib
@@ -279,6 +280,11 @@ class Bot:
     def chat(self, user_id: int, chat_type: str = "private") -> Chat:
         return Chat(self.app, self.request, user_id, chat_type)
 
+    async def close(self) -> None:
+        """Shut the application down and close its database (as a stopped process leaves them)."""
+        await self.app.shutdown()
+        self.reports.store.close()
+
 
 async def make_bot(
     tmp_path: Path, catalog: Catalog, request: RecordingRequest | None = None, **env: str
@@ -297,8 +303,7 @@ async def bot(tmp_path: Path, catalog: Catalog) -> AsyncIterator[Bot]:
     """A started Telegram application, shut down after the test."""
     b = await make_bot(tmp_path, catalog)
     yield b
-    await b.app.shutdown()
-    b.reports.store.close()
+    await b.close()
 
 
 def run_cli(
@@ -315,3 +320,14 @@ def run_cli(
         timeout=60,
         check=False,
     )
+
+
+def committed_answers(path: Path, owner: str) -> dict[str, str]:
+    """An owner's answers as stored JSON, as another connection (or the disk after a crash) sees them."""
+    with sqlite3.connect(path) as other:
+        rows = other.execute(
+            "SELECT a.question_id, a.value FROM answers a JOIN reports r ON r.id = a.report_id "
+            "WHERE r.owner = ?",
+            [owner],
+        ).fetchall()
+    return dict(rows)

@@ -15,21 +15,10 @@ from telegram.request import RequestData
 
 from bot.service import Catalog
 from storage.store import DuplicateUpdate, ReportNotFound, Store
-from tests.conftest import Bot, full_script, make_bot
+from tests.conftest import Bot, committed_answers, full_script, make_bot
 from tests.tg_fakes import RecordingRequest
 
 CURSOR = {"question": "b"}
-
-
-def committed_answers(path: Path, owner: str) -> dict[str, str]:
-    """What another connection (another process, or the disk after a crash) sees."""
-    with sqlite3.connect(path) as other:
-        rows = other.execute(
-            "SELECT a.question_id, a.value FROM answers a JOIN reports r ON r.id = a.report_id "
-            "WHERE r.owner = ?",
-            [owner],
-        ).fetchall()
-    return dict(rows)
 
 
 @contextlib.contextmanager

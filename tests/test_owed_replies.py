@@ -19,7 +19,7 @@ from telegram.request import RequestData
 import bot.tg_outbox
 from bot.service import Catalog
 from storage.store import ReplyAfterStep, Store
-from tests.conftest import Bot, make_bot
+from tests.conftest import Bot, committed_answers, make_bot
 from tests.tg_fakes import Call, RecordingRequest, texts
 
 CURSOR = {"question": "b"}
@@ -33,13 +33,7 @@ def owed_on_disk(path: Path) -> dict[int, Any]:
 
 
 def answers_on_disk(path: Path, owner: str) -> dict[str, Any]:
-    with sqlite3.connect(path) as other:
-        rows = other.execute(
-            "SELECT a.question_id, a.value FROM answers a JOIN reports r ON r.id = a.report_id "
-            "WHERE r.owner = ?",
-            [owner],
-        )
-        return {q: json.loads(v) for q, v in rows}
+    return {q: json.loads(v) for q, v in committed_answers(path, owner).items()}
 
 
 class Outage(RecordingRequest):
@@ -95,11 +89,6 @@ async def started(tmp_path: Path, catalog: Catalog, user: int) -> tuple[Bot, Out
     return b, request
 
 
-async def stop(b: Bot) -> None:
-    await b.app.shutdown()
-    b.reports.store.close()
-
-
 async def test_each_reply_is_on_disk_with_its_answer_before_it_is_sent(
     tmp_path: Path, catalog: Catalog
 ) -> None:
@@ -113,7 +102,7 @@ async def test_each_reply_is_on_disk_with_its_answer_before_it_is_sent(
         assert request.owed_when_sent and all(text in owed for text, owed in request.owed_when_sent)
         assert answers_on_disk(tmp_path / "tg.db", "tg:301") == {"meeting_name": "学习贯彻专题研讨会"}
     finally:
-        await stop(b)
+        await b.close()
 
 
 async def test_an_outage_longer_than_the_retries_leaves_the_reply_owed_then_sends_it(
@@ -133,7 +122,7 @@ async def test_an_outage_longer_than_the_retries_leaves_the_reply_owed_then_send
             await asyncio.sleep(0.05)
         assert owed_on_disk(tmp_path / "tg.db") == {}  # noted as sent, within about a second
     finally:
-        await stop(b)
+        await b.close()
 
 
 async def test_the_same_update_delivered_again_gets_its_owed_reply_once_and_changes_nothing(
@@ -157,7 +146,7 @@ async def test_the_same_update_delivered_again_gets_its_owed_reply_once_and_chan
         question = str(replies[-1].params["text"])
         assert len(sends(request, question)) == 1
     finally:
-        await stop(b)
+        await b.close()
 
 
 async def test_replies_owed_when_the_process_ended_are_sent_at_start_up(
@@ -166,7 +155,7 @@ async def test_replies_owed_when_the_process_ended_are_sent_at_start_up(
     b, request = await started(tmp_path, catalog, 304)
     request.down = True
     await b.chat(304).send("学习贯彻专题研讨会")
-    await stop(b)  # ends with the reply still owed, as a crash between commit and reply does
+    await b.close()  # ends with the reply still owed, as a crash between commit and reply does
     assert len(owed_on_disk(tmp_path / "tg.db")) == 1
     again = await make_bot(tmp_path, catalog)
     try:
@@ -178,7 +167,7 @@ async def test_replies_owed_when_the_process_ended_are_sent_at_start_up(
         assert report.answers["meeting_name"] == "学习贯彻专题研讨会"
         assert list(report.answers.values()).count("张三") == 1
     finally:
-        await stop(again)
+        await again.close()
 
 
 async def test_a_users_older_owed_reply_goes_before_the_reply_to_their_new_message(
@@ -196,7 +185,7 @@ async def test_a_users_older_owed_reply_goes_before_the_reply_to_their_new_messa
         first_question = next(i for i, t in enumerate(sent) if "【第" in t)
         assert "第2/" in sent[first_question] and any("第3/" in t for t in sent[first_question + 1 :])
     finally:
-        await stop(b)
+        await b.close()
 
 
 def test_a_reply_recorded_after_its_step_was_committed_is_refused(tmp_path: Path) -> None:
@@ -239,4 +228,4 @@ async def test_a_reply_that_cannot_be_made_is_apologised_for_and_holds_nothing_b
         calls = await chat.send("学习贯彻专题研讨会")
         assert "【第" in texts(calls)
     finally:
-        await stop(b)
+        await b.close()

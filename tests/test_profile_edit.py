@@ -20,11 +20,6 @@ async def report_under_way(b: Bot, user: int) -> Chat:
     return chat
 
 
-async def stop(b: Bot) -> None:
-    await b.app.shutdown()
-    b.reports.store.close()
-
-
 async def test_a_pending_change_survives_a_restart_and_is_not_taken_as_an_answer(
     tmp_path: Path, catalog: Catalog
 ) -> None:
@@ -34,7 +29,7 @@ async def test_a_pending_change_survives_a_restart_and_is_not_taken_as_an_answer
     await chat.send("/profile")
     calls = await chat.press("修改 1")
     assert "请发送新的" in texts(calls)
-    await stop(b)  # the bot restarts between the press and the value
+    await b.close()  # the bot restarts between the press and the value
     again = await make_bot(tmp_path, catalog)
     try:
         calls = await again.chat(401).send("乙局新名称")
@@ -43,7 +38,7 @@ async def test_a_pending_change_survives_a_restart_and_is_not_taken_as_an_answer
         after = again.reports.load("tg:401", report.id)
         assert after.answers == report.answers and after.cursor == report.cursor  # not an answer
     finally:
-        await stop(again)
+        await again.close()
 
 
 async def test_a_profile_update_delivered_twice_is_applied_once(tmp_path: Path, catalog: Catalog) -> None:
@@ -61,7 +56,7 @@ async def test_a_profile_update_delivered_twice_is_applied_once(tmp_path: Path, 
         assert after.answers == report.answers and after.cursor == report.cursor
         assert b.reports.store.editing("tg:402") is None
     finally:
-        await stop(b)
+        await b.close()
 
 
 async def test_profile_values_take_the_answers_cleaning_and_checks(tmp_path: Path, catalog: Catalog) -> None:
@@ -85,4 +80,4 @@ async def test_profile_values_take_the_answers_cleaning_and_checks(tmp_path: Pat
         question = next(q for q in b.reports.profile_fields() if q.id == "unit_name")
         assert check_value(question, "乙\x1b局") is not None
     finally:
-        await stop(b)
+        await b.close()

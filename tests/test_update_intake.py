@@ -89,8 +89,7 @@ async def test_a_button_whose_data_is_not_a_string_is_refused_politely(
         [answer] = [c for c in calls if c.method == "answerCallbackQuery"]
         assert answer.params.get("text") == "无法识别这个按钮。"
     finally:
-        await b.app.shutdown()
-        b.reports.store.close()
+        await b.close()
 
 
 @pytest.mark.parametrize(
@@ -117,8 +116,7 @@ async def test_only_new_messages_and_presses_are_handled(tmp_path: Path, catalog
         assert report.answers == {}  # and not taken as an answer
         assert b.reports.store.update_processed(update.update_id)  # handled: not applied later
     finally:
-        await b.app.shutdown()
-        b.reports.store.close()
+        await b.close()
 
 
 async def test_a_webhook_request_is_answered_only_once_its_update_is_handled(
