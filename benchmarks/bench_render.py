@@ -16,10 +16,10 @@ from typing import Any
 
 from docxtpl import DocxTemplate
 
-from bot.compose import Composer
-from bot.config import DEFAULT_TEMPLATES
-from bot.docx_writer import DocxWriter
-from bot.service import Catalog
+from bot.cli.settings import DEFAULT_TEMPLATES
+from bot.document.compose import Composer
+from bot.document.docx_writer import DocxWriter
+from bot.service.reports import Catalog
 from tests.conftest import complete_answers
 
 

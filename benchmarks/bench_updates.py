@@ -42,14 +42,14 @@ from telegram.ext import (
 )
 
 from benchmarks.stats import percentile_ms, spread
-from bot.config import DEFAULT_TEMPLATES, Settings
-from bot.engine import State
-from bot.render import Renderer
-from bot.service import Catalog, Reports
-from bot.tg_api import Keyboard
-from bot.tg_bot import build_application
-from bot.tg_keys import encode
-from bot.tg_views import step_replies
+from bot.cli.settings import DEFAULT_TEMPLATES, Settings
+from bot.document.render import Renderer
+from bot.interview.engine import State
+from bot.service.reports import Catalog, Reports
+from bot.telegram.client import Keyboard
+from bot.telegram.keys import encode
+from bot.telegram.views import step_replies
+from bot.telegram.wiring import build_application
 from storage.store import Store
 from tests.conftest import TODAY, full_script
 from tests.tg_fakes import RecordingRequest

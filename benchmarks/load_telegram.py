@@ -17,9 +17,9 @@ from pathlib import Path
 import docx
 
 from benchmarks.stats import percentile_ms, spread
-from bot.config import DEFAULT_TEMPLATES
-from bot.service import Catalog
-from bot.tg_keys import encode
+from bot.cli.settings import DEFAULT_TEMPLATES
+from bot.service.reports import Catalog
+from bot.telegram.keys import encode
 from storage.store import Store
 from tests.conftest import Driver, full_script
 from tests.emulator import Emulator, SentMessage

@@ -13,12 +13,12 @@ from functools import partial
 from pathlib import Path
 from typing import TextIO
 
-from bot.document import file_name
-from bot.engine import Step
-from bot.messages import Messages
-from bot.presenter import format_step
-from bot.render import Renderer
-from bot.service import LimitReached, Reports, UnknownReportType
+from bot.document.model import file_name
+from bot.document.render import Renderer
+from bot.interview.engine import Step
+from bot.interview.messages import Messages
+from bot.interview.presenter import format_step
+from bot.service.reports import LimitReached, Reports, UnknownReportType
 from storage.store import ReportNotFound
 
 QUIT = "quit"

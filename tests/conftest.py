@@ -14,13 +14,13 @@ from typing import Any
 
 import pytest
 
-from bot.config import DEFAULT_TEMPLATES, Settings
-from bot.definition import Kind, ReportType, parse_definition
-from bot.engine import Cursor, Interview, State, Step
-from bot.messages import Messages
-from bot.render import Renderer
-from bot.service import Catalog, Reports
-from bot.tg_bot import build_application
+from bot.cli.settings import DEFAULT_TEMPLATES, Settings
+from bot.document.render import Renderer
+from bot.interview.definition import Kind, ReportType, parse_definition
+from bot.interview.engine import Cursor, Interview, State, Step
+from bot.interview.messages import Messages
+from bot.service.reports import Catalog, Reports
+from bot.telegram.wiring import build_application
 from storage.store import Store
 from tests.tg_fakes import TOKEN, Chat, RecordingRequest
 

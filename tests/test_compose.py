@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from bot import phrasing
-from bot.compose import Composer, CompositionError, Figure, figures, join_cn, tidy
-from bot.definition import Kind
-from bot.document import Document, Role, file_name
-from bot.service import Catalog
+from bot.document import phrasing
+from bot.document.compose import Composer, CompositionError, Figure, figures, join_cn, tidy
+from bot.document.model import Document, Role, file_name
+from bot.interview.definition import Kind
+from bot.service.reports import Catalog
 from tests.conftest import TEMPLATES, TYPE_IDS, complete_answers
 
 # What a source document's own placeholders look like; none may reach the output.

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from bot.cli import main
-from bot.definition import ITEM_KINDS, Kind, describe
-from bot.service import Catalog
+from bot.cli.main import main
+from bot.interview.definition import ITEM_KINDS, Kind, describe
+from bot.service.reports import Catalog
 from tests.conftest import TEMPLATES, TYPE_IDS, full_script
 
 

@@ -6,11 +6,11 @@ import tomllib
 
 import pytest
 
-from bot.compose import Figure, Missing, figures, measures, template_context
-from bot.definition import DefinitionError, parse_definition
-from bot.engine import Interview
-from bot.messages import Messages
-from bot.presenter import format_prompt, format_value
+from bot.document.compose import Figure, Missing, figures, measures, template_context
+from bot.interview.definition import DefinitionError, parse_definition
+from bot.interview.engine import Interview
+from bot.interview.messages import Messages
+from bot.interview.presenter import format_prompt, format_value
 from tests.conftest import Driver
 
 DETAILS_TOML = """

@@ -14,9 +14,9 @@ import pytest
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_COLOR_INDEX
 from docx.oxml.ns import qn
 
-from bot.compose import Composer
-from bot.docx_writer import EM_DASH, THEME_ATTRS, DocxWriter, Fonts, split_title
-from bot.service import Catalog
+from bot.document.compose import Composer
+from bot.document.docx_writer import EM_DASH, THEME_ATTRS, DocxWriter, Fonts, split_title
+from bot.service.reports import Catalog
 from tests.conftest import TEMPLATES, TYPE_IDS, complete_answers
 
 FONTS = Fonts()

@@ -16,9 +16,9 @@ from pathlib import Path
 import docx
 import pytest
 
-from bot.definition import Kind
-from bot.service import Catalog, Reports
-from bot.tg_keys import encode
+from bot.interview.definition import Kind
+from bot.service.reports import Catalog, Reports
+from bot.telegram.keys import encode
 from storage.store import Store
 from tests.conftest import REPO, TODAY, TYPE_IDS
 from tests.emulator import (

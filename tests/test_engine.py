@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot.definition import ReportType
-from bot.engine import Cursor, Interview, State, profile_updates, suggest
-from bot.messages import Messages
+from bot.interview.definition import ReportType
+from bot.interview.engine import Cursor, Interview, State, profile_updates, suggest
+from bot.interview.messages import Messages
 from tests.conftest import TODAY, Driver
 
 

@@ -24,8 +24,8 @@ from pathlib import Path
 import docx
 import pytest
 
-from bot.service import Catalog
-from bot.tg_keys import encode
+from bot.service.reports import Catalog
+from bot.telegram.keys import encode
 from storage.store import Store
 from tests.conftest import TYPE_IDS, Driver, full_script
 from tests.emulator import Call, Dropped, Emulator, Expect, SentMessage, document

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from telegram.request import RequestData
 
-from bot.service import Catalog
+from bot.service.reports import Catalog
 from storage.store import DuplicateUpdate, ReportNotFound, Store
 from tests.conftest import Bot, committed_answers, full_script, make_bot
 from tests.tg_fakes import RecordingRequest

@@ -13,13 +13,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.compose import BREAK, Composer, clean_text
-from bot.definition import Kind
-from bot.docx_writer import DocxWriter
-from bot.engine import Cursor, State
-from bot.parsing import clean
-from bot.service import Catalog
-from bot.tg_keys import OPS, encode
+from bot.document.compose import BREAK, Composer, clean_text
+from bot.document.docx_writer import DocxWriter
+from bot.interview.definition import Kind
+from bot.interview.engine import Cursor, State
+from bot.interview.parsing import clean
+from bot.service.reports import Catalog
+from bot.telegram.keys import OPS, encode
 from storage.store import Store
 from tests.conftest import TEMPLATES, TODAY, complete_answers, make_bot
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.compose import parse_output
-from bot.definition import Kind
-from bot.lint import body_chars, describe, lint
-from bot.messages import Messages
-from bot.service import Catalog
+from bot.document.compose import parse_output
+from bot.document.lint import body_chars, describe, lint
+from bot.interview.definition import Kind
+from bot.interview.messages import Messages
+from bot.service.reports import Catalog
 from tests.test_console import run
 from tests.test_render_cli import write_answers
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from benchmarks.load_telegram import run_load, verify
-from bot.service import Catalog
+from bot.service.reports import Catalog
 
 
 def test_200_users_at_once(tmp_path: Path, catalog: Catalog) -> None:

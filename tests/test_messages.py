@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 
-from bot.messages import Messages
+from bot.interview.messages import Messages
 from tests.conftest import REPO
 
-SOURCES = sorted((REPO / "bot").glob("*.py"))
+SOURCES = sorted((REPO / "bot").rglob("*.py"))
 
 
 def used_keys() -> set[str]:

@@ -16,8 +16,8 @@ import pytest
 from telegram.error import NetworkError
 from telegram.request import RequestData
 
-import bot.tg_outbox
-from bot.service import Catalog
+import bot.telegram.outbox
+from bot.service.reports import Catalog
 from storage.store import ReplyAfterStep, Store
 from tests.conftest import Bot, committed_answers, make_bot
 from tests.tg_fakes import Call, RecordingRequest, texts
@@ -77,7 +77,7 @@ def sends(request: RecordingRequest, text: str) -> list[Call]:
 @pytest.fixture
 def one_attempt(monkeypatch: pytest.MonkeyPatch) -> None:
     """Give up on a call at once (the retries within one call are tested by their wait, 1.5 s)."""
-    monkeypatch.setattr(bot.tg_outbox, "ATTEMPTS", 1)
+    monkeypatch.setattr(bot.telegram.outbox, "ATTEMPTS", 1)
 
 
 async def started(tmp_path: Path, catalog: Catalog, user: int) -> tuple[Bot, Outage]:

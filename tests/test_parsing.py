@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.definition import Kind, Question
-from bot.figures import print_figure
-from bot.parsing import (
+from bot.interview.definition import Kind, Question
+from bot.interview.figures import print_figure
+from bot.interview.parsing import (
     Rejected,
     check_value,
     clean,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot import phrasing
-from bot.compose import parse_output
+from bot.document import phrasing
+from bot.document.compose import parse_output
 
 
 @pytest.mark.parametrize(
@@ -153,7 +153,7 @@ def test_a_missing_fact_inside_text_a_template_built_stays_marked() -> None:
     output = "@title 标题\n{% set x %}由{{ missing }}负责{% endset %}{{ x }}。\n"
     from jinja2.sandbox import SandboxedEnvironment
 
-    from bot.compose import Missing, _finalize
+    from bot.document.compose import Missing, _finalize
 
     env = SandboxedEnvironment(finalize=_finalize)
     rendered = env.from_string(output).render(missing=Missing("领导小组组长"))

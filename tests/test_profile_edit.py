@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.parsing import check_value
-from bot.service import Catalog
+from bot.interview.parsing import check_value
+from bot.service.reports import Catalog
 from tests.conftest import Bot, make_bot
 from tests.tg_fakes import Chat, texts
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import docx
 
-from bot.service import Catalog
+from bot.service.reports import Catalog
 from tests.conftest import complete_answers, full_script
 from tests.test_console import run, stored
 

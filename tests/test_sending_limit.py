@@ -6,8 +6,8 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from bot.service import Catalog
-from bot.tg_api import SENDING_AT_ONCE
+from bot.service.reports import Catalog
+from bot.telegram.client import SENDING_AT_ONCE
 from tests.conftest import make_bot
 from tests.tg_fakes import RecordingRequest, texts
 

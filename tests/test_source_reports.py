@@ -17,11 +17,11 @@ import docx
 import pytest
 
 import tests.test_docx as gbt
-from bot.compose import Composer
-from bot.docx_writer import DocxWriter
-from bot.lint import body_chars, describe, lint
-from bot.render import answer_problems
-from bot.service import Catalog
+from bot.document.compose import Composer
+from bot.document.docx_writer import DocxWriter
+from bot.document.lint import body_chars, describe, lint
+from bot.document.render import answer_problems
+from bot.service.reports import Catalog
 from tests.conftest import TEMPLATES
 
 FIXTURES = Path(__file__).parent / "fixtures" / "source_reports"

@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
-from bot.definition import Kind
-from bot.document import file_name
-from bot.render import Renderer
-from bot.service import Catalog
-from bot.tg_bot import register_commands
-from bot.tg_keys import MAX_BYTES, decode, encode
+from bot.document.model import file_name
+from bot.document.render import Renderer
+from bot.interview.definition import Kind
+from bot.service.reports import Catalog
+from bot.telegram.keys import MAX_BYTES, decode, encode
+from bot.telegram.wiring import register_commands
 from tests.conftest import TEMPLATES, TYPE_IDS, Bot, make_bot
 from tests.tg_fakes import Call, Chat, document_of, docx_text, texts
 

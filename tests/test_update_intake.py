@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from telegram import Update
 
-from bot.config import Settings
-from bot.render import Renderer
-from bot.service import Catalog, Reports
-from bot.tg_api import Intake
-from bot.tg_bot import build_application
+from bot.cli.settings import Settings
+from bot.document.render import Renderer
+from bot.service.reports import Catalog, Reports
+from bot.telegram.client import Intake
+from bot.telegram.wiring import build_application
 from storage.store import Store
 from tests.conftest import TEMPLATES, TODAY, make_bot
 from tests.tg_fakes import TOKEN, Chat, RecordingRequest, UpdateQueue, texts

@@ -6,8 +6,8 @@ import asyncio
 import gc
 from pathlib import Path
 
-from bot.service import Catalog
-from bot.tg_bot import YOUNG_COLLECTION_THRESHOLD, PerUserProcessor
+from bot.service.reports import Catalog
+from bot.telegram.processing import YOUNG_COLLECTION_THRESHOLD, PerUserProcessor
 from tests.conftest import Bot, full_script, make_bot
 from tests.tg_fakes import texts
 

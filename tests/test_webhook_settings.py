@@ -13,11 +13,11 @@ from typing import Any, ClassVar
 import pytest
 from telegram.ext import Application
 
-from bot.config import Settings, SettingsError
-from bot.render import Renderer
-from bot.service import Reports
-from bot.tg_api import LeanBot
-from bot.tg_bot import run
+from bot.cli.settings import Settings, SettingsError
+from bot.document.render import Renderer
+from bot.service.reports import Reports
+from bot.telegram.client import LeanBot
+from bot.telegram.wiring import run
 from tests.conftest import TEMPLATES, run_cli
 
 TOKEN = "123456789:AAHtestTOKENtestTOKENtestTOKENtest12"

@@ -21,7 +21,7 @@ from typing import Any
 from telegram.constants import ChatAction
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
-from bot.tg_api import Keyboard, LeanBot
+from bot.telegram.client import Keyboard, LeanBot
 from storage.store import Store
 
 log = logging.getLogger("reportbot.outbox")

@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot import phrasing
-from bot.compose import clause_key, long_enough_to_repeat
-from bot.definition import ReportType
-from bot.document import Document, Paragraph, Role
-from bot.messages import Messages
+from bot.document import phrasing
+from bot.document.compose import clause_key, long_enough_to_repeat
+from bot.document.model import Document, Paragraph, Role
+from bot.interview.definition import ReportType
+from bot.interview.messages import Messages
 
 _PLACEHOLDER_RE = re.compile(r"【待填写：(?P<label>[^】]*)】")
 _CLAUSE_RE = re.compile(r"[^，；：。！？]+")

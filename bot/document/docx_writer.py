@@ -24,7 +24,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, RGBColor
 
-from bot.document import Document, Paragraph, Role
+from bot.document.model import Document, Paragraph, Role
 
 LINE_PITCH_TWIPS = 579  # 28.95 pt: 22 lines fit the 225 mm type area (29 pt gives only 21)
 BODY_PT = 16  # 3号

@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bot.compose import Composer
-from bot.definition import ReportType, Value
-from bot.document import Document, file_name
-from bot.docx_writer import DocxWriter, Fonts
-from bot.engine import Interview
-from bot.parsing import check_value
+from bot.document.compose import Composer
+from bot.document.docx_writer import DocxWriter, Fonts
+from bot.document.model import Document, file_name
+from bot.interview.definition import ReportType, Value
+from bot.interview.engine import Interview
+from bot.interview.parsing import check_value
 
 
 class AnswersFileError(ValueError):

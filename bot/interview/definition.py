@@ -15,7 +15,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, TypeAlias
 
-from bot.figures import is_figure, magnitude
+from bot.interview.figures import is_figure, magnitude
 
 #: A stored answer in its parsed form. ``None`` records a deliberately skipped question.
 Value: TypeAlias = str | int | list[str] | None
@@ -402,7 +402,7 @@ def _question(data: Any, earlier: Mapping[str, Question], where: str) -> Questio
     )
     if "default" in data:
         # Imported here: parsing depends on this module's types.
-        from bot.parsing import check_value
+        from bot.interview.parsing import check_value
 
         problem = check_value(question, data["default"])
         if problem:

@@ -13,15 +13,15 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from bot.compose import Composer
-from bot.definition import Kind, Question, ReportType, Value, load_catalog
-from bot.document import Document
-from bot.engine import Cursor, Interview, SectionStatus, State, Step, profile_updates, suggest_one
-from bot.lint import describe as describe_findings
-from bot.lint import lint
-from bot.messages import Messages
-from bot.parsing import Rejected, parse_typed
-from bot.presenter import format_value
+from bot.document.compose import Composer
+from bot.document.lint import describe as describe_findings
+from bot.document.lint import lint
+from bot.document.model import Document
+from bot.interview.definition import Kind, Question, ReportType, Value, load_catalog
+from bot.interview.engine import Cursor, Interview, SectionStatus, State, Step, profile_updates, suggest_one
+from bot.interview.messages import Messages
+from bot.interview.parsing import Rejected, parse_typed
+from bot.interview.presenter import format_value
 from storage.store import COMPLETE, DRAFT, Report, ReportNotFound, Store
 
 # The engine operations a front end may run on a stored report, by name.

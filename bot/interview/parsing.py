@@ -10,9 +10,9 @@ import datetime as dt
 import re
 from typing import Any
 
-from bot.definition import DETAIL_SEPARATOR, PERIODS, Kind, Question, Value
-from bot.figures import UNITS, UNKNOWN, UNKNOWN_WORDS, is_figure, magnitude, stored_figure
-from bot.numerals import CHINESE_NUMERAL_CHARS, chinese_to_int, to_halfwidth
+from bot.interview.definition import DETAIL_SEPARATOR, PERIODS, Kind, Question, Value
+from bot.interview.figures import UNITS, UNKNOWN, UNKNOWN_WORDS, is_figure, magnitude, stored_figure
+from bot.interview.numerals import CHINESE_NUMERAL_CHARS, chinese_to_int, to_halfwidth
 
 
 class Rejected(Exception):
@@ -103,7 +103,7 @@ def parse_text(question: Question, text: str) -> str:
 
 def parse_integer(question: Question, text: str) -> int | str:
     """A count as typed: ``3``, ``３``, ``三``, ``3次``, ``无`` → an int; ``30余次``, ``近200人次``,
-    ``约95%``, ``200人次以上`` → the approximation kept (see bot.figures); ``不详`` kept as is."""
+    ``约95%``, ``200人次以上`` → the approximation kept (see bot.interview.figures); ``不详`` kept as is."""
     compact = to_halfwidth(text).replace(" ", "").replace(",", "").lower()
     if compact in _ZERO_WORDS:
         return _in_range(question, 0)

@@ -12,17 +12,17 @@ from typing import Any
 
 import click
 
-from bot import logs
-from bot.compose import Composer
-from bot.config import Settings, SettingsError
+from bot.cli import logs
+from bot.cli.settings import Settings, SettingsError
 from bot.console import ConsoleChat
-from bot.definition import DefinitionError, describe, load_definition, report_folders
-from bot.engine import Interview
-from bot.lint import describe as describe_findings
-from bot.lint import lint
-from bot.messages import Messages, MessagesError
-from bot.render import AnswersFileError, Renderer, answer_problems, read_answers_file
-from bot.service import Catalog, Reports
+from bot.document.compose import Composer
+from bot.document.lint import describe as describe_findings
+from bot.document.lint import lint
+from bot.document.render import AnswersFileError, Renderer, answer_problems, read_answers_file
+from bot.interview.definition import DefinitionError, describe, load_definition, report_folders
+from bot.interview.engine import Interview
+from bot.interview.messages import Messages, MessagesError
+from bot.service.reports import Catalog, Reports
 from storage.schema import DatabaseUnavailable, describe_os_error
 from storage.store import ReportNotFound, Store
 
@@ -89,7 +89,7 @@ def run() -> None:
 def _run_bot(settings: Settings) -> None:
     from telegram.error import InvalidToken
 
-    from bot.tg_bot import run as run_bot
+    from bot.telegram.wiring import run as run_bot
 
     # First of all: from here on no log line, traceback included, may show the token.
     logs.install(settings.secrets())

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Concatenate, ParamSpec
 
-from bot.definition import (
+from bot.interview.definition import (
     DETAIL_SEPARATOR,
     ITEM_KINDS,
     Kind,
@@ -22,8 +22,8 @@ from bot.definition import (
     Value,
     has_content,
 )
-from bot.messages import Messages
-from bot.parsing import (
+from bot.interview.messages import Messages
+from bot.interview.parsing import (
     FINISH_WORDS,
     Rejected,
     check_value,

@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.docx_writer import Fonts
-from bot.service import Limits
+from bot.document.docx_writer import Fonts
+from bot.service.reports import Limits
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DB = PROJECT_ROOT / "data" / "reportbot.db"
 DEFAULT_TEMPLATES = PROJECT_ROOT / "templates"
 DEFAULT_OUTPUT = PROJECT_ROOT / "data" / "reports"

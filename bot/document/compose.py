@@ -24,12 +24,12 @@ from typing import Any
 from jinja2 import FileSystemLoader, StrictUndefined, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
-from bot import phrasing
-from bot.definition import DETAIL_SEPARATOR, ITEM_KINDS, Kind, ReportType, Value, has_content
-from bot.document import Document, Paragraph, Role, Run, xml_safe
-from bot.engine import visible_questions
-from bot.figures import UNKNOWN_WORDS, is_figure, magnitude, print_figure
-from bot.numerals import cn_date
+from bot.document import phrasing
+from bot.document.model import Document, Paragraph, Role, Run, xml_safe
+from bot.interview.definition import DETAIL_SEPARATOR, ITEM_KINDS, Kind, ReportType, Value, has_content
+from bot.interview.engine import visible_questions
+from bot.interview.figures import UNKNOWN_WORDS, is_figure, magnitude, print_figure
+from bot.interview.numerals import cn_date
 
 REPORT_TEMPLATE = "report.j2"
 ESC = "\x1b"  # starts text printed by an expression: such text is never a directive
@@ -485,6 +485,8 @@ def parse_output(output: str) -> Document:
 
 
 REPEAT_MIN = 12  # Chinese characters: a clause this long printed twice reads as a copy
+
+
 def long_enough_to_repeat(key: str) -> bool:
     """Whether a clause is long enough that printing it twice reads as a copy (a deadline such as
     ``2026年12月底前完成`` may well recur; figures and dates do not count towards the length)."""

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from bot.definition import DETAIL_SEPARATOR, Kind, Question, Value
-from bot.engine import Prompt, ReviewSection, Step
-from bot.figures import UNKNOWN, is_figure, print_figure
-from bot.messages import Messages
-from bot.numerals import cn_date
+from bot.interview.definition import DETAIL_SEPARATOR, Kind, Question, Value
+from bot.interview.engine import Prompt, ReviewSection, Step
+from bot.interview.figures import UNKNOWN, is_figure, print_figure
+from bot.interview.messages import Messages
+from bot.interview.numerals import cn_date
 
 
 def format_value(question: Question, value: Value, messages: Messages) -> str:

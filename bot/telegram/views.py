@@ -8,13 +8,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from bot.definition import ITEM_KINDS, Kind, has_content
-from bot.engine import Prompt, ReviewSection, SectionStatus, Step
-from bot.messages import Messages
-from bot.presenter import format_prompt, format_review, format_value
-from bot.service import DraftInfo
-from bot.tg_api import Button, Keyboard
-from bot.tg_keys import encode
+from bot.interview.definition import ITEM_KINDS, Kind, has_content
+from bot.interview.engine import Prompt, ReviewSection, SectionStatus, Step
+from bot.interview.messages import Messages
+from bot.interview.presenter import format_prompt, format_review, format_value
+from bot.service.reports import DraftInfo
+from bot.telegram.client import Button, Keyboard
+from bot.telegram.keys import encode
 
 MAX_MESSAGE = 4096
 BUTTON_CHARS = 28  # a button shows about this much on a phone before Telegram cuts it off

@@ -1,0 +1,188 @@
+"""Updates in flight: concurrent across users, in order per user, each applied once."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import gc
+import logging
+import sqlite3
+from collections.abc import AsyncIterator, Awaitable
+from typing import Any
+
+from telegram import Update
+from telegram.ext import (
+    BaseUpdateProcessor,
+)
+
+from bot.telegram.client import Intake
+from bot.telegram.outbox import Item, Outbox
+from storage.committer import GroupCommitter
+from storage.store import Store
+
+log = logging.getLogger("reportbot.telegram")
+
+
+RECENT_REPORTS = 2000  # reports kept in memory: about those of the users writing now
+# Allocations (less frees) between collections of the youngest generation while updates are
+# handled; Python's default is 700 (BENCHMARKS.md, "Updates").
+YOUNG_COLLECTION_THRESHOLD = 50_000
+RETRY_AFTER_OUTAGE = (1.0, 30.0)  # seconds between rounds of sending owed replies: first, at most
+
+
+class PerUserProcessor(BaseUpdateProcessor):
+    """Concurrent across users, in order per user, each update applied once, every reply sent.
+
+    Updates in flight at the same time share commits (:class:`GroupCommitter`); each is on disk
+    with its reply before anything is sent. The cap on updates in flight trades the commits they
+    share against how long an answer waits for the others' work before its reply
+    (BENCHMARKS.md, "Updates"): with 40, p99 stays under 7 ms at full load, and each sync to
+    disk serves more answers than with 24 or 32. The Bot API requests those updates make are
+    limited apart (:data:`bot.telegram.client.SENDING_AT_ONCE`). Replies left owed by a crash or an
+    outage are sent by a background task, in order and under the user's lock.
+    """
+
+    def __init__(self, store: Store, intake: Intake, max_concurrent_updates: int = 40) -> None:
+        super().__init__(max_concurrent_updates)
+        self.store = store
+        self.intake = intake
+        self.committer = GroupCommitter(store)
+        self.outbox: Outbox | None = None  # set once the bot exists
+        # A lock per user with updates in flight, and how many: dropped when the last is done,
+        # so that every user who ever wrote does not keep one for the life of the process.
+        self._locks: dict[int | None, tuple[asyncio.Lock, int]] = {}
+        self._thresholds: tuple[int, int, int] | None = None  # the collector's, to give back
+        self._delivery: asyncio.Task[None] | None = None
+
+    @contextlib.asynccontextmanager
+    async def _turn(self, key: int | None) -> AsyncIterator[None]:
+        """Hold the user's lock (in a private chat the chat id is the user id)."""
+        lock, users = self._locks.get(key) or (asyncio.Lock(), 0)
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users == 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        """Run the update's handlers under its user's lock, unless it was applied before."""
+        user = update.effective_user if isinstance(update, Update) else None
+        async with self._turn(user.id if user else None):
+            await self._apply_once(update, coroutine)
+
+    async def _apply_once(self, update: object, coroutine: Awaitable[Any]) -> None:
+        if not isinstance(update, Update):
+            await coroutine
+            return
+        try:
+            chat = update.effective_chat
+            if self.outbox is not None and chat is not None and chat.id in self.outbox.behind:
+                await self._send_owed(chat.id)  # what was owed before goes first
+            if self.store.update_processed(update.update_id):
+                if asyncio.iscoroutine(coroutine):
+                    coroutine.close()
+                await self._delivered_again(update.update_id)
+                return
+            await coroutine
+            try:
+                self.store.mark_processed(update.update_id)
+                await self.committer.durable()
+            except sqlite3.Error:
+                log.exception("could not record update %s as applied", update.update_id)
+        finally:
+            self.intake.handled(update.update_id)
+
+    async def _delivered_again(self, update_id: int) -> None:
+        """Telegram delivered an applied update again: send what is still owed for it, if anything."""
+        owed = self.store.owed(update_id)
+        if owed is None or self.outbox is None:
+            log.info("update %s was applied and answered before; skipped", update_id)
+            return
+        log.info("update %s was applied before; sending the reply still owed for it", update_id)
+        await self.outbox.deliver(update_id, *owed)
+
+    async def _send_owed(self, chat_id: int) -> bool:
+        """Send the replies still owed to a chat whose turn the caller holds, oldest first; False
+        when Telegram could not be reached."""
+        for update_id, chat, items in self.store.all_owed(chat_id):
+            if not await self._send_if_owed(update_id, chat, items):
+                return False
+        return True
+
+    async def _send_if_owed(self, update_id: int, chat_id: int, items: list[Item]) -> bool:
+        assert self.outbox is not None
+        if self.store.owed(update_id) is None:
+            return True  # sent meanwhile, by the user's own update
+        return await self.outbox.deliver(update_id, chat_id, items)
+
+    async def _keep_delivering(self) -> None:
+        """Send what a previous process left owed, then whatever an outage leaves owed; and have
+        the replies sent noted on disk within about a second when no step's commit took them."""
+        assert self.outbox is not None
+        outbox = self.outbox
+        first, longest = RETRY_AFTER_OUTAGE
+        pending, delay = True, first
+        while True:
+            if pending:
+                outbox.failed.clear()  # failures of this round are what the delay is for
+                try:
+                    pending = not await self._send_owed_in_turns()
+                except Exception:
+                    log.exception("sending owed replies failed")
+                delay = min(delay * 2, longest) if pending else first
+            with contextlib.suppress(sqlite3.Error):
+                self.store.write_delivered()
+            if pending:
+                await asyncio.sleep(delay)
+                continue
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(outbox.failed.wait(), first)
+            pending = outbox.failed.is_set()
+
+    async def _send_owed_in_turns(self) -> bool:
+        """Send every reply still owed, each in its user's turn; False when Telegram failed."""
+        assert self.outbox is not None
+        for update_id, chat, items in self.store.all_owed():
+            async with self._turn(chat):
+                if not await self._send_if_owed(update_id, chat, items):
+                    return False
+        self.outbox.behind.intersection_update(chat for _, chat, _ in self.store.all_owed())
+        return True
+
+    async def initialize(self) -> None:
+        """Start grouping commits (within the event loop that will handle the updates)."""
+        self.committer.start()
+        # While the bot runs it is the one writer of its users' reports.
+        self.store.keep_recent(RECENT_REPORTS)
+        # With many updates in flight their short-lived objects together pass the default
+        # threshold every few updates, so the collector ran about 40 times per 1,000 updates
+        # (against 2 for a bot handling one at a time), each time moving objects still in use to
+        # older generations that cost more to collect later. Those objects are freed by
+        # reference counting within milliseconds; the collector is only needed for cycles.
+        self._thresholds = gc.get_threshold()
+        young, *older = self._thresholds
+        gc.set_threshold(max(young, YOUNG_COLLECTION_THRESHOLD), *older)
+        if self.outbox is not None:
+            self._delivery = asyncio.create_task(self._keep_delivering(), name="reportbot:owed replies")
+
+    async def stop_delivering(self) -> None:
+        """Stop sending owed replies (before the bot's connection closes)."""
+        task, self._delivery = self._delivery, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def shutdown(self) -> None:
+        """Commit what is open; later writes commit one by one again."""
+        await self.stop_delivering()
+        self.committer.stop()
+        self.store.keep_recent(0)
+        if self._thresholds is not None:
+            gc.set_threshold(*self._thresholds)
+            self._thresholds = None

@@ -1,0 +1,80 @@
+"""A handler's reply: recorded with its step, then sent."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from telegram import Update
+from telegram.ext import (
+    ContextTypes,
+)
+
+from bot.document.model import file_name
+from bot.document.render import Renderer
+from bot.interview.engine import Step
+from bot.service.reports import Reports
+from bot.telegram.context import BotState, bot_of, state_of
+from bot.telegram.outbox import Docx, Item, clear, document, message
+from bot.telegram.views import (
+    Reply,
+    step_replies,
+)
+
+log = logging.getLogger("reportbot.telegram")
+
+
+async def send(update: Update, context: ContextTypes.DEFAULT_TYPE, items: list[Item]) -> None:
+    """Record ``items`` as owed for this update, with the step it just took, then send them.
+
+    A handler calls this once, after its writes and before awaiting anything: then the step and
+    its reply share one transaction (the store refuses a reply recorded after its step's
+    commit). The previous question's buttons are left in place: removing them would double the
+    API calls per answer (Telegram's limit is per call), and a press on one is refused as stale.
+    """
+    chat = update.effective_chat
+    assert chat is not None
+    state = state_of(context)
+    state.reports.store.owe(update.update_id, chat.id, items)
+    bot = bot_of(context)
+    await bot.settle()
+    bot.intake.handled(update.update_id)  # on disk with its reply: it may be confirmed
+    await state.outbox.deliver(update.update_id, chat.id, items)
+
+
+def messages_of(replies: list[Reply]) -> list[Item]:
+    """Replies as owed messages."""
+    return [message(r.text, r.keyboard) for r in replies]
+
+
+def step_items(state: BotState, report_id: int, step: Step, lead: str = "") -> list[Item]:
+    """What a step has to say; when the report is finished, the DOCX too."""
+    position = step.prompt.position if step.prompt is not None else None
+    items = messages_of(step_replies(step, report_id, position, state.messages))
+    if lead:
+        items.insert(0, message(lead))
+    if step.prompt is None and not step.rejected and not step.review and step.complete:
+        items = [clear(), *items, message(state.messages.text("telegram.finished"))]
+        items.append(document(report_id, draft=False))
+    return items
+
+
+async def say(update: Update, context: ContextTypes.DEFAULT_TYPE, key: str, **params: Any) -> None:
+    """Send one catalogue message."""
+    await send(update, context, [message(state_of(context).messages.text(key, **params))])
+
+
+def docx_maker(reports: Reports, renderer: Renderer) -> Callable[[int, int, bool], Awaitable[Docx]]:
+    """Composes a chat's report for the outbox (the owner of a private chat is its user)."""
+
+    async def make(chat_id: int, report_id: int, draft: bool) -> Docx:
+        owner = f"tg:{chat_id}"
+        doc = reports.document(owner, report_id, renderer.composer)
+        data = await asyncio.to_thread(renderer.writer.to_bytes, doc)
+        name = file_name(doc.title + ("（草稿）" if draft else ""))
+        caption = reports.catalog.messages.text("telegram.preview_caption") if draft else None
+        return Docx(data, name, caption, reports.findings(owner, report_id, doc))
+
+    return make
