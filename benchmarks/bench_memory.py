@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from benchmarks.stats import spread
-from storage.store import Store
+from storage import Store
 from tests.emulator import Emulator
 from tests.test_e2e_telegram import TOKEN, BotProcess
 

@@ -13,7 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from storage.store import Store
+from storage import Store
 
 REPORTS_PER_USER = 10
 

@@ -50,7 +50,7 @@ from bot.telegram.client import Keyboard
 from bot.telegram.keys import encode
 from bot.telegram.views import step_replies
 from bot.telegram.wiring import build_application
-from storage.store import Store
+from storage import Store
 from tests.conftest import TODAY, full_script
 from tests.tg_fakes import RecordingRequest
 

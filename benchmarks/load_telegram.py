@@ -20,7 +20,7 @@ from benchmarks.stats import percentile_ms, spread
 from bot.cli.settings import DEFAULT_TEMPLATES
 from bot.service.reports import Catalog
 from bot.telegram.keys import encode
-from storage.store import Store
+from storage import Store
 from tests.conftest import Driver, full_script
 from tests.emulator import Emulator, SentMessage
 from tests.test_e2e_telegram import TOKEN, BotProcess

@@ -19,7 +19,7 @@ from bot.interview.engine import Step
 from bot.interview.messages import Messages
 from bot.interview.presenter import format_step
 from bot.service.reports import LimitReached, Reports, UnknownReportType
-from storage.store import ReportNotFound
+from storage import ReportNotFound
 
 QUIT = "quit"
 log = logging.getLogger("reportbot.console")
@@ -91,7 +91,7 @@ class ConsoleChat:
                         number=len(actions),
                         name=info.type_name,
                         period=info.period or self.messages.text("console.period_unknown"),
-                        settled=info.settled,
+                        settled=info.answered,
                         total=info.total,
                         updated=info.updated.strftime("%Y-%m-%d %H:%M"),
                     )

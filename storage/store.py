@@ -38,7 +38,7 @@ class ReportNotFound(LookupError):
     """No report with that id belongs to that owner."""
 
 
-class DuplicateUpdate(Exception):
+class AlreadyApplied(Exception):
     """This Telegram update was applied before (Telegram re-delivers unconfirmed updates)."""
 
 
@@ -332,7 +332,7 @@ class Store:
     ) -> None:
         """Remember ``updates`` in the user's profile, ending a change of it in the chat.
 
-        With ``update_id``, a second delivery of the same update raises DuplicateUpdate and
+        With ``update_id``, a second delivery of the same update raises AlreadyApplied and
         changes nothing.
         """
         now = self._now()
@@ -381,7 +381,7 @@ class Store:
         update_id: int | None = None,
         activate: bool = False,
     ) -> int:
-        """Start a draft of ``type_id`` for ``owner``; returns its id (DuplicateUpdate if seen).
+        """Start a draft of ``type_id`` for ``owner``; returns its id (AlreadyApplied if seen).
 
         With ``activate``, it becomes the owner's active report in the same transaction, so a
         crash can never leave a new report that later answers do not reach.
@@ -417,7 +417,7 @@ class Store:
     ) -> None:
         """Store answers, cursor, status, profile fields and the update id in one transaction.
 
-        With ``update_id``, a second delivery of the same update raises DuplicateUpdate and
+        With ``update_id``, a second delivery of the same update raises AlreadyApplied and
         changes nothing.
         """
         if status is not None and status not in STATUSES:
@@ -474,7 +474,7 @@ class Store:
     def _claim(self, update_id: int, now: str, chat_id: int | None = None, owed: str | None = None) -> None:
         cur = self._execute(_INSERT_UPDATE, [update_id, now, chat_id, owed])
         if cur.rowcount != 1:
-            raise DuplicateUpdate(update_id)
+            raise AlreadyApplied(update_id)
         self._claimed.add(update_id)
         if self._on_grouped_write is not None:
             self._claimed_open.add(update_id)
@@ -517,7 +517,7 @@ class Store:
 
         An update whose step claimed it gets the reply on its claim, which must still be in the
         open group (otherwise :class:`ReplyAfterStep`); one that stored nothing is claimed now,
-        with the reply (DuplicateUpdate if it was applied before). Without grouped commits (the
+        with the reply (AlreadyApplied if it was applied before). Without grouped commits (the
         console, scripts) the two are separate transactions.
         """
         payload = _dumps(owed)

@@ -21,7 +21,7 @@ from bot.interview.engine import Cursor, Interview, State, Step
 from bot.interview.messages import Messages
 from bot.service.reports import Catalog, Reports
 from bot.telegram.wiring import build_application
-from storage.store import Store
+from storage import Store
 from tests.tg_fakes import TOKEN, Chat, RecordingRequest
 
 TODAY = dt.date(2023, 10, 8)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from storage.store import Store
+from storage import Store
 from tests.conftest import REPO
 from tests.test_console import run
 

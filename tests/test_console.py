@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.service.reports import Catalog
-from storage.store import COMPLETE, DRAFT, Store
+from storage import COMPLETE, DRAFT, Store
 from tests.conftest import TYPE_IDS, full_script
 from tests.conftest import run_cli as run
 

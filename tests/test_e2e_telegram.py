@@ -19,7 +19,7 @@ import pytest
 from bot.interview.definition import Kind
 from bot.service.reports import Catalog, Reports
 from bot.telegram.keys import encode
-from storage.store import Store
+from storage import Store
 from tests.conftest import REPO, TODAY, TYPE_IDS
 from tests.emulator import (
     Call,

@@ -26,7 +26,7 @@ import pytest
 
 from bot.service.reports import Catalog
 from bot.telegram.keys import encode
-from storage.store import Store
+from storage import Store
 from tests.conftest import TYPE_IDS, Driver, full_script
 from tests.emulator import Call, Dropped, Emulator, Expect, SentMessage, document
 from tests.test_e2e_telegram import TOKEN, BotProcess, User, question

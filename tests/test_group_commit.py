@@ -14,7 +14,7 @@ import pytest
 from telegram.request import RequestData
 
 from bot.service.reports import Catalog
-from storage.store import DuplicateUpdate, ReportNotFound, Store
+from storage import AlreadyApplied, ReportNotFound, Store
 from tests.conftest import Bot, committed_answers, full_script, make_bot
 from tests.tg_fakes import RecordingRequest
 
@@ -66,7 +66,7 @@ def test_a_failing_step_is_undone_alone(tmp_path: Path) -> None:
     rid = store.create_report("a", "t", CURSOR)
     grouped(store)
     store.save_step("a", rid, {"q": "甲"}, CURSOR, update_id=1)
-    with pytest.raises(DuplicateUpdate):
+    with pytest.raises(AlreadyApplied):
         store.save_step("a", rid, {"q": "重复", "r": "不该保存"}, {"question": "r"}, update_id=1)
     store.commit_group()
     report = store.load_report("a", rid)
@@ -80,7 +80,7 @@ def test_grouped_steps_after_a_refused_one_are_stored(tmp_path: Path, kept: int)
     assert store.update_processed(5) is False
     grouped(store)
     store.save_step("a", rid, {"q": "甲"}, CURSOR, update_id=5)
-    with pytest.raises(DuplicateUpdate):
+    with pytest.raises(AlreadyApplied):
         store.save_step("a", rid, {"q": "重复"}, {"question": "r"}, update_id=5)
     with pytest.raises(ReportNotFound):
         store.save_step("a", other, {"q": "别人的"}, CURSOR, update_id=6)  # b's report

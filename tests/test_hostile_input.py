@@ -20,7 +20,7 @@ from bot.interview.engine import Cursor, State
 from bot.interview.parsing import clean
 from bot.service.reports import Catalog
 from bot.telegram.keys import OPS, encode
-from storage.store import Store
+from storage import Store
 from tests.conftest import TEMPLATES, TODAY, complete_answers, make_bot
 
 SPECIAL = [

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from storage.store import DuplicateUpdate, ReportNotFound, Store
+from storage import AlreadyApplied, ReportNotFound, Store
 from tests.test_group_commit import CURSOR, grouped, unwritable
 
 
@@ -26,7 +26,7 @@ def test_recent_reports_follow_every_write_of_their_one_writer(tmp_path: Path) -
     assert (report.answers, report.cursor, report.status) == ({"q": "甲"}, {"question": "r"}, "complete")
     with pytest.raises(ReportNotFound):
         store.load_report("b", rid)  # another user's id is refused from memory too
-    with pytest.raises(DuplicateUpdate):
+    with pytest.raises(AlreadyApplied):
         store.save_step("a", rid, {"q": "乙"}, CURSOR, update_id=7)
         store.save_step("a", rid, {"q": "丙"}, CURSOR, update_id=7)
     assert store.load_report("a", rid).answers == {"q": "乙"}  # the refused step left no trace
@@ -160,7 +160,7 @@ def test_kept_profiles_match_the_database_after_every_change(tmp_path: Path, gro
     same({"unit": "甲单位"})
     kept.update_profile("a", {"leader": "张三"})
     same({"unit": "甲单位", "leader": "张三"})
-    with pytest.raises(DuplicateUpdate):  # refused: the profile stays as stored
+    with pytest.raises(AlreadyApplied):  # refused: the profile stays as stored
         kept.save_step("a", rid, {"unit": "乙单位"}, CURSOR, profile={"unit": "乙单位"}, update_id=2)
     same({"unit": "甲单位", "leader": "张三"})
     kept.profile("a")["unit"] = "改了返回的字典"  # a caller's copy, not what is kept

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.service.reports import Catalog, LimitReached, Limits, Reports
-from storage.store import Store
+from storage import Store
 from tests.conftest import TODAY, Bot, make_bot
 from tests.test_console import run, stored
 from tests.tg_fakes import texts

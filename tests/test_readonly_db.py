@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from storage.store import Store
+from storage import Store
 from tests.conftest import run_cli
 
 TOKEN = "123456789:AAHtestTOKENtestTOKENtestTOKENtest12"

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from storage import COMPLETE, DRAFT, AlreadyApplied, ReportNotFound, Store
 from storage.schema import SCHEMA_VERSION, connect, migrate, schema_version
-from storage.store import COMPLETE, DRAFT, DuplicateUpdate, ReportNotFound, Store
 
 
 def test_fresh_database(tmp_path: Path) -> None:
@@ -211,9 +211,9 @@ def test_unknown_status_rejected(store: Store) -> None:
 def test_update_applied_once(store: Store) -> None:
     rid = store.create_report("alice", "unit_periodic", {}, update_id=1)
     store.save_step("alice", rid, {"items": ["甲"]}, {"question": "x"}, update_id=2)
-    with pytest.raises(DuplicateUpdate):
+    with pytest.raises(AlreadyApplied):
         store.save_step("alice", rid, {"items": ["甲", "甲"]}, {"question": "y"}, update_id=2)
-    with pytest.raises(DuplicateUpdate):
+    with pytest.raises(AlreadyApplied):
         store.create_report("alice", "unit_periodic", {}, update_id=1)
     report = store.load_report("alice", rid)
     assert report.answers == {"items": ["甲"]} and report.cursor == {"question": "x"}

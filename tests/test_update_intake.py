@@ -16,7 +16,7 @@ from bot.document.render import Renderer
 from bot.service.reports import Catalog, Reports
 from bot.telegram.client import Intake
 from bot.telegram.wiring import build_application
-from storage.store import Store
+from storage import Store
 from tests.conftest import TEMPLATES, TODAY, make_bot
 from tests.tg_fakes import TOKEN, Chat, RecordingRequest, UpdateQueue, texts
 

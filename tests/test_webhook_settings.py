@@ -16,7 +16,7 @@ from telegram.ext import Application
 from bot.cli.settings import Settings, SettingsError
 from bot.document.render import Renderer
 from bot.service.reports import Reports
-from bot.telegram.client import LeanBot
+from bot.telegram.client import BotApiClient
 from bot.telegram.wiring import run
 from tests.conftest import TEMPLATES, run_cli
 
@@ -67,13 +67,13 @@ def test_the_webhook_gets_the_secret_and_the_loopback(
 ) -> None:
     started: dict[str, Any] = {}
 
-    async def initialized(self: LeanBot) -> None:
+    async def initialized(self: BotApiClient) -> None:
         """No Bot API here: the token counts as accepted."""
 
     def run_webhook(self: Application[Any, Any, Any, Any, Any, Any], **kwargs: Any) -> None:
         started.update(kwargs)
 
-    monkeypatch.setattr(LeanBot, "initialize", initialized)
+    monkeypatch.setattr(BotApiClient, "initialize", initialized)
     monkeypatch.setattr(Application, "run_webhook", run_webhook)
     settings = load(tmp_path, WEBHOOK_URL=URL, WEBHOOK_SECRET_TOKEN="s3cret_-")
     try:

@@ -23,8 +23,8 @@ from bot.interview.definition import DefinitionError, describe, load_definition,
 from bot.interview.engine import Interview
 from bot.interview.messages import Messages, MessagesError
 from bot.service.reports import Catalog, Reports
+from storage import ReportNotFound, Store
 from storage.schema import DatabaseUnavailable, describe_os_error
-from storage.store import ReportNotFound, Store
 
 
 def _settings() -> Settings:
@@ -165,7 +165,7 @@ def drafts(user: str | None) -> None:
             period = info.period or messages.text("console.period_unknown")
             click.echo(
                 f"{info.id}\t{info.type_name}\t{period}\t"
-                f"{info.settled}/{info.total}\t{info.updated:%Y-%m-%d %H:%M}"
+                f"{info.answered}/{info.total}\t{info.updated:%Y-%m-%d %H:%M}"
             )
     finally:
         reports.store.close()

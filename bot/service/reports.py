@@ -22,7 +22,7 @@ from bot.interview.engine import Cursor, Interview, SectionStatus, State, Step, 
 from bot.interview.messages import Messages
 from bot.interview.parsing import Rejected, parse_typed
 from bot.interview.presenter import format_value
-from storage.store import COMPLETE, DRAFT, Report, ReportNotFound, Store
+from storage import COMPLETE, DRAFT, Report, ReportNotFound, Store
 
 # The engine operations a front end may run on a stored report, by name.
 OPERATIONS: dict[str, Callable[..., Step]] = {
@@ -105,7 +105,7 @@ class DraftInfo:
     type_id: str
     type_name: str
     period: str
-    settled: int
+    answered: int
     total: int
     updated: dt.datetime
     status: str
@@ -275,7 +275,7 @@ class Reports:
             type_id=report.type,
             type_name=interview.definition.name,
             period=self.period_label(interview.definition, answers),
-            settled=progress.answered,
+            answered=progress.answered,
             total=progress.total,
             updated=dt.datetime.fromisoformat(report.updated).astimezone(zone),
             status=report.status,

@@ -22,7 +22,7 @@ from bot.telegram.views import (
     short,
     step_replies,
 )
-from storage.store import DuplicateUpdate, ReportNotFound
+from storage import AlreadyApplied, ReportNotFound
 
 log = logging.getLogger("reportbot.telegram")
 
@@ -40,7 +40,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         items = _press(update, state, key) if key is not None else None
     except ReportNotFound:
         items = [answer(query.id, state.messages.text("telegram.stale"))]
-    except DuplicateUpdate:
+    except AlreadyApplied:
         return
     except LimitReached as exc:
         items = [answer(query.id), message(state.messages.text(exc.key, **exc.params))]

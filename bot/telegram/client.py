@@ -147,7 +147,7 @@ class RareLog:
         log.warning(message + suffix, *args)
 
 
-class LeanBot(ExtBot[Any]):
+class BotApiClient(ExtBot[Any]):
     """An ExtBot with cheap calls for sending and editing plain texts with inline keyboards.
 
     ``settled`` is awaited before every request: with grouped commits, it holds a reply back

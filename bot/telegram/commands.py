@@ -25,7 +25,7 @@ from bot.telegram.views import (
     sections_reply,
     types_reply,
 )
-from storage.store import DuplicateUpdate
+from storage import AlreadyApplied
 
 log = logging.getLogger("reportbot.telegram")
 
@@ -107,7 +107,7 @@ async def apply_step(
     state = state_of(context)
     try:
         step = state.reports.act(owner_of(update), report_id, operation, *args, update_id=update.update_id)
-    except DuplicateUpdate:
+    except AlreadyApplied:
         return
     await send(update, context, step_items(state, report_id, step))
 

@@ -14,7 +14,7 @@ from bot.cli.settings import Settings
 from bot.document.render import Renderer
 from bot.interview.messages import Messages
 from bot.service.reports import Reports
-from bot.telegram.client import LeanBot
+from bot.telegram.client import BotApiClient
 from bot.telegram.outbox import Outbox
 
 log = logging.getLogger("reportbot.telegram")
@@ -49,7 +49,7 @@ def owner_of(update: Update) -> str:
     return f"tg:{update.effective_user.id}"
 
 
-def bot_of(context: ContextTypes.DEFAULT_TYPE) -> LeanBot:
+def bot_of(context: ContextTypes.DEFAULT_TYPE) -> BotApiClient:
     bot = context.bot
-    assert isinstance(bot, LeanBot)
+    assert isinstance(bot, BotApiClient)
     return bot

@@ -21,8 +21,8 @@ from typing import Any
 from telegram.constants import ChatAction
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
-from bot.telegram.client import Keyboard, LeanBot
-from storage.store import Store
+from bot.telegram.client import BotApiClient, Keyboard
+from storage import Store
 
 log = logging.getLogger("reportbot.outbox")
 
@@ -74,7 +74,7 @@ DocxMaker = Callable[[int, int, bool], Awaitable[Docx]]
 class Outbox:
     """Sends owed replies in order, notes each update whose replies all went out."""
 
-    def __init__(self, store: Store, bot: LeanBot, docx: DocxMaker, apology: str) -> None:
+    def __init__(self, store: Store, bot: BotApiClient, docx: DocxMaker, apology: str) -> None:
         self.store = store
         self.bot = bot
         self.docx = docx

@@ -17,8 +17,8 @@ from telegram.ext import (
 
 from bot.telegram.client import Intake
 from bot.telegram.outbox import Item, Outbox
+from storage import Store
 from storage.committer import GroupCommitter
-from storage.store import Store
 
 log = logging.getLogger("reportbot.telegram")
 

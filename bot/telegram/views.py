@@ -161,7 +161,7 @@ def drafts_reply(drafts: list[DraftInfo], messages: Messages, *, deletable: bool
             "telegram.button.resume",
             name=info.type_name,
             period=_period(info, messages),
-            settled=info.settled,
+            settled=info.answered,
             total=info.total,
         )
         row = [(short(label, 40), encode("res", info.id))]

@@ -28,7 +28,7 @@ from bot.telegram import commands
 from bot.telegram.access import Guard
 from bot.telegram.answers import on_other, on_text
 from bot.telegram.buttons import on_button
-from bot.telegram.client import SENDING_AT_ONCE, HandledQueue, Intake, LeanBot
+from bot.telegram.client import SENDING_AT_ONCE, BotApiClient, HandledQueue, Intake
 from bot.telegram.context import BotState, state_of
 from bot.telegram.outbox import Outbox
 from bot.telegram.processing import PerUserProcessor
@@ -126,7 +126,7 @@ def build_application(
         rate_limiter = AIORateLimiter(max_retries=5)
     intake = Intake()
     processor = PerUserProcessor(reports.store, intake)
-    bot = LeanBot(
+    bot = BotApiClient(
         settings.telegram_token,
         base_url=settings.base_url,
         base_file_url=settings.base_file_url,
