@@ -19,7 +19,7 @@ from docxtpl import DocxTemplate
 from bot.cli.settings import DEFAULT_TEMPLATES
 from bot.document.compose import Composer
 from bot.document.docx_writer import DocxWriter
-from bot.service.reports import Catalog
+from bot.service.reports import Templates
 from tests.conftest import complete_answers
 
 
@@ -68,11 +68,11 @@ def render_docxtpl(template: bytes, context: dict[str, str]) -> bytes:
 
 def measure(runs: int) -> dict[str, dict[str, tuple[float, float]]]:
     """Median and worst milliseconds per report type: reportbot, and docxtpl on the same content."""
-    catalog = Catalog.load(DEFAULT_TEMPLATES)
+    templates = Templates.load(DEFAULT_TEMPLATES)
     composer, writer = Composer(DEFAULT_TEMPLATES), DocxWriter()
     results: dict[str, dict[str, tuple[float, float]]] = {}
-    for type_id, definition in catalog.types.items():
-        answers = complete_answers(catalog.interview(type_id))
+    for type_id, definition in templates.types.items():
+        answers = complete_answers(templates.interview(type_id))
         template, context = docxtpl_template(composer, writer, definition, answers)
         results[type_id] = {
             "reportbot": _timed(

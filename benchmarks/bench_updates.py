@@ -45,7 +45,7 @@ from benchmarks.stats import percentile_ms, spread
 from bot.cli.settings import DEFAULT_TEMPLATES, Settings
 from bot.document.render import Renderer
 from bot.interview.engine import State
-from bot.service.reports import Catalog, Reports
+from bot.service.reports import Reports, Templates
 from bot.telegram.client import Keyboard
 from bot.telegram.keys import encode
 from bot.telegram.views import step_replies
@@ -169,7 +169,7 @@ def interviews_per_user(users: int, min_updates: int) -> int:
 
     Each of those is a different user starting their first report, as when users take turns.
     """
-    per_interview = len(full_script(Catalog.load(DEFAULT_TEMPLATES).interview(TYPE_ID)))
+    per_interview = len(full_script(Templates.load(DEFAULT_TEMPLATES).interview(TYPE_ID)))
     return max(1, -(-min_updates // (users * per_interview)))
 
 
@@ -183,16 +183,16 @@ def _lanes(users: int, interviews: int, interview: Callable[[int], list[Update]]
 
 async def run_reportbot(users: int, workdir: Path, interviews: int = 1, synchronous: str = "FULL") -> Result:
     """The interview through reportbot's own Application (``NORMAL``: commits not waiting for the disk)."""
-    catalog = Catalog.load(DEFAULT_TEMPLATES)
+    templates = Templates.load(DEFAULT_TEMPLATES)
     settings = Settings.load({"TELEGRAM_BOT_TOKEN": TOKEN}, dotenv=workdir / "none")
     store = Store.open(workdir / "bench.db", synchronous=synchronous)
-    reports = Reports(store, catalog, lambda: TODAY)
+    reports = Reports(store, templates, lambda: TODAY)
     app = build_application(
         settings, reports, Renderer.create(DEFAULT_TEMPLATES), request=RecordingRequest(record=False)
     )
     await app.initialize()
-    lines = full_script(catalog.interview(TYPE_ID))[:-1]  # the last answer would build a DOCX
-    new = encode("new", list(catalog.types).index(TYPE_ID) + 1)
+    lines = full_script(templates.interview(TYPE_ID))[:-1]  # the last answer would build a DOCX
+    new = encode("new", list(templates.types).index(TYPE_ID) + 1)
 
     def interview(uid: int) -> list[Update]:
         return [_press(app.bot, uid, new), *(_message(app.bot, uid, x) for x in lines)]
@@ -207,14 +207,14 @@ async def run_reportbot(users: int, workdir: Path, interviews: int = 1, synchron
 Shown = list[tuple[str, InlineKeyboardMarkup | None]]
 
 
-def interview_messages(catalog: Catalog, lines: list[str], *, same_as_reportbot: bool) -> list[Shown]:
+def interview_messages(templates: Templates, lines: list[str], *, same_as_reportbot: bool) -> list[Shown]:
     """What the stock bot sends at the start and after each answer.
 
     ``same_as_reportbot``: the very texts and buttons reportbot shows at that point (its progress
     header, prompt, example and 上一题 button), worked out once beforehand, so that both send the
     same interview; otherwise just each question's bare prompt, without buttons.
     """
-    interview = catalog.interview(TYPE_ID)
+    interview = templates.interview(TYPE_ID)
     if not same_as_reportbot:
         prompts = [q.prompt for q in interview.definition.questions]
         return [[(prompts[n], None)] for n in range(len(lines) + 1)]
@@ -226,7 +226,7 @@ def interview_messages(catalog: Catalog, lines: list[str], *, same_as_reportbot:
             step = interview.answer(State(answers, step.cursor, {}), line, TODAY)
             answers = {**answers, **step.changes}
         position = step.prompt.position if step.prompt is not None else None
-        replies = step_replies(step, 1, position, catalog.messages)
+        replies = step_replies(step, 1, position, templates.messages)
         shown.append([(r.text, _markup(r.keyboard)) for r in replies])
     return shown
 
@@ -277,9 +277,9 @@ async def run_stock(
     users: int, workdir: Path, interviews: int = 1, *, same_as_reportbot: bool = True
 ) -> Result:
     """The interview through the stock ConversationHandler + PicklePersistence."""
-    catalog = Catalog.load(DEFAULT_TEMPLATES)
-    lines = full_script(catalog.interview(TYPE_ID))[:-1]
-    shown = interview_messages(catalog, lines, same_as_reportbot=same_as_reportbot)
+    templates = Templates.load(DEFAULT_TEMPLATES)
+    lines = full_script(templates.interview(TYPE_ID))[:-1]
+    shown = interview_messages(templates, lines, same_as_reportbot=same_as_reportbot)
     app = stock_application(shown, workdir / "stock.pickle")
     await app.initialize()
 

@@ -18,7 +18,7 @@ import docx
 
 from benchmarks.stats import percentile_ms, spread
 from bot.cli.settings import DEFAULT_TEMPLATES
-from bot.service.reports import Catalog
+from bot.service.reports import Templates
 from bot.telegram.keys import encode
 from storage import Store
 from tests.conftest import Driver, full_script
@@ -53,7 +53,7 @@ def _user(
 ) -> None:
     try:
         start = SentMessage(user_id, 0)
-        new = encode("new", list(Catalog.load(DEFAULT_TEMPLATES).types).index(TYPE_ID) + 1)
+        new = encode("new", list(Templates.load(DEFAULT_TEMPLATES).types).index(TYPE_ID) + 1)
         seen = len(emulator.messages_to(user_id))
         emulator.user_presses(user_id, start, new)
         emulator.wait_for_message(user_id, lambda m: "【第" in m.text, seen)
@@ -75,21 +75,21 @@ def _user(
             result.errors.append(f"user {user_id}: {exc!r}")
 
 
-def script_for(user_id: int, catalog: Catalog) -> list[str]:
+def script_for(user_id: int, templates: Templates) -> list[str]:
     """A complete interview whose first answer carries the user id, to find their own DOCX."""
-    lines = full_script(catalog.interview(TYPE_ID))
+    lines = full_script(templates.interview(TYPE_ID))
     lines[0] = f"第{user_id}号学习会"
     return lines
 
 
 def run_load(users: int, workdir: Path) -> tuple[LoadResult, BotProcess, Emulator]:
     """Play ``users`` users at once; returns the result with the (stopped) bot and emulator."""
-    catalog = Catalog.load(DEFAULT_TEMPLATES)
+    templates = Templates.load(DEFAULT_TEMPLATES)
     emulator = Emulator(TOKEN).start()
     bot = BotProcess(emulator, workdir)
     bot.env["TELEGRAM_RATE_LIMITER"] = "off"  # the emulator has no flood limits to respect
     bot.start()
-    scripts = {uid: script_for(uid, catalog) for uid in range(100_001, 100_001 + users)}
+    scripts = {uid: script_for(uid, templates) for uid in range(100_001, 100_001 + users)}
     result = LoadResult(users, sum(len(s) + 1 for s in scripts.values()), 0.0)
     lock = threading.Lock()
     threads = [
@@ -107,7 +107,7 @@ def run_load(users: int, workdir: Path) -> tuple[LoadResult, BotProcess, Emulato
     return result, bot, emulator
 
 
-def verify(result: LoadResult, bot: BotProcess, emulator: Emulator, catalog: Catalog) -> list[str]:
+def verify(result: LoadResult, bot: BotProcess, emulator: Emulator, templates: Templates) -> list[str]:
     """Problems: errors, lost or doubled answers, missing or foreign documents."""
     problems = list(result.errors)
     if "ERROR" in bot.log.read_text(encoding="utf-8", errors="replace"):
@@ -115,8 +115,8 @@ def verify(result: LoadResult, bot: BotProcess, emulator: Emulator, catalog: Cat
     store = Store.open(bot.db)
     try:
         for uid in range(100_001, 100_001 + result.users):
-            expected = Driver(catalog.interview(TYPE_ID))
-            for line in script_for(uid, catalog):
+            expected = Driver(templates.interview(TYPE_ID))
+            for line in script_for(uid, templates):
                 expected.say(line)
             reports = store.list_reports(f"tg:{uid}", status=None)
             if len(reports) != 1 or reports[0].answers != expected.answers or reports[0].status != "complete":
@@ -139,13 +139,13 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=200)
     parser.add_argument("--runs", type=int, default=1)
     args = parser.parse_args()
-    catalog = Catalog.load(DEFAULT_TEMPLATES)
+    templates = Templates.load(DEFAULT_TEMPLATES)
     results: list[LoadResult] = []
     problems: list[str] = []
     for _ in range(args.runs):
         with tempfile.TemporaryDirectory() as tmp:
             result, bot, emulator = run_load(args.users, Path(tmp))
-            found = verify(result, bot, emulator, catalog)
+            found = verify(result, bot, emulator, templates)
             if found:
                 print(bot.log.read_text()[-3000:])
         results.append(result)

@@ -50,7 +50,7 @@ class ConsoleChat:
     @property
     def messages(self) -> Messages:
         """The message catalogue."""
-        return self.reports.catalog.messages
+        return self.reports.templates.messages
 
     def say(self, text: str) -> None:
         """Print one reply followed by a blank line."""
@@ -97,7 +97,7 @@ class ConsoleChat:
                     )
                 )
         lines.append(self.messages.text("console.types_title"))
-        for type_id, definition in self.reports.catalog.types.items():
+        for type_id, definition in self.reports.templates.types.items():
             actions.append(partial(self._start, type_id))
             lines.append(self.messages.text("console.type_line", number=len(actions), name=definition.name))
         lines.append(self.messages.text("console.choose_start"))
@@ -106,7 +106,7 @@ class ConsoleChat:
 
     def _choose_report(self) -> bool:
         actions = self._menu()
-        types = self.reports.catalog.types
+        types = self.reports.templates.types
         while True:
             line = self._read()
             if line is None:
@@ -135,7 +135,7 @@ class ConsoleChat:
         except LimitReached as exc:
             self.say(self.messages.text(exc.key, **exc.params))
             return False
-        name = self.reports.catalog.types[type_id].name
+        name = self.reports.templates.types[type_id].name
         self.say(self.messages.text("console.started", name=name, id=self.report_id))
         self._show(step)
         return True
@@ -143,7 +143,7 @@ class ConsoleChat:
     def _resume(self, report_id: int) -> bool:
         self.report_id = report_id
         report = self.reports.load(self.owner, report_id)
-        name = self.reports.catalog.types[report.type].name
+        name = self.reports.templates.types[report.type].name
         self.say(self.messages.text("console.resumed", name=name, id=report_id))
         self._show(self.reports.current(self.owner, report_id))
         return True

@@ -19,7 +19,7 @@ from bot.document.render import Renderer
 from bot.interview.definition import Kind, ReportType, parse_definition
 from bot.interview.engine import Cursor, Interview, State, Step
 from bot.interview.messages import Messages
-from bot.service.reports import Catalog, Reports
+from bot.service.reports import Reports, Templates
 from bot.telegram.wiring import build_application
 from storage import Store
 from tests.tg_fakes import TOKEN, Chat, RecordingRequest
@@ -146,9 +146,9 @@ def messages() -> Messages:
 
 
 @pytest.fixture(scope="session")
-def catalog() -> Catalog:
+def templates() -> Templates:
     """The shipped report types."""
-    return Catalog.load(TEMPLATES)
+    return Templates.load(TEMPLATES)
 
 
 @pytest.fixture
@@ -172,9 +172,9 @@ def store(tmp_path: Path) -> Iterator[Store]:
 
 
 @pytest.fixture
-def reports(store: Store, catalog: Catalog) -> Reports:
+def reports(store: Store, templates: Templates) -> Reports:
     """The application service over a fresh database, with 'today' fixed."""
-    return Reports(store, catalog, lambda: TODAY)
+    return Reports(store, templates, lambda: TODAY)
 
 
 class Driver:
@@ -287,11 +287,11 @@ class Bot:
 
 
 async def make_bot(
-    tmp_path: Path, catalog: Catalog, request: RecordingRequest | None = None, **env: str
+    tmp_path: Path, templates: Templates, request: RecordingRequest | None = None, **env: str
 ) -> Bot:
     """The real Application over a fresh database, its Bot API calls answered by ``request``."""
     settings = Settings.load({"TELEGRAM_BOT_TOKEN": TOKEN, **env}, dotenv=tmp_path / "none")
-    reports = Reports(Store.open(tmp_path / "tg.db"), catalog, lambda: TODAY)
+    reports = Reports(Store.open(tmp_path / "tg.db"), templates, lambda: TODAY)
     request = request or RecordingRequest()
     app = build_application(settings, reports, Renderer.create(TEMPLATES), request=request)
     await app.initialize()
@@ -299,9 +299,9 @@ async def make_bot(
 
 
 @pytest.fixture
-async def bot(tmp_path: Path, catalog: Catalog) -> AsyncIterator[Bot]:
+async def bot(tmp_path: Path, templates: Templates) -> AsyncIterator[Bot]:
     """A started Telegram application, shut down after the test."""
-    b = await make_bot(tmp_path, catalog)
+    b = await make_bot(tmp_path, templates)
     yield b
     await b.close()
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.service.reports import Catalog
+from bot.service.reports import Templates
 from storage import COMPLETE, DRAFT, Store
 from tests.conftest import TYPE_IDS, full_script
 from tests.conftest import run_cli as run
@@ -22,8 +22,10 @@ def stored(env: dict[str, str], owner: str) -> list[tuple[int, str, str, dict[st
 
 
 @pytest.mark.parametrize("type_id", TYPE_IDS)
-def test_scripted_session_completes_a_report(catalog: Catalog, cli_env: dict[str, str], type_id: str) -> None:
-    interview = catalog.interview(type_id)
+def test_scripted_session_completes_a_report(
+    templates: Templates, cli_env: dict[str, str], type_id: str
+) -> None:
+    interview = templates.interview(type_id)
     lines = [type_id, *full_script(interview)]
     result = run(cli_env, "chat", "--user", "bob", stdin="\n".join(lines) + "\n")
     assert result.returncode == 0, result.stderr
@@ -36,8 +38,8 @@ def test_scripted_session_completes_a_report(catalog: Catalog, cli_env: dict[str
     assert set(answers) == expected
 
 
-def test_second_process_resumes_half_finished_report(catalog: Catalog, cli_env: dict[str, str]) -> None:
-    lines = full_script(catalog.interview("unit_periodic"))
+def test_second_process_resumes_half_finished_report(templates: Templates, cli_env: dict[str, str]) -> None:
+    lines = full_script(templates.interview("unit_periodic"))
     half = len(lines) // 2
     first = run(cli_env, "chat", "--user", "carol", stdin="\n".join(["1", *lines[:half], "/quit"]) + "\n")
     assert first.returncode == 0, first.stderr
@@ -102,7 +104,7 @@ def test_end_of_input_saves_and_exits(cli_env: dict[str, str]) -> None:
     assert type_id == "leader_personal" and answers == {"leader_name": "张三"}
 
 
-def test_profile_is_offered_in_the_next_report(catalog: Catalog, cli_env: dict[str, str]) -> None:
+def test_profile_is_offered_in_the_next_report(templates: Templates, cli_env: dict[str, str]) -> None:
     run(cli_env, "chat", "--user", "fay", stdin="self_inspection\n某区政府办公室\n")
     result = run(cli_env, "chat", "--user", "fay", stdin="unit_periodic\n/ok\n")
     assert "可沿用：某区政府办公室（发送 /ok 沿用）" in result.stdout

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from bot.cli.main import main
 from bot.interview.definition import ITEM_KINDS, Kind, describe
-from bot.service.reports import Catalog
+from bot.service.reports import Templates
 from tests.conftest import TEMPLATES, TYPE_IDS, full_script
 
 
@@ -25,13 +25,13 @@ def test_shipped_definitions_pass_check() -> None:
     assert "5 report definitions are valid." in output
 
 
-def test_five_types_in_order(catalog: Catalog) -> None:
-    assert tuple(catalog.types) == TYPE_IDS
-    assert all(t.name for t in catalog.types.values())
+def test_five_types_in_order(templates: Templates) -> None:
+    assert tuple(templates.types) == TYPE_IDS
+    assert all(t.name for t in templates.types.values())
 
 
-def test_unit_report_asks_for_the_facts_of_the_source_documents(catalog: Catalog) -> None:
-    ids = {q.id for q in catalog.types["unit_periodic"].questions}
+def test_unit_report_asks_for_the_facts_of_the_source_documents(templates: Templates) -> None:
+    ids = {q.id for q in templates.types["unit_periodic"].questions}
     assert {
         "unit_name",
         "year",
@@ -53,8 +53,8 @@ def test_unit_report_asks_for_the_facts_of_the_source_documents(catalog: Catalog
 
 
 @pytest.mark.parametrize("type_id", TYPE_IDS)
-def test_every_definition_is_well_formed(catalog: Catalog, type_id: str) -> None:
-    definition = catalog.types[type_id]
+def test_every_definition_is_well_formed(templates: Templates, type_id: str) -> None:
+    definition = templates.types[type_id]
     ids = [q.id for q in definition.questions]
     assert len(ids) == len(set(ids))
     for q in definition.questions:
@@ -72,8 +72,8 @@ def test_every_definition_is_well_formed(catalog: Catalog, type_id: str) -> None
 
 
 @pytest.mark.parametrize("type_id", TYPE_IDS)
-def test_every_type_can_be_completed(catalog: Catalog, type_id: str) -> None:
-    assert full_script(catalog.interview(type_id))
+def test_every_type_can_be_completed(templates: Templates, type_id: str) -> None:
+    assert full_script(templates.interview(type_id))
 
 
 def broken_copy(tmp_path: Path, type_id: str, old: str, new: str) -> Path:
@@ -137,9 +137,9 @@ def test_sixth_type_needs_no_python_change(tmp_path: Path) -> None:
     (sixth / "definition.toml").write_text(text, encoding="utf-8")
     code, output = check(root)
     assert code == 0 and "6 report definitions are valid." in output
-    catalog = Catalog.load(root)
-    assert catalog.types["branch_summary"].name == "党支部意识形态工作小结"
-    assert full_script(catalog.interview("branch_summary"))
+    templates = Templates.load(root)
+    assert templates.types["branch_summary"].name == "党支部意识形态工作小结"
+    assert full_script(templates.interview("branch_summary"))
 
 
 def test_folder_must_match_id(tmp_path: Path) -> None:

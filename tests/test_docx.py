@@ -16,7 +16,7 @@ from docx.oxml.ns import qn
 
 from bot.document.compose import Composer
 from bot.document.docx_writer import EM_DASH, THEME_ATTRS, DocxWriter, Fonts, split_title
-from bot.service.reports import Catalog
+from bot.service.reports import Templates
 from tests.conftest import TEMPLATES, TYPE_IDS, complete_answers
 
 FONTS = Fonts()
@@ -34,10 +34,10 @@ ROLE_OF_STYLE = {
 }
 
 
-def build(catalog: Catalog, type_id: str, answers: dict[str, Any] | None = None) -> Any:
+def build(templates: Templates, type_id: str, answers: dict[str, Any] | None = None) -> Any:
     if answers is None:
-        answers = complete_answers(catalog.interview(type_id))
-    document = Composer(TEMPLATES).compose(catalog.types[type_id], answers)
+        answers = complete_answers(templates.interview(type_id))
+    document = Composer(TEMPLATES).compose(templates.types[type_id], answers)
     return docx.Document(io.BytesIO(DocxWriter().to_bytes(document)))
 
 
@@ -60,8 +60,8 @@ def style_attr(paragraph: Any, tag: str, attr: str) -> str | None:
 
 
 @pytest.fixture(scope="module", params=TYPE_IDS)
-def report(request: pytest.FixtureRequest, catalog: Catalog) -> Any:
-    return build(catalog, request.param)
+def report(request: pytest.FixtureRequest, templates: Templates) -> Any:
+    return build(templates, request.param)
 
 
 def test_page_margins_and_grid(report: Any) -> None:
@@ -168,8 +168,8 @@ def test_page_numbers_odd_right_even_left(report: Any) -> None:
     assert 20 <= section.footer_distance.mm <= 28
 
 
-def test_draft_placeholders_are_highlighted(catalog: Catalog) -> None:
-    doc = build(catalog, "unit_periodic", {"unit_name": "某局"})
+def test_draft_placeholders_are_highlighted(templates: Templates) -> None:
+    doc = build(templates, "unit_periodic", {"unit_name": "某局"})
     marked = [r for p in doc.paragraphs for r in p.runs if r.text.startswith("【待填写：")]
     assert marked and all(r.font.highlight_color == WD_COLOR_INDEX.YELLOW for r in marked)
     plain = [r for p in doc.paragraphs for r in p.runs if "某局" in r.text]
@@ -193,11 +193,11 @@ def test_long_title_split_into_lines() -> None:
             assert not after.startswith(("度", "季度", "第", "半年", "上半年", "下半年")), lines
 
 
-def test_fallback_fonts_are_configurable(catalog: Catalog) -> None:
+def test_fallback_fonts_are_configurable(templates: Templates) -> None:
     fonts = Fonts.from_settings({"REPORTBOT_FONTS": "fallback", "REPORTBOT_FONT_TITLE": "宋体"})
     assert (fonts.body, fonts.heading2, fonts.title) == ("仿宋", "楷体", "宋体")
-    answers = complete_answers(catalog.interview("study_speech"))
-    document = Composer(TEMPLATES).compose(catalog.types["study_speech"], answers)
+    answers = complete_answers(templates.interview("study_speech"))
+    document = Composer(TEMPLATES).compose(templates.types["study_speech"], answers)
     doc = docx.Document(io.BytesIO(DocxWriter(fonts).to_bytes(document)))
     assert rfonts(doc.paragraphs[0].runs[0]._r)["eastAsia"] == "宋体"
     assert rfonts(doc.paragraphs[1].runs[0]._r)["eastAsia"] == "楷体"
@@ -212,10 +212,10 @@ HOSTILE = {
 }
 
 
-def test_hostile_answers_give_a_valid_docx(catalog: Catalog, tmp_path: Path) -> None:
-    answers = complete_answers(catalog.interview("study_speech"))
+def test_hostile_answers_give_a_valid_docx(templates: Templates, tmp_path: Path) -> None:
+    answers = complete_answers(templates.interview("study_speech"))
     answers.update(HOSTILE)
-    document = Composer(TEMPLATES).compose(catalog.types["study_speech"], answers)
+    document = Composer(TEMPLATES).compose(templates.types["study_speech"], answers)
     path = DocxWriter().write(document, tmp_path / "hostile.docx")
     doc = docx.Document(str(path))
     text = "\n".join(p.text for p in doc.paragraphs)
@@ -248,9 +248,11 @@ def test_hostile_answers_give_a_valid_docx(catalog: Catalog, tmp_path: Path) -> 
     assert "]]></w:t><w:t>注入" in converted.read_text(encoding="utf-8", errors="replace")
 
 
-def test_the_file_leaves_out_the_blank_documents_table_styles_and_word_2010_copy(catalog: Catalog) -> None:
+def test_the_file_leaves_out_the_blank_documents_table_styles_and_word_2010_copy(
+    templates: Templates,
+) -> None:
     document = Composer(TEMPLATES).compose(
-        catalog.types["study_speech"], complete_answers(catalog.interview("study_speech"))
+        templates.types["study_speech"], complete_answers(templates.interview("study_speech"))
     )
     data = DocxWriter().to_bytes(document)
     with zipfile.ZipFile(io.BytesIO(data)) as package:

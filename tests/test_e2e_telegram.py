@@ -17,7 +17,7 @@ import docx
 import pytest
 
 from bot.interview.definition import Kind
-from bot.service.reports import Catalog, Reports
+from bot.service.reports import Reports, Templates
 from bot.telegram.keys import encode
 from storage import Store
 from tests.conftest import REPO, TODAY, TYPE_IDS
@@ -194,8 +194,8 @@ def bot(emulator: Emulator, tmp_path: Path) -> Iterator[BotProcess]:
             assert secret not in path.read_bytes(), path
 
 
-def reader(bot: BotProcess, catalog: Catalog) -> Reports:
-    return Reports(Store.open(bot.db), catalog, lambda: TODAY)
+def reader(bot: BotProcess, templates: Templates) -> Reports:
+    return Reports(Store.open(bot.db), templates, lambda: TODAY)
 
 
 def answer_current(user: User, reports: Reports, report_id: int) -> list[SentMessage]:
@@ -218,13 +218,13 @@ def answer_current(user: User, reports: Reports, report_id: int) -> list[SentMes
 
 @pytest.mark.parametrize("type_id", TYPE_IDS)
 def test_user_completes_a_report_and_receives_the_docx(
-    emulator: Emulator, bot: BotProcess, catalog: Catalog, type_id: str
+    emulator: Emulator, bot: BotProcess, templates: Templates, type_id: str
 ) -> None:
     user = User(emulator, bot, 5001)
-    name = catalog.types[type_id].name
+    name = templates.types[type_id].name
     assert "报告助手" in "".join(m.text for m in user.send("/start", has_button(name)))
     user.press(name, question)
-    reports = reader(bot, catalog)
+    reports = reader(bot, templates)
     [draft] = reports.store.list_reports("tg:5001")
     sent: list[SentMessage] = []
     for _ in range(200):
@@ -238,7 +238,7 @@ def test_user_completes_a_report_and_receives_the_docx(
     text = "\n".join(p.text for p in docx.Document(io.BytesIO(content)).paragraphs)
     report = reports.load("tg:5001", draft.id)
     assert report.status == "complete"
-    for q in catalog.interview(type_id).applicable(report.answers):
+    for q in templates.interview(type_id).applicable(report.answers):
         if q.kind is Kind.INTEGER:
             assert f"7{q.unit}" in text
         if q.kind is Kind.LIST:
@@ -247,7 +247,9 @@ def test_user_completes_a_report_and_receives_the_docx(
     reports.store.close()
 
 
-def test_restart_resumes_at_the_right_question(emulator: Emulator, bot: BotProcess, catalog: Catalog) -> None:
+def test_restart_resumes_at_the_right_question(
+    emulator: Emulator, bot: BotProcess, templates: Templates
+) -> None:
     user = User(emulator, bot, 5002)
     user.send("/new", has_button("单位意识形态"))
     user.press("单位意识形态", question)
@@ -263,7 +265,7 @@ def test_restart_resumes_at_the_right_question(emulator: Emulator, bot: BotProce
     sent = user.press("单位意识形态", question)
     text = "\n".join(m.text for m in sent)
     assert "继续填写" in text and "报告的是哪个期间" in text
-    reports = reader(bot, catalog)
+    reports = reader(bot, templates)
     [report] = reports.store.list_reports("tg:5002")
     assert report.answers == {
         "unit_name": "某市交通运输局",
@@ -278,7 +280,7 @@ def test_restart_resumes_at_the_right_question(emulator: Emulator, bot: BotProce
     reports.store.close()
 
 
-def test_back_skip_section_review_change(emulator: Emulator, bot: BotProcess, catalog: Catalog) -> None:
+def test_back_skip_section_review_change(emulator: Emulator, bot: BotProcess, templates: Templates) -> None:
     user = User(emulator, bot, 5003)
     user.send("/new", has_button("领导干部个人"))
     user.press("领导干部个人", question)
@@ -293,7 +295,7 @@ def test_back_skip_section_review_change(emulator: Emulator, bot: BotProcess, ca
     user.send("/review", has_button("✎1"))
     user.press("✎1", question)
     assert "已修改" in "\n".join(m.text for m in user.send("李四", EDITED))
-    reports = reader(bot, catalog)
+    reports = reader(bot, templates)
     [report] = reports.store.list_reports("tg:5003")
     assert report.answers["leader_name"] == "李四" and report.answers["leader_title"] == "副检察长"
     assert report.answers["duties"] is None
@@ -301,7 +303,7 @@ def test_back_skip_section_review_change(emulator: Emulator, bot: BotProcess, ca
 
 
 def test_two_users_interleaving_and_a_forged_callback(
-    emulator: Emulator, bot: BotProcess, catalog: Catalog
+    emulator: Emulator, bot: BotProcess, templates: Templates
 ) -> None:
     alice, bob = User(emulator, bot, 5004), User(emulator, bot, 5005)
     alice.send("/new", has_button("单位意识形态"))
@@ -315,7 +317,7 @@ def test_two_users_interleaving_and_a_forged_callback(
     drafts = bob.send("/drafts", has_button("理论学习中心组"))
     bob_drafts = "\n".join(m.text + " ".join(b["text"] for b in m.buttons()) for m in drafts)
     assert "理论学习中心组" in bob_drafts and "单位意识形态" not in bob_drafts
-    reports = reader(bot, catalog)
+    reports = reader(bot, templates)
     [alice_report] = reports.store.list_reports("tg:5004")
     before = reports.load("tg:5004", alice_report.id)
     message = emulator.messages_to(bob.id)[-1]
@@ -347,7 +349,7 @@ def test_malformed_token_stops_with_one_line(tmp_path: Path) -> None:
 
 
 def test_backup_while_the_bot_runs_and_restore(
-    emulator: Emulator, bot: BotProcess, catalog: Catalog, tmp_path: Path
+    emulator: Emulator, bot: BotProcess, templates: Templates, tmp_path: Path
 ) -> None:
     user = User(emulator, bot, 5006)
     user.send("/new", has_button("理论学习中心组"))
@@ -376,7 +378,7 @@ def test_backup_while_the_bot_runs_and_restore(
         again.send("/drafts", has_button("理论学习中心组"))
         sent = again.press("理论学习中心组", question)
         assert "发言人的职务是" in "\n".join(m.text for m in sent)  # as of the backup
-        reports = reader(restored, catalog)
+        reports = reader(restored, templates)
         [report] = reports.store.list_reports("tg:5006")
         assert report.answers == {"meeting_name": "学习会", "speaker_name": "张三"}
         reports.store.close()

@@ -24,7 +24,7 @@ from pathlib import Path
 import docx
 import pytest
 
-from bot.service.reports import Catalog
+from bot.service.reports import Templates
 from bot.telegram.keys import encode
 from storage import Store
 from tests.conftest import TYPE_IDS, Driver, full_script
@@ -69,8 +69,8 @@ class Kill:
 class Run:
     """The bot, the emulator and the kills, shared by the players and the killer."""
 
-    def __init__(self, emulator: Emulator, bot: BotProcess, catalog: Catalog) -> None:
-        self.emulator, self.bot, self.catalog = emulator, bot, catalog
+    def __init__(self, emulator: Emulator, bot: BotProcess, templates: Templates) -> None:
+        self.emulator, self.bot, self.templates = emulator, bot, templates
         self.stop = threading.Event()
         self.lock = threading.Lock()
         self.up_since: float | None = None  # when the running bot came up; None while it is down
@@ -145,7 +145,7 @@ class Player:
     def play(self) -> None:
         """Start reports and answer them until told to stop."""
         try:
-            names = list(self.run.catalog.types)
+            names = list(self.run.templates.types)
             seen: set[tuple[str, str]] = set()
             for round_ in range(1000):
                 if self.run.stop.is_set():
@@ -166,7 +166,7 @@ class Player:
                 )
                 if not self._send(Line("new", report), press, self._fresh_question(seen, earlier)):
                     return
-                script = full_script(self.run.catalog.interview(type_id))
+                script = full_script(self.run.templates.interview(type_id))
                 for n, text in enumerate(script):
                     if self.run.stop.is_set():
                         return
@@ -194,20 +194,20 @@ class Player:
         return expect
 
 
-def replay(catalog: Catalog, type_id: str, lines: list[str]) -> Driver | None:
+def replay(templates: Templates, type_id: str, lines: list[str]) -> Driver | None:
     """The state the lines lead to (None when they cannot be played)."""
-    driver = Driver(catalog.interview(type_id))
+    driver = Driver(templates.interview(type_id))
     for line in lines:
         if driver.say(line).rejected:
             return None
     return driver
 
 
-def explain(catalog: Catalog, type_id: str, lines: list[str], answers: object, at: object) -> str:
+def explain(templates: Templates, type_id: str, lines: list[str], answers: object, at: object) -> str:
     """Which line was lost or applied twice, when that explains the stored state."""
 
     def same(candidate: list[str]) -> bool:
-        driver = replay(catalog, type_id, candidate)
+        driver = replay(templates, type_id, candidate)
         return driver is not None and driver.answers == answers and driver.at == at
 
     for n, text in enumerate(lines):
@@ -269,9 +269,9 @@ def state_problems(run: Run, players: list[Player]) -> list[str]:
                         f"user {player.user_id}: report {report.id} is {report.type}, not {type_id}"
                     )
                     continue
-                d = replay(run.catalog, type_id, sent)
+                d = replay(run.templates, type_id, sent)
                 if d is None or d.answers != report.answers or d.at != at:
-                    why = explain(run.catalog, type_id, sent, report.answers, at)
+                    why = explain(run.templates, type_id, sent, report.answers, at)
                     problems.append(f"user {player.user_id}, report {report.id} ({type_id}): {why}")
     finally:
         store.close()
@@ -289,14 +289,14 @@ def note_stored_unanswered(run: Run, players: list[Player], generation: int) -> 
 
 
 def test_sigkill_at_random_moments_and_between_commit_and_reply(
-    tmp_path: Path, catalog: Catalog, pytestconfig: pytest.Config
+    tmp_path: Path, templates: Templates, pytestconfig: pytest.Config
 ) -> None:
     kills_wanted: int = pytestconfig.getoption("--kills")
     rng = random.Random(20231008)
     hook_rng = random.Random(8)
     emulator = Emulator(TOKEN).start()
     bot = BotProcess(emulator, tmp_path)
-    run = Run(emulator, bot, catalog)
+    run = Run(emulator, bot, templates)
     players = [Player(uid, run) for uid in (6001, 6002, 6003)]
     ids = {p.user_id for p in players}
     armed, hook_killed = threading.Event(), threading.Event()
@@ -390,7 +390,7 @@ def test_sigkill_at_random_moments_and_between_commit_and_reply(
     assert TOKEN not in bot.log.read_text(encoding="utf-8", errors="replace")
 
 
-def test_killed_while_writing_the_docx_then_asking_again_works(tmp_path: Path, catalog: Catalog) -> None:
+def test_killed_while_writing_the_docx_then_asking_again_works(tmp_path: Path, templates: Templates) -> None:
     emulator = Emulator(TOKEN).start()
     bot = BotProcess(emulator, tmp_path)
     bot.start()
@@ -404,8 +404,8 @@ def test_killed_while_writing_the_docx_then_asking_again_works(tmp_path: Path, c
 
     try:
         user = User(emulator, bot, 6100)
-        names = list(catalog.types)
-        lines = full_script(catalog.interview("study_speech"))
+        names = list(templates.types)
+        lines = full_script(templates.interview("study_speech"))
         start = SentMessage(user.id, 0)
         user.press_data(start, encode("new", names.index("study_speech") + 1), question)
         for line in lines[:-1]:

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from telegram.request import RequestData
 
-from bot.service.reports import Catalog
+from bot.service.reports import Templates
 from storage import AlreadyApplied, ReportNotFound, Store
 from tests.conftest import Bot, committed_answers, full_script, make_bot
 from tests.tg_fakes import RecordingRequest
@@ -162,17 +162,17 @@ async def started(bot: Bot, users: range) -> list[Any]:
 
 
 async def test_users_in_flight_share_commits_and_replies_follow_the_disk(
-    tmp_path: Path, catalog: Catalog, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, templates: Templates, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     probe = DiskProbe(tmp_path / "tg.db")
-    bot = await make_bot(tmp_path, catalog, request=probe)
+    bot = await make_bot(tmp_path, templates, request=probe)
     store = bot.reports.store
     commits: list[int] = []
     commit = store.commit_group
     monkeypatch.setattr(store, "commit_group", lambda: (commits.append(1), commit())[1])
     try:
         chats = await started(bot, range(100, 108))
-        lines = full_script(catalog.interview("study_speech"))[:3]
+        lines = full_script(templates.interview("study_speech"))[:3]
         for answered, line in enumerate(lines, 1):
             probe.seen_on_disk.clear()
             before = len(commits)
@@ -190,10 +190,10 @@ async def test_users_in_flight_share_commits_and_replies_follow_the_disk(
 
 
 async def test_a_failed_group_commit_tells_every_user_in_it(
-    tmp_path: Path, catalog: Catalog, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    tmp_path: Path, templates: Templates, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     probe = DiskProbe(tmp_path / "tg.db")
-    bot = await make_bot(tmp_path, catalog, request=probe)
+    bot = await make_bot(tmp_path, templates, request=probe)
     store = bot.reports.store
     commit = store.commit_group
     failures = [1]

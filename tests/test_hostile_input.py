@@ -18,7 +18,7 @@ from bot.document.docx_writer import DocxWriter
 from bot.interview.definition import Kind
 from bot.interview.engine import Cursor, State
 from bot.interview.parsing import clean
-from bot.service.reports import Catalog
+from bot.service.reports import Templates
 from bot.telegram.keys import OPS, encode
 from storage import Store
 from tests.conftest import TEMPLATES, TODAY, complete_answers, make_bot
@@ -80,10 +80,10 @@ def docx_text(data: bytes) -> str:
 
 @pytest.mark.parametrize("kind", list(KIND_QUESTIONS), ids=[k.value for k in KIND_QUESTIONS])
 def test_any_text_is_stored_or_refused_and_renders(
-    catalog: Catalog, hostile_store: Store, kind: Kind
+    templates: Templates, hostile_store: Store, kind: Kind
 ) -> None:
     type_id, qid = KIND_QUESTIONS[kind]
-    interview = catalog.interview(type_id)
+    interview = templates.interview(type_id)
     definition = interview.definition
     base = complete_answers(interview)
     composer, writer = Composer(TEMPLATES), DocxWriter()
@@ -113,8 +113,8 @@ def test_any_text_is_stored_or_refused_and_renders(
     check()
 
 
-async def _fuzz_buttons(tmp_path: Path, catalog: Catalog, datas: list[str]) -> None:
-    bot = await make_bot(tmp_path, catalog)
+async def _fuzz_buttons(tmp_path: Path, templates: Templates, datas: list[str]) -> None:
+    bot = await make_bot(tmp_path, templates)
     try:
         alice, mallory = bot.chat(31), bot.chat(32)
         await alice.send("/new")
@@ -152,7 +152,7 @@ BUTTON_DATA = st.one_of(
 @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
 @given(st.lists(BUTTON_DATA, min_size=1, max_size=12))
 def test_random_truncated_and_foreign_buttons_change_nothing(
-    tmp_path_factory: pytest.TempPathFactory, catalog: Catalog, datas: list[str]
+    tmp_path_factory: pytest.TempPathFactory, templates: Templates, datas: list[str]
 ) -> None:
     datas = [d for d in datas if "new:" not in d and "pf:" not in d]  # own profile/new report: allowed
-    asyncio.run(_fuzz_buttons(tmp_path_factory.mktemp("fuzz"), catalog, datas))
+    asyncio.run(_fuzz_buttons(tmp_path_factory.mktemp("fuzz"), templates, datas))

@@ -7,26 +7,26 @@ from pathlib import Path
 
 import pytest
 
-from bot.service.reports import Catalog, LimitReached, Limits, Reports
+from bot.service.reports import LimitReached, Limits, Reports, Templates
 from storage import Store
 from tests.conftest import TODAY, Bot, make_bot
 from tests.test_console import run, stored
 from tests.tg_fakes import texts
 
 
-def test_draft_limit(store: Store, catalog: Catalog) -> None:
-    reports = Reports(store, catalog, lambda: TODAY, Limits(max_drafts=2))
+def test_draft_limit(store: Store, templates: Templates) -> None:
+    reports = Reports(store, templates, lambda: TODAY, Limits(max_drafts=2))
     reports.new("u", "study_speech")
     reports.new("u", "study_speech")
     with pytest.raises(LimitReached) as exc:
         reports.new("u", "study_speech")
     assert exc.value.key == "limit.drafts" and exc.value.params == {"max": 2}
-    assert catalog.messages.text(exc.value.key, **exc.value.params).startswith("您已有 2 份未完成的报告")
+    assert templates.messages.text(exc.value.key, **exc.value.params).startswith("您已有 2 份未完成的报告")
     reports.new("other", "study_speech")  # the limit is per user
 
 
-def test_report_size_limit_keeps_earlier_answers(store: Store, catalog: Catalog) -> None:
-    reports = Reports(store, catalog, lambda: TODAY, Limits(max_report_chars=200))
+def test_report_size_limit_keeps_earlier_answers(store: Store, templates: Templates) -> None:
+    reports = Reports(store, templates, lambda: TODAY, Limits(max_report_chars=200))
     rid, _ = reports.new("u", "study_speech")
     reports.act("u", rid, "answer", "会议" * 40)
     with pytest.raises(LimitReached) as exc:
@@ -56,9 +56,9 @@ def test_bad_limit_setting_is_one_line(cli_env: dict[str, str]) -> None:
     "pragma", ["PRAGMA query_only = ON", "PRAGMA max_page_count = {pages}"], ids=["read-only", "disk-full"]
 )
 async def test_unwritable_database_tells_user_and_keeps_running(
-    tmp_path: Path, catalog: Catalog, caplog: pytest.LogCaptureFixture, pragma: str
+    tmp_path: Path, templates: Templates, caplog: pytest.LogCaptureFixture, pragma: str
 ) -> None:
-    bot: Bot = await make_bot(tmp_path, catalog)
+    bot: Bot = await make_bot(tmp_path, templates)
     try:
         chat = bot.chat(21)
         await chat.send("/new")

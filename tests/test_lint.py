@@ -8,13 +8,13 @@ from bot.document.compose import parse_output
 from bot.document.lint import body_chars, describe, lint
 from bot.interview.definition import Kind
 from bot.interview.messages import Messages
-from bot.service.reports import Catalog
+from bot.service.reports import Templates
 from tests.test_console import run
 from tests.test_render_cli import write_answers
 
 
-def test_the_lint_names_each_kind_of_finding_and_where(catalog: Catalog, messages: Messages) -> None:
-    definition = catalog.types["unit_periodic"]
+def test_the_lint_names_each_kind_of_finding_and_where(templates: Templates, messages: Messages) -> None:
+    definition = templates.types["unit_periodic"]
     long_enum = "".join(f"{n}是做法。" for n in "一二三四五")
     output = (
         "@title 标题\n"
@@ -31,8 +31,8 @@ def test_the_lint_names_each_kind_of_finding_and_where(catalog: Catalog, message
     assert "发送 /section 2 修改" in text
 
 
-def test_a_report_over_its_types_limit_is_flagged(catalog: Catalog) -> None:
-    definition = catalog.types["unit_periodic"]
+def test_a_report_over_its_types_limit_is_flagged(templates: Templates) -> None:
+    definition = templates.types["unit_periodic"]
     sentence = "第{n}次专题研究相关工作并形成记录。"
     body = "\n".join("".join(sentence.format(n=n * 10 + k) for k in range(10)) for n in range(40))
     document = parse_output("@title 标题\n" + body)
@@ -41,9 +41,9 @@ def test_a_report_over_its_types_limit_is_flagged(catalog: Catalog) -> None:
 
 
 def test_lint_command_lists_findings_and_exits_1(
-    catalog: Catalog, cli_env: dict[str, str], tmp_path: Path
+    templates: Templates, cli_env: dict[str, str], tmp_path: Path
 ) -> None:
-    definition = catalog.types["study_speech"]
+    definition = templates.types["study_speech"]
     [first, *_] = [q for q in definition.questions if q.kind is Kind.SHORT_TEXT and not q.optional]
     path = write_answers(tmp_path, {"type": "study_speech", "answers": {first.id: "不详"}})
     result = run(cli_env, "lint", str(path))
@@ -57,8 +57,8 @@ def test_lint_command_refuses_bad_values(cli_env: dict[str, str], tmp_path: Path
     assert result.returncode == 1 and "year: expected an integer" in result.stderr
 
 
-def test_a_thin_report_is_flagged(catalog: Catalog) -> None:
-    definition = catalog.types["study_speech"]
+def test_a_thin_report_is_flagged(templates: Templates) -> None:
+    definition = templates.types["study_speech"]
     document = parse_output(
         "@title 标题\n同志们：我谈三点体会。第一，要学好理论。第二，要用好阵地。第三，要管好队伍。\n"
     )
@@ -66,8 +66,8 @@ def test_a_thin_report_is_flagged(catalog: Catalog) -> None:
     assert finding.key == "too_short" and finding.params["least"] == definition.min_chars
 
 
-def test_unknown_words_in_text_and_a_figure_twice_are_flagged(catalog: Catalog) -> None:
-    definition = catalog.types["unit_periodic"]
+def test_unknown_words_in_text_and_a_figure_twice_are_flagged(templates: Templates) -> None:
+    definition = templates.types["unit_periodic"]
     output = (
         "@title 标题\n制定责任清单，列出责任事项32项。清单共形成32项重点任务。\n"
         "公众号推送稿件（全年审核篇数不详）。\n"
@@ -76,8 +76,8 @@ def test_unknown_words_in_text_and_a_figure_twice_are_flagged(catalog: Catalog) 
     assert found == ["figure_twice", "unknown_in_text", "too_short"]
 
 
-def test_ordinary_words_are_not_taken_for_open_facts(catalog: Catalog) -> None:
+def test_ordinary_words_are_not_taken_for_open_facts(templates: Templates) -> None:
     output = "@title 标题\n部分科室主任对审批范围不清楚，计划待定。\n"
     assert "unknown_in_text" not in [
-        f.key for f in lint(parse_output(output), catalog.types["unit_periodic"])
+        f.key for f in lint(parse_output(output), templates.types["unit_periodic"])
     ]

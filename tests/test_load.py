@@ -9,12 +9,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from benchmarks.load_telegram import run_load, verify
-from bot.service.reports import Catalog
+from bot.service.reports import Templates
 
 
-def test_200_users_at_once(tmp_path: Path, catalog: Catalog) -> None:
+def test_200_users_at_once(tmp_path: Path, templates: Templates) -> None:
     result, bot, emulator = run_load(200, tmp_path)
-    problems = verify(result, bot, emulator, catalog)
+    problems = verify(result, bot, emulator, templates)
     assert problems == [], problems[:10]
     assert len(result.latencies) == result.updates - result.users  # every answer got its reply
     print(

@@ -17,7 +17,7 @@ from telegram.error import NetworkError
 from telegram.request import RequestData
 
 import bot.telegram.outbox
-from bot.service.reports import Catalog
+from bot.service.reports import Templates
 from storage.store import ReplyAfterStep, Store
 from tests.conftest import Bot, committed_answers, make_bot
 from tests.tg_fakes import Call, RecordingRequest, texts
@@ -80,9 +80,9 @@ def one_attempt(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(bot.telegram.outbox, "ATTEMPTS", 1)
 
 
-async def started(tmp_path: Path, catalog: Catalog, user: int) -> tuple[Bot, Outage]:
+async def started(tmp_path: Path, templates: Templates, user: int) -> tuple[Bot, Outage]:
     request = Outage(tmp_path / "tg.db")
-    b = await make_bot(tmp_path, catalog, request=request)
+    b = await make_bot(tmp_path, templates, request=request)
     chat = b.chat(user)
     await chat.send("/new")
     await chat.press("理论学习中心组")
@@ -90,9 +90,9 @@ async def started(tmp_path: Path, catalog: Catalog, user: int) -> tuple[Bot, Out
 
 
 async def test_each_reply_is_on_disk_with_its_answer_before_it_is_sent(
-    tmp_path: Path, catalog: Catalog
+    tmp_path: Path, templates: Templates
 ) -> None:
-    b, request = await started(tmp_path, catalog, 301)
+    b, request = await started(tmp_path, templates, 301)
     try:
         request.owed_when_sent.clear()
         calls = await b.chat(301).send("学习贯彻专题研讨会")
@@ -106,9 +106,9 @@ async def test_each_reply_is_on_disk_with_its_answer_before_it_is_sent(
 
 
 async def test_an_outage_longer_than_the_retries_leaves_the_reply_owed_then_sends_it(
-    tmp_path: Path, catalog: Catalog, one_attempt: None
+    tmp_path: Path, templates: Templates, one_attempt: None
 ) -> None:
-    b, request = await started(tmp_path, catalog, 302)
+    b, request = await started(tmp_path, templates, 302)
     try:
         request.down = True
         await b.chat(302).send("学习贯彻专题研讨会")
@@ -126,9 +126,9 @@ async def test_an_outage_longer_than_the_retries_leaves_the_reply_owed_then_send
 
 
 async def test_the_same_update_delivered_again_gets_its_owed_reply_once_and_changes_nothing(
-    tmp_path: Path, catalog: Catalog, one_attempt: None
+    tmp_path: Path, templates: Templates, one_attempt: None
 ) -> None:
-    b, request = await started(tmp_path, catalog, 303)
+    b, request = await started(tmp_path, templates, 303)
     chat = b.chat(303)
     try:
         update = chat.message_update("学习贯彻专题研讨会")
@@ -150,14 +150,14 @@ async def test_the_same_update_delivered_again_gets_its_owed_reply_once_and_chan
 
 
 async def test_replies_owed_when_the_process_ended_are_sent_at_start_up(
-    tmp_path: Path, catalog: Catalog, one_attempt: None
+    tmp_path: Path, templates: Templates, one_attempt: None
 ) -> None:
-    b, request = await started(tmp_path, catalog, 304)
+    b, request = await started(tmp_path, templates, 304)
     request.down = True
     await b.chat(304).send("学习贯彻专题研讨会")
     await b.close()  # ends with the reply still owed, as a crash between commit and reply does
     assert len(owed_on_disk(tmp_path / "tg.db")) == 1
-    again = await make_bot(tmp_path, catalog)
+    again = await make_bot(tmp_path, templates)
     try:
         call = await wait_for_call(again.request, lambda c: c.method == "sendMessage")
         assert int(call.params["chat_id"]) == 304 and "【第" in str(call.params["text"])
@@ -171,9 +171,9 @@ async def test_replies_owed_when_the_process_ended_are_sent_at_start_up(
 
 
 async def test_a_users_older_owed_reply_goes_before_the_reply_to_their_new_message(
-    tmp_path: Path, catalog: Catalog, one_attempt: None
+    tmp_path: Path, templates: Templates, one_attempt: None
 ) -> None:
-    b, request = await started(tmp_path, catalog, 305)
+    b, request = await started(tmp_path, templates, 305)
     chat = b.chat(305)
     try:
         request.down = True
@@ -209,9 +209,9 @@ def test_a_reply_recorded_after_its_step_was_committed_is_refused(tmp_path: Path
 
 
 async def test_a_reply_that_cannot_be_made_is_apologised_for_and_holds_nothing_back(
-    tmp_path: Path, catalog: Catalog, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    tmp_path: Path, templates: Templates, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    b, _ = await started(tmp_path, catalog, 306)
+    b, _ = await started(tmp_path, templates, 306)
     chat = b.chat(306)
     try:
         outbox = b.app.bot_data["reportbot"].outbox

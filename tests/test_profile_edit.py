@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.interview.parsing import check_value
-from bot.service.reports import Catalog
+from bot.service.reports import Templates
 from tests.conftest import Bot, make_bot
 from tests.tg_fakes import Chat, texts
 
@@ -21,16 +21,16 @@ async def report_under_way(b: Bot, user: int) -> Chat:
 
 
 async def test_a_pending_change_survives_a_restart_and_is_not_taken_as_an_answer(
-    tmp_path: Path, catalog: Catalog
+    tmp_path: Path, templates: Templates
 ) -> None:
-    b = await make_bot(tmp_path, catalog)
+    b = await make_bot(tmp_path, templates)
     chat = await report_under_way(b, 401)
     [report] = b.reports.store.list_reports("tg:401")
     await chat.send("/profile")
     calls = await chat.press("修改 1")
     assert "请发送新的" in texts(calls)
     await b.close()  # the bot restarts between the press and the value
-    again = await make_bot(tmp_path, catalog)
+    again = await make_bot(tmp_path, templates)
     try:
         calls = await again.chat(401).send("乙局新名称")
         assert "已更新" in texts(calls)
@@ -41,8 +41,8 @@ async def test_a_pending_change_survives_a_restart_and_is_not_taken_as_an_answer
         await again.close()
 
 
-async def test_a_profile_update_delivered_twice_is_applied_once(tmp_path: Path, catalog: Catalog) -> None:
-    b = await make_bot(tmp_path, catalog)
+async def test_a_profile_update_delivered_twice_is_applied_once(tmp_path: Path, templates: Templates) -> None:
+    b = await make_bot(tmp_path, templates)
     try:
         chat = await report_under_way(b, 402)
         [report] = b.reports.store.list_reports("tg:402")
@@ -59,8 +59,10 @@ async def test_a_profile_update_delivered_twice_is_applied_once(tmp_path: Path, 
         await b.close()
 
 
-async def test_profile_values_take_the_answers_cleaning_and_checks(tmp_path: Path, catalog: Catalog) -> None:
-    b = await make_bot(tmp_path, catalog)
+async def test_profile_values_take_the_answers_cleaning_and_checks(
+    tmp_path: Path, templates: Templates
+) -> None:
+    b = await make_bot(tmp_path, templates)
     try:
         chat = b.chat(403)
         await chat.send("/profile")

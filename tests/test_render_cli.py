@@ -7,7 +7,7 @@ from pathlib import Path
 
 import docx
 
-from bot.service.reports import Catalog
+from bot.service.reports import Templates
 from tests.conftest import complete_answers, full_script
 from tests.test_console import run, stored
 
@@ -18,8 +18,8 @@ def write_answers(tmp_path: Path, data: object) -> Path:
     return path
 
 
-def test_render_writes_the_docx(catalog: Catalog, cli_env: dict[str, str], tmp_path: Path) -> None:
-    answers = complete_answers(catalog.interview("self_inspection"))
+def test_render_writes_the_docx(templates: Templates, cli_env: dict[str, str], tmp_path: Path) -> None:
+    answers = complete_answers(templates.interview("self_inspection"))
     path = write_answers(tmp_path, {"type": "self_inspection", "answers": answers})
     out = tmp_path / "自查.docx"
     result = run(cli_env, "render", str(path), "-o", str(out))
@@ -32,9 +32,9 @@ def test_render_writes_the_docx(catalog: Catalog, cli_env: dict[str, str], tmp_p
 
 
 def test_render_names_the_file_after_the_title(
-    catalog: Catalog, cli_env: dict[str, str], tmp_path: Path
+    templates: Templates, cli_env: dict[str, str], tmp_path: Path
 ) -> None:
-    answers = complete_answers(catalog.interview("unit_periodic"))
+    answers = complete_answers(templates.interview("unit_periodic"))
     path = write_answers(tmp_path, {"type": "unit_periodic", "answers": answers})
     result = run(cli_env, "render", str(path))
     title = f"{answers['unit_name']}关于2023年第三季度意识形态工作责任制落实情况的报告"
@@ -43,9 +43,9 @@ def test_render_names_the_file_after_the_title(
 
 
 def test_render_reports_bad_values_by_question_id(
-    catalog: Catalog, cli_env: dict[str, str], tmp_path: Path
+    templates: Templates, cli_env: dict[str, str], tmp_path: Path
 ) -> None:
-    answers = complete_answers(catalog.interview("unit_periodic"))
+    answers = complete_answers(templates.interview("unit_periodic"))
     answers.update({"party_meetings": "三", "period": "春季", "report_date": "2023-02-30", "bogus": 1})
     del answers["unit_name"]
     result = run(
@@ -59,7 +59,7 @@ def test_render_reports_bad_values_by_question_id(
         "report_date: expected a date",
     ):
         assert fragment in result.stderr
-    answers = complete_answers(catalog.interview("unit_periodic"))
+    answers = complete_answers(templates.interview("unit_periodic"))
     del answers["unit_name"]
     result = run(
         cli_env, "render", str(write_answers(tmp_path, {"type": "unit_periodic", "answers": answers}))
@@ -89,8 +89,8 @@ def test_export_draft_and_owner_check(cli_env: dict[str, str], tmp_path: Path) -
     assert other.returncode != 0 and f"no report {rid}" in other.stderr
 
 
-def test_console_writes_docx_when_finished_and_preview(catalog: Catalog, cli_env: dict[str, str]) -> None:
-    lines = full_script(catalog.interview("study_speech"))
+def test_console_writes_docx_when_finished_and_preview(templates: Templates, cli_env: dict[str, str]) -> None:
+    lines = full_script(templates.interview("study_speech"))
     result = run(
         cli_env,
         "chat",

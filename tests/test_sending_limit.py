@@ -6,7 +6,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from bot.service.reports import Catalog
+from bot.service.reports import Templates
 from bot.telegram.client import SENDING_AT_ONCE
 from tests.conftest import make_bot
 from tests.tg_fakes import RecordingRequest, texts
@@ -32,11 +32,11 @@ class SlowRequest(RecordingRequest):
 
 
 async def test_requests_at_once_are_limited_and_every_reply_still_goes(
-    tmp_path: Path, catalog: Catalog
+    tmp_path: Path, templates: Templates
 ) -> None:
     request = SlowRequest()
     request.gate.set()
-    bot = await make_bot(tmp_path, catalog, request)
+    bot = await make_bot(tmp_path, templates, request)
     try:
         request.gate.clear()
         chats = [bot.chat(uid) for uid in range(100, 100 + 2 * SENDING_AT_ONCE)]

@@ -21,7 +21,7 @@ from bot.document.compose import Composer
 from bot.document.docx_writer import DocxWriter
 from bot.document.lint import body_chars, describe, lint
 from bot.document.render import answer_problems
-from bot.service.reports import Catalog
+from bot.service.reports import Templates
 from tests.conftest import TEMPLATES
 
 FIXTURES = Path(__file__).parent / "fixtures" / "source_reports"
@@ -36,10 +36,10 @@ def load(name: str) -> tuple[str, dict[str, Any], dict[str, Any], int]:
 
 
 @pytest.fixture(scope="module", params=NAMES)
-def played(request: pytest.FixtureRequest, catalog: Catalog) -> tuple[str, Any, Any, dict[str, Any], int]:
+def played(request: pytest.FixtureRequest, templates: Templates) -> tuple[str, Any, Any, dict[str, Any], int]:
     type_id, answers, facts, source_chars = load(request.param)
-    definition = catalog.types[type_id]
-    assert answer_problems(catalog.interview(type_id), answers) == []
+    definition = templates.types[type_id]
+    assert answer_problems(templates.interview(type_id), answers) == []
     document = Composer(TEMPLATES).compose(definition, answers)
     return request.param, definition, document, facts, source_chars
 

@@ -12,7 +12,7 @@ import pytest
 from bot.document.model import file_name
 from bot.document.render import Renderer
 from bot.interview.definition import Kind
-from bot.service.reports import Catalog
+from bot.service.reports import Templates
 from bot.telegram.keys import MAX_BYTES, decode, encode
 from bot.telegram.wiring import register_commands
 from tests.conftest import TEMPLATES, TYPE_IDS, Bot, make_bot
@@ -57,7 +57,7 @@ async def test_each_type_completed_in_the_chat_gets_its_docx(bot: Bot, type_id: 
     chat = bot.chat(42)
     greeting = await chat.send("/start")
     assert "报告助手" in texts(greeting)
-    name = bot.reports.catalog.types[type_id].name
+    name = bot.reports.templates.types[type_id].name
     calls = await chat.press(name)
     assert f"已新建：{name}" in texts(calls)
     assert "【第1/" in texts(calls) and "部分 · 第1/" in texts(calls)
@@ -77,8 +77,8 @@ async def test_each_type_completed_in_the_chat_gets_its_docx(bot: Bot, type_id: 
     text = docx_text(content)
     title = bot.reports.document(owner, draft.id, Renderer.create(TEMPLATES).composer).title
     assert filename == file_name(title)
-    definition = bot.reports.catalog.types[type_id]
-    for q in bot.reports.catalog.interview(type_id).applicable(report.answers):
+    definition = bot.reports.templates.types[type_id]
+    for q in bot.reports.templates.interview(type_id).applicable(report.answers):
         if q.kind is Kind.INTEGER:
             assert report.answers[q.id] == 5 and f"5{q.unit}" in text, q.id
         if q.kind is Kind.LIST:
@@ -217,7 +217,7 @@ async def test_update_delivered_twice_is_applied_once(bot: Bot) -> None:
         if prompt.question.id == "leadership_measures":
             break
         await chat.send("/skip" if prompt.question.optional else "3")
-    ids = [q.id for q in bot.reports.catalog.types["unit_periodic"].questions]
+    ids = [q.id for q in bot.reports.templates.types["unit_periodic"].questions]
     position = ids.index("leadership_measures") + 1
     update = chat.button_update(encode("ch", bot.reports.store.list_reports("tg:13")[0].id, position, 1))
     await chat.deliver(update)
@@ -260,8 +260,10 @@ async def test_group_chat_is_told_once(bot: Bot) -> None:
     assert bot.reports.store.list_reports("tg:15", status=None) == []
 
 
-async def test_not_allowed_users_refused_once_and_nothing_stored(tmp_path: Path, catalog: Catalog) -> None:
-    b = await make_bot(tmp_path, catalog, ALLOWED_USER_IDS="1, 2")
+async def test_not_allowed_users_refused_once_and_nothing_stored(
+    tmp_path: Path, templates: Templates
+) -> None:
+    b = await make_bot(tmp_path, templates, ALLOWED_USER_IDS="1, 2")
     try:
         stranger = b.chat(99)
         first = await stranger.send("/start")
@@ -275,8 +277,8 @@ async def test_not_allowed_users_refused_once_and_nothing_stored(tmp_path: Path,
         b.reports.store.close()
 
 
-async def test_refused_button_presses_change_nothing(tmp_path: Path, catalog: Catalog) -> None:
-    b = await make_bot(tmp_path, catalog, ALLOWED_USER_IDS="1")
+async def test_refused_button_presses_change_nothing(tmp_path: Path, templates: Templates) -> None:
+    b = await make_bot(tmp_path, templates, ALLOWED_USER_IDS="1")
     try:
         calls = await b.chat(99).press_data("new:1")
         assert [c.method for c in calls] == ["answerCallbackQuery"]

@@ -13,7 +13,7 @@ from telegram import Update
 
 from bot.cli.settings import Settings
 from bot.document.render import Renderer
-from bot.service.reports import Catalog, Reports
+from bot.service.reports import Reports, Templates
 from bot.telegram.client import Intake
 from bot.telegram.wiring import build_application
 from storage import Store
@@ -47,10 +47,10 @@ async def test_the_offset_never_passes_an_update_still_in_flight() -> None:
 
 
 async def test_an_unreadable_update_is_skipped_and_confirmed_and_the_others_answered(
-    tmp_path: Path, catalog: Catalog, caplog: pytest.LogCaptureFixture
+    tmp_path: Path, templates: Templates, caplog: pytest.LogCaptureFixture
 ) -> None:
     request = UpdateQueue()
-    b = await make_bot(tmp_path, catalog, request=request)
+    b = await make_bot(tmp_path, templates, request=request)
     chat = b.chat(501)
     unreadable = [{"update_id": n, "message": {"message_id": 1, "date": 0, "chat": 3}} for n in (900, 901)]
     with pytest.raises(Exception):  # noqa: B017 - whatever python-telegram-bot raises
@@ -78,9 +78,9 @@ async def test_an_unreadable_update_is_skipped_and_confirmed_and_the_others_answ
 
 
 async def test_a_button_whose_data_is_not_a_string_is_refused_politely(
-    tmp_path: Path, catalog: Catalog
+    tmp_path: Path, templates: Templates
 ) -> None:
-    b = await make_bot(tmp_path, catalog)
+    b = await make_bot(tmp_path, templates)
     try:
         chat = b.chat(502)
         update = chat.button_update("x").to_dict()
@@ -96,8 +96,10 @@ async def test_a_button_whose_data_is_not_a_string_is_refused_politely(
     "kind",
     ["edited_message", "edited_business_message", "business_message", "channel_post", "edited_channel_post"],
 )
-async def test_only_new_messages_and_presses_are_handled(tmp_path: Path, catalog: Catalog, kind: str) -> None:
-    b = await make_bot(tmp_path, catalog)
+async def test_only_new_messages_and_presses_are_handled(
+    tmp_path: Path, templates: Templates, kind: str
+) -> None:
+    b = await make_bot(tmp_path, templates)
     try:
         chat = b.chat(503)
         await chat.send("/new")
@@ -120,10 +122,10 @@ async def test_only_new_messages_and_presses_are_handled(tmp_path: Path, catalog
 
 
 async def test_a_webhook_request_is_answered_only_once_its_update_is_handled(
-    tmp_path: Path, catalog: Catalog
+    tmp_path: Path, templates: Templates
 ) -> None:
     settings = Settings.load({"TELEGRAM_BOT_TOKEN": TOKEN}, dotenv=tmp_path / "none")
-    reports = Reports(Store.open(tmp_path / "tg.db"), catalog, lambda: TODAY)
+    reports = Reports(Store.open(tmp_path / "tg.db"), templates, lambda: TODAY)
     request = RecordingRequest()
     app = build_application(settings, reports, Renderer.create(TEMPLATES), request=request, webhook=True)
     await app.initialize()

@@ -6,14 +6,14 @@ import asyncio
 import gc
 from pathlib import Path
 
-from bot.service.reports import Catalog
+from bot.service.reports import Templates
 from bot.telegram.processing import YOUNG_COLLECTION_THRESHOLD, PerUserProcessor
 from tests.conftest import Bot, full_script, make_bot
 from tests.tg_fakes import texts
 
 
-async def test_one_users_updates_in_flight_together_apply_in_order(bot: Bot, catalog: Catalog) -> None:
-    lines = full_script(catalog.interview("study_speech"))[:4]
+async def test_one_users_updates_in_flight_together_apply_in_order(bot: Bot, templates: Templates) -> None:
+    lines = full_script(templates.interview("study_speech"))[:4]
     one_by_one, together = bot.chat(30), bot.chat(31)
     for chat in (one_by_one, together):
         await chat.send("/new")
@@ -44,12 +44,12 @@ async def test_no_lock_is_kept_per_user_once_their_updates_are_done(bot: Bot) ->
 
 
 async def test_the_collector_waits_longer_while_the_bot_runs_and_is_given_back(
-    tmp_path: Path, catalog: Catalog
+    tmp_path: Path, templates: Templates
 ) -> None:
     outside = gc.get_threshold()
     gc.set_threshold(700, 10, 10)  # Python's defaults, whatever ran before
     before = gc.get_threshold()
-    bot = await make_bot(tmp_path, catalog)
+    bot = await make_bot(tmp_path, templates)
     try:
         young, *older = gc.get_threshold()
         assert young >= YOUNG_COLLECTION_THRESHOLD and older == list(before[1:])

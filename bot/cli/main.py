@@ -22,7 +22,7 @@ from bot.document.render import AnswersFileError, Renderer, answer_problems, rea
 from bot.interview.definition import DefinitionError, describe, load_definition, report_folders
 from bot.interview.engine import Interview
 from bot.interview.messages import Messages, MessagesError
-from bot.service.reports import Catalog, Reports
+from bot.service.reports import Reports, Templates
 from storage import ReportNotFound, Store
 from storage.schema import DatabaseUnavailable, describe_os_error
 
@@ -34,9 +34,9 @@ def _settings() -> Settings:
         raise click.ClickException(str(exc)) from None
 
 
-def _catalog(settings: Settings) -> Catalog:
+def _templates(settings: Settings) -> Templates:
     try:
-        return Catalog.load(settings.templates_dir)
+        return Templates.load(settings.templates_dir)
     except (DefinitionError, MessagesError) as exc:
         raise click.ClickException(f"report definitions are broken: {exc}") from None
 
@@ -53,7 +53,7 @@ def _open_store(path: Path) -> Store:
 
 
 def _reports(settings: Settings) -> Reports:
-    return Reports(_open_store(settings.db_path), _catalog(settings), settings.today, settings.limits)
+    return Reports(_open_store(settings.db_path), _templates(settings), settings.today, settings.limits)
 
 
 def _owner(user: str | None) -> str:
@@ -127,7 +127,7 @@ def _chat(settings: Settings, user: str | None) -> None:
         )
         sys.exit(session.run())
     except KeyboardInterrupt:
-        click.echo("\n" + reports.catalog.messages.text("console.saved"))
+        click.echo("\n" + reports.templates.messages.text("console.saved"))
     finally:
         reports.store.close()
 
@@ -135,7 +135,7 @@ def _chat(settings: Settings, user: str | None) -> None:
 @main.command()
 def types() -> None:
     """List the report types with their Chinese names."""
-    for type_id, definition in _catalog(_settings()).types.items():
+    for type_id, definition in _templates(_settings()).types.items():
         click.echo(f"{type_id}\t{definition.name}")
 
 
@@ -143,11 +143,11 @@ def types() -> None:
 @click.argument("type_id")
 def schema(type_id: str) -> None:
     """Print a report type's definition as JSON."""
-    catalog = _catalog(_settings())
-    if type_id not in catalog.types:
-        known = ", ".join(catalog.types)
+    loaded = _templates(_settings())
+    if type_id not in loaded.types:
+        known = ", ".join(loaded.types)
         raise click.ClickException(f"unknown report type '{type_id}'; known types: {known}")
-    click.echo(json.dumps(describe(catalog.types[type_id]), ensure_ascii=False, indent=2))
+    click.echo(json.dumps(describe(loaded.types[type_id]), ensure_ascii=False, indent=2))
 
 
 @main.command()
@@ -158,7 +158,7 @@ def drafts(user: str | None) -> None:
     reports = _reports(settings)
     try:
         infos = reports.drafts(_owner(user), settings.zone())
-        messages = reports.catalog.messages
+        messages = reports.templates.messages
         if not infos:
             click.echo(messages.text("console.no_drafts"))
         for info in infos:
@@ -182,7 +182,7 @@ def drafts(user: str | None) -> None:
 def render(answers_file: Path, output: Path | None) -> None:
     """Render ANSWERS_FILE ({"type": TYPE, "answers": {...}}) as a DOCX."""
     settings = _settings()
-    interview, answers = _answers(_catalog(settings), answers_file, complete=True)
+    interview, answers = _answers(_templates(settings), answers_file, complete=True)
     renderer = Renderer.create(settings.templates_dir, settings.fonts)
     document = renderer.compose(interview.definition, answers)
     click.echo(renderer.write(document, output, settings.output_dir))
@@ -194,28 +194,26 @@ def lint_command(answers_file: Path) -> None:
     """Compose ANSWERS_FILE (complete or not) and list what to look at before sending it: repeated
     clauses, long enumerations and paragraphs, facts still to fill in, length. Exits 1 on findings."""
     settings = _settings()
-    catalog = _catalog(settings)
-    interview, answers = _answers(catalog, answers_file, complete=False)
+    loaded = _templates(settings)
+    interview, answers = _answers(loaded, answers_file, complete=False)
     document = Composer(settings.templates_dir).compose(interview.definition, answers)
     findings = lint(document, interview.definition)
     if not findings:
-        click.echo(catalog.messages.text("lint.none"))
+        click.echo(loaded.messages.text("lint.none"))
         return
-    click.echo(describe_findings(findings, interview.definition, catalog.messages))
+    click.echo(describe_findings(findings, interview.definition, loaded.messages))
     sys.exit(1)
 
 
-def _answers(catalog: Catalog, answers_file: Path, *, complete: bool) -> tuple[Interview, dict[str, Any]]:
+def _answers(loaded: Templates, answers_file: Path, *, complete: bool) -> tuple[Interview, dict[str, Any]]:
     """The interview and the answers of an answers file, checked (for completeness too if asked)."""
     try:
         type_id, answers = read_answers_file(answers_file)
     except AnswersFileError as exc:
         raise click.ClickException(str(exc)) from None
-    if type_id not in catalog.types:
-        raise click.ClickException(
-            f"unknown report type '{type_id}'; known types: {', '.join(catalog.types)}"
-        )
-    interview = catalog.interview(type_id)
+    if type_id not in loaded.types:
+        raise click.ClickException(f"unknown report type '{type_id}'; known types: {', '.join(loaded.types)}")
+    interview = loaded.interview(type_id)
     problems = answer_problems(interview, answers, complete=complete)
     if problems:
         raise click.ClickException("invalid answers:\n  " + "\n  ".join(problems))

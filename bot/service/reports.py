@@ -74,14 +74,14 @@ def _characters(value: Any) -> int:
 
 
 @dataclass(frozen=True)
-class Catalog:
+class Templates:
     """The report types and message texts from ``templates/``."""
 
     types: dict[str, ReportType]
     messages: Messages
 
     @classmethod
-    def load(cls, root: Path) -> Catalog:
+    def load(cls, root: Path) -> Templates:
         """Load every definition and the message catalogue under ``root``."""
         return cls(load_catalog(root), Messages.load(root))
 
@@ -117,7 +117,7 @@ class LazySuggestions(Mapping[str, Value]):
     def __init__(self, reports: Reports, report: Report) -> None:
         self._reports = reports
         self._report = report
-        self._definition = reports.catalog.interview(report.type).definition
+        self._definition = reports.templates.interview(report.type).definition
         self._profile: dict[str, Any] | None = None
         self._cache: dict[str, Value] = {}
 
@@ -152,10 +152,10 @@ class Reports:
     """Engine operations on stored reports, one transaction per step."""
 
     def __init__(
-        self, store: Store, catalog: Catalog, today: Callable[[], dt.date], limits: Limits | None = None
+        self, store: Store, templates: Templates, today: Callable[[], dt.date], limits: Limits | None = None
     ) -> None:
         self.store = store
-        self.catalog = catalog
+        self.templates = templates
         self.today = today
         self.limits = limits or Limits()
 
@@ -170,7 +170,7 @@ class Reports:
             step.changes,
             step.cursor.to_dict(),
             status=COMPLETE if finished else DRAFT,
-            profile=profile_updates(self.catalog.interview(report.type).definition, step.changes),
+            profile=profile_updates(self.templates.interview(report.type).definition, step.changes),
             update_id=update_id,
         )
 
@@ -178,7 +178,7 @@ class Reports:
         self, owner: str, type_id: str, *, update_id: int | None = None, activate: bool = False
     ) -> tuple[int, Step]:
         """Start a report of ``type_id``; returns its id and the first question."""
-        interview = self.catalog.interview(type_id)
+        interview = self.templates.interview(type_id)
         if self.store.count_reports(owner) >= self.limits.max_drafts:
             raise LimitReached("limit.drafts", max=self.limits.max_drafts)
         first = interview.start({}, {})
@@ -194,7 +194,7 @@ class Reports:
     def current(self, owner: str, report_id: int) -> Step:
         """What the report is asking now."""
         report = self.store.load_report(owner, report_id)
-        return self.catalog.interview(report.type).current(self._state(report))
+        return self.templates.interview(report.type).current(self._state(report))
 
     def act(
         self, owner: str, report_id: int, operation: str, *args: Any, update_id: int | None = None
@@ -209,7 +209,7 @@ class Reports:
         if operation == "answer":
             args = (*args, self.today())
         report = self.store.load_report(owner, report_id)
-        step = method(self.catalog.interview(report.type), self._state(report), *args)
+        step = method(self.templates.interview(report.type), self._state(report), *args)
         if step.changes and answers_size({**report.answers, **step.changes}) > self.limits.max_report_chars:
             raise LimitReached("limit.report_size", max=self.limits.max_report_chars)
         if not step.rejected and (step.changes or step.cursor.to_dict() != report.cursor):
@@ -219,7 +219,7 @@ class Reports:
     def profile_fields(self) -> list[Question]:
         """The remembered text fields a user may change directly, in catalogue order, each once."""
         fields: dict[str, Question] = {}
-        for definition in self.catalog.types.values():
+        for definition in self.templates.types.values():
             for q in definition.questions:
                 if q.profile and q.kind in (Kind.SHORT_TEXT, Kind.LONG_TEXT):
                     fields.setdefault(q.id, q)
@@ -239,27 +239,27 @@ class Reports:
         try:
             value = parse_typed(question, text, self.today())
         except Rejected as exc:
-            return self.catalog.messages.text(f"error.{exc.key}", **exc.params)
+            return self.templates.messages.text(f"error.{exc.key}", **exc.params)
         self.store.update_profile(owner, {question.id: value}, update_id=update_id)
         return None
 
     def document(self, owner: str, report_id: int, composer: Composer) -> Document:
         """The report as composed now: a draft shows its missing facts as placeholders."""
         report = self.store.load_report(owner, report_id)
-        return composer.compose(self.catalog.interview(report.type).definition, report.answers)
+        return composer.compose(self.templates.interview(report.type).definition, report.answers)
 
     def findings(self, owner: str, report_id: int, document: Document) -> str:
         """What the lint finds in ``document`` (this report's), as a short Chinese list."""
-        definition = self.catalog.interview(self.store.load_report(owner, report_id).type).definition
+        definition = self.templates.interview(self.store.load_report(owner, report_id).type).definition
         found = lint(document, definition)
         if not found:
-            return self.catalog.messages.text("lint.none")
-        return describe_findings(found, definition, self.catalog.messages)
+            return self.templates.messages.text("lint.none")
+        return describe_findings(found, definition, self.templates.messages)
 
     def sections(self, owner: str, report_id: int) -> list[SectionStatus]:
         """The report's sections with their progress, for jumping."""
         report = self.store.load_report(owner, report_id)
-        return self.catalog.interview(report.type).sections(report.answers)
+        return self.templates.interview(report.type).sections(report.answers)
 
     def delete(self, owner: str, report_id: int) -> None:
         """Delete one of the owner's reports."""
@@ -267,7 +267,7 @@ class Reports:
 
     def describe(self, report: Report, zone: dt.tzinfo) -> DraftInfo:
         """A stored report as the user sees it in a list."""
-        interview = self.catalog.interview(report.type)
+        interview = self.templates.interview(report.type)
         answers = interview.visible_answers(report.answers)
         progress = interview.progress(report.answers, None)
         return DraftInfo(
@@ -293,7 +293,7 @@ class Reports:
 
     def period_label(self, definition: ReportType, answers: dict[str, Any]) -> str:
         """``2023年第三季度`` from the year and period answers, else the first date, else ''."""
-        messages = self.catalog.messages
+        messages = self.templates.messages
         by_kind: dict[Kind, str] = {}
         for q in definition.questions:
             value = answers.get(q.id)
@@ -304,4 +304,12 @@ class Reports:
         return by_kind.get(Kind.DATE, "")
 
 
-__all__ = ["Catalog", "DraftInfo", "LimitReached", "Limits", "ReportNotFound", "Reports", "UnknownReportType"]
+__all__ = [
+    "DraftInfo",
+    "LimitReached",
+    "Limits",
+    "ReportNotFound",
+    "Reports",
+    "Templates",
+    "UnknownReportType",
+]

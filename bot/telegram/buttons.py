@@ -66,14 +66,14 @@ def _press(update: Update, state: BotState, key: Key) -> list[Item] | None:
     pressed = _pressed_message(update)
     done = answer(query.id)
     if key.op == "new":
-        names = list(reports.catalog.types)
+        names = list(reports.templates.types)
         if key.args[0] == 0:
             return [done, *messages_of([types_offer(state)])]
         if not 1 <= key.args[0] <= len(names):
             return None
         type_id = names[key.args[0] - 1]
         report_id, step = reports.new(owner, type_id, update_id=update.update_id, activate=True)
-        name = reports.catalog.types[type_id].name
+        name = reports.templates.types[type_id].name
         lead = state.messages.text("telegram.started", name=name)
         return [done, clear(pressed), *step_items(state, report_id, step, lead)]
     if key.op == "pf":

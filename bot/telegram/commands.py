@@ -36,7 +36,7 @@ def active_report_of(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int 
 
 
 def types_offer(state: BotState) -> Reply:
-    return types_reply([t.name for t in state.reports.catalog.types.values()], state.messages)
+    return types_reply([t.name for t in state.reports.templates.types.values()], state.messages)
 
 
 async def cmd_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

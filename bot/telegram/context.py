@@ -34,7 +34,7 @@ class BotState:
     @property
     def messages(self) -> Messages:
         """The message catalogue."""
-        return self.reports.catalog.messages
+        return self.reports.templates.messages
 
 
 def state_of(context: ContextTypes.DEFAULT_TYPE) -> BotState:

@@ -74,7 +74,7 @@ def docx_maker(reports: Reports, renderer: Renderer) -> Callable[[int, int, bool
         doc = reports.document(owner, report_id, renderer.composer)
         data = await asyncio.to_thread(renderer.writer.to_bytes, doc)
         name = file_name(doc.title + ("（草稿）" if draft else ""))
-        caption = reports.catalog.messages.text("telegram.preview_caption") if draft else None
+        caption = reports.templates.messages.text("telegram.preview_caption") if draft else None
         return Docx(data, name, caption, reports.findings(owner, report_id, doc))
 
     return make

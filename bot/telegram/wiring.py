@@ -148,7 +148,7 @@ def build_application(
     if webhook:
         builder = builder.update_queue(HandledQueue(intake))
     application = builder.build()
-    apology = reports.catalog.messages.text("telegram.error")
+    apology = reports.templates.messages.text("telegram.error")
     state = BotState(
         settings, reports, renderer, Outbox(reports.store, bot, docx_maker(reports, renderer), apology)
     )
