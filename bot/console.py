@@ -152,12 +152,11 @@ class ConsoleChat:
 
     def _show(self, step: Step) -> None:
         text = format_step(step, self.messages)
-        finished = step.prompt is None and not step.rejected and not step.review and step.complete
-        if finished:
+        if step.finished:
             text = "\n\n".join(t for t in (text, self.messages.text("console.finished")) if t)
         if text:
             self.say(text)
-        if finished:
+        if step.finished:
             self._write(draft=False)
 
     def _write(self, *, draft: bool) -> None:

@@ -164,6 +164,11 @@ class Step:
         """Whether every required answer is present after this step."""
         return not self.missing
 
+    @property
+    def finished(self) -> bool:
+        """Whether this step ends the interview: nothing asked, refused or reviewed, all answered."""
+        return self.prompt is None and not self.rejected and not self.review and self.complete
+
 
 def suggest_one(question: Question, profile: Mapping[str, Value], previous: Value, today: dt.date) -> Value:
     """The value to offer for one question: profile, then the previous report, then defaults."""

@@ -55,7 +55,7 @@ def step_items(state: BotState, report_id: int, step: Step, lead: str = "") -> l
     items = messages_of(step_replies(step, report_id, position, state.messages))
     if lead:
         items.insert(0, message(lead))
-    if step.prompt is None and not step.rejected and not step.review and step.complete:
+    if step.finished:
         items = [clear(), *items, message(state.messages.text("telegram.finished"))]
         items.append(document(report_id, draft=False))
     return items
