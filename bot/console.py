@@ -90,7 +90,7 @@ class ConsoleChat:
                         "console.draft_line",
                         number=len(actions),
                         name=info.type_name,
-                        period=info.period or self.messages.text("console.period_unknown"),
+                        period=info.period,
                         settled=info.answered,
                         total=info.total,
                         updated=info.updated.strftime("%Y-%m-%d %H:%M"),

@@ -162,9 +162,8 @@ def drafts(user: str | None) -> None:
         if not infos:
             click.echo(messages.text("console.no_drafts"))
         for info in infos:
-            period = info.period or messages.text("console.period_unknown")
             click.echo(
-                f"{info.id}\t{info.type_name}\t{period}\t"
+                f"{info.id}\t{info.type_name}\t{info.period}\t"
                 f"{info.answered}/{info.total}\t{info.updated:%Y-%m-%d %H:%M}"
             )
     finally:

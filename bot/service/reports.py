@@ -104,7 +104,7 @@ class DraftInfo:
     id: int
     type_id: str
     type_name: str
-    period: str
+    period: str  # the text to show: the period answered, or that it is not known yet
     answered: int
     total: int
     updated: dt.datetime
@@ -274,7 +274,8 @@ class Reports:
             id=report.id,
             type_id=report.type,
             type_name=interview.definition.name,
-            period=self.period_label(interview.definition, answers),
+            period=self.period_label(interview.definition, answers)
+            or self.templates.messages.text("report.period_unknown"),
             answered=progress.answered,
             total=progress.total,
             updated=dt.datetime.fromisoformat(report.updated).astimezone(zone),

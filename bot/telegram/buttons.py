@@ -94,7 +94,7 @@ def _press(update: Update, state: BotState, key: Key) -> list[Item] | None:
         lead = state.messages.text(
             "telegram.resumed",
             name=info.type_name,
-            period=info.period or state.messages.text("console.period_unknown"),
+            period=info.period,
         )
         return [done, clear(pressed), *step_items(state, report_id, reports.current(owner, report_id), lead)]
     if key.op in ("del", "delok", "delno"):

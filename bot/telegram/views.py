@@ -144,10 +144,6 @@ def types_reply(names: list[str], messages: Messages, lead: str = "") -> Reply:
     return Reply(f"{lead}\n\n{text}" if lead else text, keyboard(buttons))
 
 
-def _period(info: DraftInfo, messages: Messages) -> str:
-    return info.period or messages.text("console.period_unknown")
-
-
 def drafts_reply(drafts: list[DraftInfo], messages: Messages, *, deletable: bool) -> Reply:
     """Drafts as buttons (type, period, progress), each with a delete button when asked."""
     if not drafts:
@@ -160,7 +156,7 @@ def drafts_reply(drafts: list[DraftInfo], messages: Messages, *, deletable: bool
         label = messages.text(
             "telegram.button.resume",
             name=info.type_name,
-            period=_period(info, messages),
+            period=info.period,
             settled=info.answered,
             total=info.total,
         )
@@ -175,7 +171,7 @@ def drafts_reply(drafts: list[DraftInfo], messages: Messages, *, deletable: bool
 def delete_reply(info: DraftInfo, messages: Messages) -> Reply:
     """Asks to confirm a deletion."""
     return Reply(
-        messages.text("telegram.delete_ask", name=info.type_name, period=_period(info, messages)),
+        messages.text("telegram.delete_ask", name=info.type_name, period=info.period),
         keyboard(
             [
                 [
