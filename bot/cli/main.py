@@ -108,7 +108,7 @@ def _run_bot(settings: Settings) -> None:
             "@BotFather gave and TELEGRAM_BASE_URL (default https://api.telegram.org/bot)"
         ) from None
     finally:
-        reports.store.close()
+        reports.close()
 
 
 @main.command()
@@ -129,7 +129,7 @@ def _chat(settings: Settings, user: str | None) -> None:
     except KeyboardInterrupt:
         click.echo("\n" + reports.templates.messages.text("console.saved"))
     finally:
-        reports.store.close()
+        reports.close()
 
 
 @main.command()
@@ -167,7 +167,7 @@ def drafts(user: str | None) -> None:
                 f"{info.answered}/{info.total}\t{info.updated:%Y-%m-%d %H:%M}"
             )
     finally:
-        reports.store.close()
+        reports.close()
 
 
 @main.command()
@@ -238,7 +238,7 @@ def export(report_id: int, output: Path | None, user: str | None) -> None:
     except ReportNotFound:
         raise click.ClickException(f"no report {report_id} for this user") from None
     finally:
-        reports.store.close()
+        reports.close()
     click.echo(renderer.write(document, output, settings.output_dir))
 
 

@@ -22,6 +22,7 @@ from bot.interview.engine import Cursor, Interview, SectionStatus, State, Step, 
 from bot.interview.messages import Messages
 from bot.interview.parsing import Rejected, parse_typed
 from bot.interview.presenter import format_value
+from bot.service.chat import Chats
 from storage import COMPLETE, DRAFT, Report, ReportNotFound, Store
 
 # The engine operations a front end may run on a stored report, by name.
@@ -158,6 +159,7 @@ class Reports:
         self.templates = templates
         self.today = today
         self.limits = limits or Limits()
+        self.chats = Chats(store, self.profile_field)
 
     def _state(self, report: Report) -> State:
         return State(report.answers, Cursor.from_dict(report.cursor), LazySuggestions(self, report))
@@ -216,6 +218,37 @@ class Reports:
             self._persist(owner, report, step, update_id)
         return step
 
+    def resume(self, owner: str, report_id: int) -> Step:
+        """Make this the report the chat continues; what it is asking now."""
+        self.chats.continue_report(owner, report_id)
+        return self.current(owner, report_id)
+
+    def continue_with(
+        self, owner: str, report_id: int, operation: str, *args: Any, update_id: int | None = None
+    ) -> Step:
+        """Make this the report the chat continues, then run ``operation`` on it (as :meth:`act`)."""
+        self.chats.continue_report(owner, report_id)
+        return self.act(owner, report_id, operation, *args, update_id=update_id)
+
+    def act_on_asked(
+        self,
+        owner: str,
+        report_id: int,
+        position: int,
+        operation: str,
+        *args: Any,
+        update_id: int | None = None,
+    ) -> tuple[Step, Step] | None:
+        """A question's button: run ``operation`` only if that question is the one asked now.
+
+        ``position`` is where the question was asked when its button was shown. Returns what
+        was being asked and the outcome, or None for a stale press (then nothing changes).
+        """
+        asked = self.current(owner, report_id)
+        if (asked.prompt.position if asked.prompt is not None else None) != position:
+            return None
+        return asked, self.continue_with(owner, report_id, operation, *args, update_id=update_id)
+
     def profile_fields(self) -> list[Question]:
         """The remembered text fields a user may change directly, in catalogue order, each once."""
         fields: dict[str, Question] = {}
@@ -228,6 +261,10 @@ class Reports:
     def profile_field(self, question_id: str) -> Question | None:
         """The remembered text field with this id, if there is one."""
         return next((q for q in self.profile_fields() if q.id == question_id), None)
+
+    def profile(self, owner: str) -> dict[str, Any]:
+        """The owner's remembered profile values, by question id."""
+        return self.store.profile(owner)
 
     def set_profile(
         self, owner: str, question: Question, text: str, *, update_id: int | None = None
@@ -262,8 +299,19 @@ class Reports:
         return self.templates.interview(report.type).sections(report.answers)
 
     def delete(self, owner: str, report_id: int) -> None:
-        """Delete one of the owner's reports."""
+        """Delete one of the owner's reports; the chat no longer continues it if it did."""
+        was_active = self.chats.active_report(owner) == report_id
         self.store.delete_report(owner, report_id)
+        if was_active:
+            self.chats.pause(owner)
+
+    def about(self, owner: str, report_id: int, zone: dt.tzinfo) -> DraftInfo:
+        """One of the owner's reports as listed (ReportNotFound for anyone else's)."""
+        return self.describe(self.load(owner, report_id), zone)
+
+    def close(self) -> None:
+        """Close the database."""
+        self.store.close()
 
     def describe(self, report: Report, zone: dt.tzinfo) -> DraftInfo:
         """A stored report as the user sees it in a list."""

@@ -23,8 +23,7 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     assert message_ is not None and message_.text is not None
     state = state_of(context)
     owner = owner_of(update)
-    editing = state.reports.store.editing(owner)
-    question = state.reports.profile_field(editing) if editing is not None else None
+    question = state.reports.chats.profile_edit(owner)
     if question is None:
         await _answer(update, context)
         return

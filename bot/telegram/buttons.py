@@ -1,8 +1,11 @@
-"""Pressed inline buttons."""
+"""Pressed inline buttons: each kind of press (its key's op) has its own small handler."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 from telegram import Update
 from telegram.ext import (
@@ -11,7 +14,7 @@ from telegram.ext import (
 
 from bot.interview.definition import Kind
 from bot.interview.engine import Step
-from bot.service.reports import LimitReached
+from bot.service.reports import DraftInfo, LimitReached, Reports
 from bot.telegram.commands import types_offer
 from bot.telegram.context import BotState, owner_of, state_of
 from bot.telegram.keys import Key, decode
@@ -27,6 +30,8 @@ from storage import AlreadyApplied, ReportNotFound
 log = logging.getLogger("reportbot.telegram")
 
 
+# A question button's op -> the engine operation it runs (``ok`` accepts: it takes the offered
+# answer or keeps the current one).
 QUESTION_OPS = {"ch": "choose", "fin": "finish", "ok": "accept", "sk": "skip", "bk": "back"}
 
 
@@ -49,89 +54,159 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await send(update, context, items)
 
 
-def _pressed_message(update: Update) -> int | None:
-    query = update.callback_query
-    return query.message.message_id if query is not None and query.message is not None else None
+@dataclass(frozen=True)
+class Press:
+    """One press, with what its handler needs."""
+
+    state: BotState
+    owner: str
+    update_id: int
+    query_id: str
+    pressed: int | None  # the message the button is on (None when Telegram no longer says)
+    key: Key
+
+    @property
+    def reports(self) -> Reports:
+        """The service."""
+        return self.state.reports
+
+    @property
+    def done(self) -> Item:
+        """The press acknowledged, nothing said."""
+        return answer(self.query_id)
+
+    def text(self, key: str, **params: Any) -> str:
+        """A catalogue message."""
+        return self.state.messages.text(key, **params)
+
+
+# What to send for a press (None: the press is not valid). Synchronous on purpose: the step a
+# handler writes and the reply it returns are recorded together.
+Handler = Callable[[Press], list[Item] | None]
+ReportHandler = Callable[[Press, DraftInfo], list[Item] | None]
 
 
 def _press(update: Update, state: BotState, key: Key) -> list[Item] | None:
-    """Take the press; what to send for it (None: the press is not valid).
-
-    Synchronous on purpose: the step it writes and the reply returned are recorded together.
-    """
+    """Take the press: its handler, after checking that a report it names is the user's."""
     query = update.callback_query
     assert query is not None
-    owner = owner_of(update)
-    reports = state.reports
-    pressed = _pressed_message(update)
-    done = answer(query.id)
-    if key.op == "new":
-        names = list(reports.templates.types)
-        if key.args[0] == 0:
-            return [done, *messages_of([types_offer(state)])]
-        if not 1 <= key.args[0] <= len(names):
-            return None
-        type_id = names[key.args[0] - 1]
-        report_id, step = reports.new(owner, type_id, update_id=update.update_id, activate=True)
-        name = reports.templates.types[type_id].name
-        lead = state.messages.text("telegram.started", name=name)
-        return [done, clear(pressed), *step_items(state, report_id, step, lead)]
-    if key.op == "pf":
-        fields = reports.profile_fields()
-        if not 1 <= key.args[0] <= len(fields):
-            return None
-        question = fields[key.args[0] - 1]
-        reports.store.set_editing(owner, question.id)
-        return [done, message(state.messages.text("telegram.profile_ask", label=question.label))]
-    if key.op == "pfx":
-        reports.store.set_editing(owner, None)
-        return [done]
-    report_id = key.args[0]
-    report = reports.load(owner, report_id)  # ReportNotFound for anyone else's report
-    info = reports.describe(report, state.settings.zone())
-    if key.op == "res":
-        reports.store.set_active_report(owner, report_id)
-        lead = state.messages.text(
-            "telegram.resumed",
-            name=info.type_name,
-            period=info.period,
-        )
-        return [done, clear(pressed), *step_items(state, report_id, reports.current(owner, report_id), lead)]
-    if key.op in ("del", "delok", "delno"):
-        if pressed is None:
-            return [done]
-        if key.op == "del":
-            reply = delete_reply(info, state.messages)
-            return [done, edit(pressed, reply.text, reply.keyboard)]
-        if key.op == "delok":
-            reports.delete(owner, report_id)
-            if reports.store.active_report(owner) == report_id:
-                reports.store.set_active_report(owner, None)
-            return [done, edit(pressed, state.messages.text("telegram.deleted"))]
-        return [done, edit(pressed, state.messages.text("telegram.kept"))]
-    if key.op in ("sec", "ed"):
-        reports.store.set_active_report(owner, report_id)
-        operation, arg = ("section", key.args[1]) if key.op == "sec" else ("edit", str(key.args[1]))
-        step = reports.act(owner, report_id, operation, arg, update_id=update.update_id)
-        return [done, *step_items(state, report_id, step)]
-    # A question's button: it must be for the question being asked now.
-    current = reports.current(owner, report_id)
-    position = current.prompt.position if current.prompt is not None else None
-    if position != key.args[1]:
-        return [answer(query.id, state.messages.text("telegram.stale")), clear(pressed)]
-    reports.store.set_active_report(owner, report_id)
-    args = (key.args[2],) if key.op == "ch" else ()
-    step = reports.act(owner, report_id, QUESTION_OPS[key.op], *args, update_id=update.update_id)
+    message_ = query.message
+    press = Press(
+        state,
+        owner_of(update),
+        update.update_id,
+        query.id,
+        message_.message_id if message_ is not None else None,
+        key,
+    )
+    handler = PRESSES.get(key.op)
+    if handler is not None:
+        return handler(press)
+    # ReportNotFound for anyone else's report.
+    info = press.reports.about(press.owner, key.args[0], state.settings.zone())
+    return REPORT_PRESSES[key.op](press, info)
+
+
+def _new(p: Press) -> list[Item] | None:
+    """Start a report of the n-th type (0: offer the types)."""
+    names = list(p.reports.templates.types)
+    number = p.key.args[0]
+    if number == 0:
+        return [p.done, *messages_of([types_offer(p.state)])]
+    if not 1 <= number <= len(names):
+        return None
+    type_id = names[number - 1]
+    report_id, step = p.reports.new(p.owner, type_id, update_id=p.update_id, activate=True)
+    lead = p.text("telegram.started", name=p.reports.templates.types[type_id].name)
+    return [p.done, clear(p.pressed), *step_items(p.state, report_id, step, lead)]
+
+
+def _profile_field(p: Press) -> list[Item] | None:
+    """Change the n-th profile field: the next typed message is its value."""
+    fields = p.reports.profile_fields()
+    if not 1 <= p.key.args[0] <= len(fields):
+        return None
+    question = fields[p.key.args[0] - 1]
+    p.reports.chats.start_profile_edit(p.owner, question)
+    return [p.done, message(p.text("telegram.profile_ask", label=question.label))]
+
+
+def _profile_done(p: Press) -> list[Item]:
+    """Stop changing the profile."""
+    p.reports.chats.end_profile_edit(p.owner)
+    return [p.done]
+
+
+def _resume(p: Press, info: DraftInfo) -> list[Item]:
+    """Continue a report where it stands."""
+    step = p.reports.resume(p.owner, info.id)
+    lead = p.text("telegram.resumed", name=info.type_name, period=info.period)
+    return [p.done, clear(p.pressed), *step_items(p.state, info.id, step, lead)]
+
+
+def _ask_delete(p: Press, info: DraftInfo) -> list[Item]:
+    """Ask to confirm deleting a report, in the pressed message."""
+    if p.pressed is None:
+        return [p.done]
+    reply = delete_reply(info, p.state.messages)
+    return [p.done, edit(p.pressed, reply.text, reply.keyboard)]
+
+
+def _delete(p: Press, info: DraftInfo) -> list[Item]:
+    """Delete a report, confirmed."""
+    if p.pressed is None:
+        return [p.done]
+    p.reports.delete(p.owner, info.id)
+    return [p.done, edit(p.pressed, p.text("telegram.deleted"))]
+
+
+def _keep(p: Press, info: DraftInfo) -> list[Item]:
+    """Keep a report after all."""
+    if p.pressed is None:
+        return [p.done]
+    return [p.done, edit(p.pressed, p.text("telegram.kept"))]
+
+
+def _jump(p: Press, info: DraftInfo) -> list[Item]:
+    """Go to a section (``sec``) or to a review item to change it (``ed``)."""
+    operation, arg = ("section", p.key.args[1]) if p.key.op == "sec" else ("edit", str(p.key.args[1]))
+    step = p.reports.continue_with(p.owner, info.id, operation, arg, update_id=p.update_id)
+    return [p.done, *step_items(p.state, info.id, step)]
+
+
+def _question(p: Press, info: DraftInfo) -> list[Item]:
+    """A question's button: taken only if that question is the one asked now, else stale."""
+    position = p.key.args[1]
+    args = (p.key.args[2],) if p.key.op == "ch" else ()
+    taken = p.reports.act_on_asked(
+        p.owner, info.id, position, QUESTION_OPS[p.key.op], *args, update_id=p.update_id
+    )
+    if taken is None:
+        return [answer(p.query_id, p.text("telegram.stale")), clear(p.pressed)]
+    asked, step = taken
     if step.rejected:
-        return [answer(query.id, short(step.notice, 190))]
+        return [answer(p.query_id, short(step.notice, 190))]
     toggled = (
-        key.op == "ch"
+        p.key.op == "ch"
         and step.prompt is not None
         and step.prompt.question.kind is Kind.MULTI_CHOICE
-        and step.cursor == current.cursor
+        and step.cursor == asked.cursor
     )
-    if toggled and pressed is not None:
+    if toggled and p.pressed is not None:
         # A toggle redraws the same message, so the ✓ marks move in place.
-        [reply] = step_replies(Step({}, step.cursor, step.prompt), report_id, position, state.messages)
-        return [done, edit(pressed, reply.text, reply.keyboard)]
-    return [done, clear(pressed), *step_items(state, report_id, step)]
+        [reply] = step_replies(Step({}, step.cursor, step.prompt), info.id, position, p.state.messages)
+        return [p.done, edit(p.pressed, reply.text, reply.keyboard)]
+    return [p.done, clear(p.pressed), *step_items(p.state, info.id, step)]
+
+
+PRESSES: dict[str, Handler] = {"new": _new, "pf": _profile_field, "pfx": _profile_done}
+# Presses on one of the user's reports (the key's first number is the report).
+REPORT_PRESSES: dict[str, ReportHandler] = {
+    "res": _resume,
+    "del": _ask_delete,
+    "delok": _delete,
+    "delno": _keep,
+    "sec": _jump,
+    "ed": _jump,
+    **dict.fromkeys(QUESTION_OPS, _question),
+}

@@ -31,11 +31,12 @@ log = logging.getLogger("reportbot.telegram")
 
 
 def active_report_of(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
-    # The store returns only a report that still exists and belongs to this user.
-    return state_of(context).reports.store.active_report(owner_of(update))
+    """The report the user's chat continues, if any."""
+    return state_of(context).reports.chats.active_report(owner_of(update))
 
 
 def types_offer(state: BotState) -> Reply:
+    """The report types as buttons."""
     return types_reply([t.name for t in state.reports.templates.types.values()], state.messages)
 
 
@@ -70,16 +71,13 @@ async def cmd_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def cmd_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Leave profile editing, or pause the current report."""
     state = state_of(context)
-    store, owner = state.reports.store, owner_of(update)
-    if store.editing(owner) is not None:
-        store.set_editing(owner, None)
+    cancelled = state.reports.chats.cancel(owner_of(update))
+    if cancelled == "profile_edit":
         await say(update, context, "telegram.profile_cancelled")
-        return
-    if active_report_of(update, context) is None:
+    elif cancelled is None:
         await say(update, context, "telegram.nothing_to_cancel")
-        return
-    store.set_active_report(owner, None)
-    await send(update, context, [clear(), message(state.messages.text("telegram.cancelled"))])
+    else:
+        await send(update, context, [clear(), message(state.messages.text("telegram.cancelled"))])
 
 
 ReportHandler = Callable[[Update, ContextTypes.DEFAULT_TYPE, int], Coroutine[Any, Any, None]]
@@ -104,6 +102,7 @@ def needs_report(
 async def apply_step(
     update: Update, context: ContextTypes.DEFAULT_TYPE, report_id: int, operation: str, *args: Any
 ) -> None:
+    """Run ``operation`` on the report and send what the step has to say."""
     state = state_of(context)
     try:
         step = state.reports.act(owner_of(update), report_id, operation, *args, update_id=update.update_id)
@@ -134,7 +133,7 @@ async def cmd_skip(update: Update, context: ContextTypes.DEFAULT_TYPE, report_id
 
 @needs_report
 async def cmd_ok(update: Update, context: ContextTypes.DEFAULT_TYPE, report_id: int) -> None:
-    """Take the offered answer, or keep the current one."""
+    """Accept: take the offered answer, or keep the current one."""
     await apply_step(update, context, report_id, "accept")
 
 
@@ -167,7 +166,7 @@ async def cmd_export(update: Update, context: ContextTypes.DEFAULT_TYPE, report_
 async def cmd_profile(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The remembered unit and leader details, each with a button to change it."""
     state = state_of(context)
-    profile = state.reports.store.profile(owner_of(update))
+    profile = state.reports.profile(owner_of(update))
     lines = [state.messages.text("telegram.profile_title")]
     buttons: list[Button] = []
     for number, question in enumerate(state.reports.profile_fields(), 1):

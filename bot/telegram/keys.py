@@ -16,7 +16,7 @@ OPS: dict[str, int] = {
     "delno": 1,  # keep report
     "ch": 3,  # report, question position, option number: choose or toggle
     "fin": 2,  # report, question position: finish a list or multi choice
-    "ok": 2,  # report, question position: take the offered answer / keep the current one
+    "ok": 2,  # report, question position: accept (take the offered answer / keep the current one)
     "sk": 2,  # report, question position: skip
     "bk": 2,  # report, question position: back
     "sec": 2,  # report, section number
