@@ -38,6 +38,7 @@ class BotState:
 
 
 def state_of(context: ContextTypes.DEFAULT_TYPE) -> BotState:
+    """The handlers' shared state."""
     state = context.bot_data["reportbot"]
     assert isinstance(state, BotState)
     return state
@@ -50,6 +51,7 @@ def owner_of(update: Update) -> str:
 
 
 def bot_of(context: ContextTypes.DEFAULT_TYPE) -> BotApiClient:
+    """The bot's Bot API connection."""
     bot = context.bot
     assert isinstance(bot, BotApiClient)
     return bot

@@ -83,12 +83,12 @@ def prompt_keyboard(prompt: Prompt, report_id: int, position: int, messages: Mes
     if q.kind in ITEM_KINDS and isinstance(current, list) and len(current) >= max(1, q.min_items):
         actions.append((messages.text("telegram.button.done"), encode("fin", report_id, position)))
     elif q.kind not in ITEM_KINDS and has_content(current):
-        actions.append((messages.text("telegram.button.keep"), encode("ok", report_id, position)))
+        actions.append((messages.text("telegram.button.accept_current"), encode("ok", report_id, position)))
     elif prompt.suggestion is not None and not (q.kind in ITEM_KINDS and has_content(current)):
         value = format_value(q, prompt.suggestion, messages)
         actions.append(
             (
-                short(messages.text("telegram.button.use", value=value)),
+                short(messages.text("telegram.button.accept_offer", value=value)),
                 encode("ok", report_id, position),
             )
         )
