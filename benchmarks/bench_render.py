@@ -20,7 +20,7 @@ from bot.cli.settings import DEFAULT_TEMPLATES
 from bot.document.compose import Composer
 from bot.document.docx_writer import DocxWriter
 from bot.service.reports import Catalog
-from tests.conftest import complete_answers
+from tests.support.interviews import complete_answers
 
 
 def _timed(op: Callable[[], object], runs: int) -> tuple[float, float]:

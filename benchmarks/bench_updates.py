@@ -41,7 +41,6 @@ from telegram.ext import (
     filters,
 )
 
-from benchmarks.stats import percentile_ms, spread
 from bot.cli.settings import DEFAULT_TEMPLATES, Settings
 from bot.document.render import Renderer
 from bot.interview.engine import State
@@ -51,8 +50,9 @@ from bot.telegram.keys import encode
 from bot.telegram.views import step_replies
 from bot.telegram.wiring import build_application
 from storage import Store
-from tests.conftest import TODAY, full_script
-from tests.tg_fakes import RecordingRequest
+from tests.support.fakes import RecordingRequest
+from tests.support.interviews import TODAY, full_script
+from tests.support.stats import percentile_ms, spread
 
 TYPE_ID = "study_speech"
 NO_DISK_WAIT = "reportbot, sync NORMAL"  # the same, committing without waiting for the disk

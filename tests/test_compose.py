@@ -12,7 +12,8 @@ from bot.document.compose import Composer, CompositionError, Figure, figures, jo
 from bot.document.model import Document, Role, file_name
 from bot.interview.definition import Kind
 from bot.service.reports import Catalog
-from tests.conftest import TEMPLATES, TYPE_IDS, complete_answers
+from tests.support.interviews import TYPE_IDS, complete_answers
+from tests.support.paths import TEMPLATES
 
 # What a source document's own placeholders look like; none may reach the output.
 PLACEHOLDER_RE = re.compile(r"\*|xx|XX|(?<![A-Za-z])x(?![A-Za-z])")

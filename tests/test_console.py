@@ -8,17 +8,10 @@ from pathlib import Path
 import pytest
 
 from bot.service.reports import Catalog
-from storage import COMPLETE, DRAFT, Store
-from tests.conftest import TYPE_IDS, full_script
-from tests.conftest import run_cli as run
-
-
-def stored(env: dict[str, str], owner: str) -> list[tuple[int, str, str, dict[str, object]]]:
-    store = Store.open(env["REPORTBOT_DB"])
-    try:
-        return [(r.id, r.type, r.status, r.answers) for r in store.list_reports(owner, status=None)]
-    finally:
-        store.close()
+from storage import COMPLETE, DRAFT
+from tests.support.cli import run_cli as run
+from tests.support.cli import stored
+from tests.support.interviews import TYPE_IDS, full_script
 
 
 @pytest.mark.parametrize("type_id", TYPE_IDS)

@@ -11,7 +11,7 @@ from bot.interview.definition import DefinitionError, parse_definition
 from bot.interview.engine import Interview
 from bot.interview.messages import Messages
 from bot.interview.presenter import format_prompt, format_value
-from tests.conftest import Driver
+from tests.support.interviews import Driver
 
 DETAILS_TOML = """
 id = "details_test"

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,20 +13,10 @@ from telegram.request import RequestData
 
 from bot.service.reports import Catalog
 from storage import AlreadyApplied, ReportNotFound, Store
-from tests.conftest import Bot, committed_answers, full_script, make_bot
-from tests.tg_fakes import RecordingRequest
-
-CURSOR = {"question": "b"}
-
-
-@contextlib.contextmanager
-def unwritable(store: Store) -> Iterator[None]:
-    """Every write through the store's connection fails meanwhile, as on a full or failing disk."""
-    store.db.execute("PRAGMA query_only = ON")
-    try:
-        yield
-    finally:
-        store.db.execute("PRAGMA query_only = OFF")
+from tests.support.fakes import RecordingRequest
+from tests.support.interviews import full_script
+from tests.support.stores import CURSOR, committed_answers, grouped, unwritable
+from tests.support.telegram_app import Bot, make_bot
 
 
 def two_reports(tmp_path: Path, kept: int = 10) -> tuple[Store, int, int]:
@@ -36,12 +24,6 @@ def two_reports(tmp_path: Path, kept: int = 10) -> tuple[Store, int, int]:
     store = Store.open(tmp_path / "g.db")
     store.keep_recent(kept)
     return store, store.create_report("a", "t", CURSOR), store.create_report("b", "t", CURSOR)
-
-
-def grouped(store: Store) -> list[int]:
-    writes: list[int] = []
-    store.group_commits(lambda: writes.append(1))
-    return writes
 
 
 def test_grouped_steps_are_stored_together_on_commit(tmp_path: Path) -> None:

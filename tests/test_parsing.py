@@ -18,7 +18,7 @@ from bot.interview.parsing import (
     parse_year,
     strip_item_prefix,
 )
-from tests.conftest import TODAY
+from tests.support.interviews import TODAY
 
 
 def q(kind: Kind, **kw: object) -> Question:

@@ -17,8 +17,10 @@ from bot.service.reports import Catalog, Reports
 from bot.telegram.client import Intake
 from bot.telegram.wiring import build_application
 from storage import Store
-from tests.conftest import TEMPLATES, TODAY, make_bot
-from tests.tg_fakes import TOKEN, Chat, RecordingRequest, UpdateQueue, texts
+from tests.support.fakes import TOKEN, Chat, RecordingRequest, UpdateQueue, texts
+from tests.support.interviews import TODAY
+from tests.support.paths import TEMPLATES
+from tests.support.telegram_app import make_bot
 
 
 async def wait_until(found: object, timeout: float = 20) -> None:

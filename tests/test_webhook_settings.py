@@ -18,7 +18,8 @@ from bot.document.render import Renderer
 from bot.service.reports import Reports
 from bot.telegram.client import BotApiClient
 from bot.telegram.wiring import run
-from tests.conftest import TEMPLATES, run_cli
+from tests.support.cli import run_cli
+from tests.support.paths import TEMPLATES
 
 TOKEN = "123456789:AAHtestTOKENtestTOKENtestTOKENtest12"
 URL = "https://reports.example.org/telegram"
