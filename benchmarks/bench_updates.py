@@ -24,7 +24,7 @@ import itertools
 import statistics
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -243,7 +243,7 @@ def stock_application(shown: list[Shown], path: Path) -> Application[Any, Any, A
     """The interview the stock way: a state per question, answers in user_data, replies by reply_text."""
     last = len(shown) - 1
 
-    def asker(n: int) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[int]]:
+    def asker(n: int) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, int]]:
         async def handle(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
             assert update.effective_message is not None and context.user_data is not None
             if n > 0:
@@ -294,7 +294,7 @@ async def run_stock(
 
 def measure(users: int, runs: int, min_updates: int) -> dict[str, list[Result]]:
     """Both approaches, alternating, ``runs`` times each."""
-    runners: dict[str, Callable[[int, Path, int], Awaitable[Result]]] = {
+    runners: dict[str, Callable[[int, Path, int], Coroutine[Any, Any, Result]]] = {
         "reportbot": run_reportbot,
         NO_DISK_WAIT: functools.partial(run_reportbot, synchronous="NORMAL"),
         STOCK: run_stock,

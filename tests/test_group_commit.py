@@ -129,7 +129,7 @@ class DiskProbe(RecordingRequest):
         self, url: str, method: str, request_data: RequestData | None = None, *args: Any, **kwargs: Any
     ) -> tuple[int, bytes]:
         if url.endswith("/sendMessage") and request_data is not None:
-            chat_id = int(request_data.parameters["chat_id"])
+            chat_id = int(str(request_data.parameters["chat_id"]))
             committed = committed_answers(self.path, f"tg:{chat_id}")
             self.seen_on_disk.append((chat_id, str(request_data.parameters["text"]), len(committed)))
         return await super().do_request(url, method, request_data, *args, **kwargs)
@@ -151,7 +151,12 @@ async def test_users_in_flight_share_commits_and_replies_follow_the_disk(
     store = bot.reports.store
     commits: list[int] = []
     commit = store.commit_group
-    monkeypatch.setattr(store, "commit_group", lambda: (commits.append(1), commit())[1])
+
+    def counted_commit() -> None:
+        commits.append(1)
+        commit()
+
+    monkeypatch.setattr(store, "commit_group", counted_commit)
     try:
         chats = await started(bot, range(100, 108))
         lines = full_script(catalog.interview("study_speech"))[:3]

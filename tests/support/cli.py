@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from bot.interview.definition import Value
 from storage import Store
 from tests.support.paths import REPO
 
@@ -27,7 +28,7 @@ def run_cli(
     )
 
 
-def stored(env: dict[str, str], owner: str) -> list[tuple[int, str, str, dict[str, object]]]:
+def stored(env: dict[str, str], owner: str) -> list[tuple[int, str, str, dict[str, Value]]]:
     """An owner's reports in the database ``env`` points at: (id, type, status, answers)."""
     store = Store.open(env["REPORTBOT_DB"])
     try:
