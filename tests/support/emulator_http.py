@@ -20,15 +20,19 @@ def handler_class(token: str, call: ApiCall) -> type[BaseHTTPRequestHandler]:
     """A request handler that answers ``/bot<token>/<method>`` with ``call``'s outcome."""
 
     class Handler(BaseHTTPRequestHandler):
+        """One connection from the bot."""
+
         protocol_version = "HTTP/1.1"  # keep-alive, as Telegram's servers do
 
         def log_message(self, format: str, *args: Any) -> None:
-            return
+            """Silent: the bot's own log tells what happened."""
 
         def do_POST(self) -> None:
+            """A Bot API call with a body."""
             self._serve()
 
         def do_GET(self) -> None:
+            """A Bot API call without one."""
             self._serve()
 
         def _serve(self) -> None:
@@ -67,7 +71,7 @@ class QuietServer(ThreadingHTTPServer):
     request_queue_size = 1024  # many connections at once under load
 
     def handle_error(self, request: Any, client_address: Any) -> None:
-        return
+        """Nothing to report."""
 
 
 def parse_body(content_type: str, body: bytes) -> tuple[dict[str, Any], dict[str, tuple[str, bytes]]]:
