@@ -12,10 +12,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.stats import spread
 from storage import Store
-from tests.emulator import Emulator
-from tests.test_e2e_telegram import TOKEN, BotProcess
+from tests.support.bot_process import TOKEN, BotProcess
+from tests.support.emulator import Emulator
+from tests.support.stats import spread
 
 FIRST_USER = 200_001
 

@@ -11,11 +11,25 @@ import random
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypedDict
 
 from storage import Store
 
 REPORTS_PER_USER = 10
+
+
+class Measured(TypedDict):
+    """One database size: median and worst milliseconds of each operation, and the file's size."""
+
+    reports: int
+    fill_s: float
+    list: tuple[float, float]
+    load: tuple[float, float]
+    save: tuple[float, float]
+    bytes_per_report: float
+    size_mb: float
 
 
 def fill(store: Store, reports: int, answers: int) -> None:
@@ -50,17 +64,17 @@ def fill(store: Store, reports: int, answers: int) -> None:
         )
 
 
-def timed(op: object, runs: int) -> tuple[float, float]:
+def timed(op: Callable[[], object], runs: int) -> tuple[float, float]:
     """Median and worst milliseconds of ``op()``."""
     times = []
     for _ in range(runs):
         start = time.perf_counter()
-        op()  # type: ignore[operator]
+        op()
         times.append((time.perf_counter() - start) * 1000)
     return statistics.median(times), max(times)
 
 
-def measure(reports: int, answers: int, ops: int, workdir: Path) -> dict[str, object]:
+def measure(reports: int, answers: int, ops: int, workdir: Path) -> Measured:
     """Fill a fresh database and time the three operations."""
     path = workdir / f"scale-{reports}.db"
     store = Store.open(path)
@@ -81,19 +95,19 @@ def measure(reports: int, answers: int, ops: int, workdir: Path) -> dict[str, ob
         rid = rng.randrange(1, reports + 1)
         store.save_step(f"tg:{(rid - 1) % users}", rid, {"q1": "新的回答"}, {"question": "q2"})
 
-    result = {
-        "reports": reports,
-        "fill_s": fill_seconds,
-        "list": timed(list_drafts, ops),
-        "load": timed(load_draft, ops),
-        "save": timed(save_answer, ops),
-    }
+    list_ms, load_ms, save_ms = timed(list_drafts, ops), timed(load_draft, ops), timed(save_answer, ops)
     store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     store.close()
     size = path.stat().st_size
-    result["bytes_per_report"] = size / reports
-    result["size_mb"] = size / 1e6
-    return result
+    return Measured(
+        reports=reports,
+        fill_s=fill_seconds,
+        list=list_ms,
+        load=load_ms,
+        save=save_ms,
+        bytes_per_report=size / reports,
+        size_mb=size / 1e6,
+    )
 
 
 def main() -> None:
@@ -111,7 +125,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for reports in args.reports:
             r = measure(reports, args.answers, args.ops, Path(tmp))
-            cells = " | ".join(f"{m:.2f} / {w:.2f}" for m, w in (r["list"], r["load"], r["save"]))  # type: ignore[misc]
+            cells = " | ".join(f"{m:.2f} / {w:.2f}" for m, w in (r["list"], r["load"], r["save"]))
             print(
                 f"| {reports:,} | {reports * args.answers:,} | {cells} | {r['size_mb']:.0f} | "
                 f"{r['bytes_per_report']:.0f} |"

@@ -24,7 +24,7 @@ import itertools
 import statistics
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,7 +41,6 @@ from telegram.ext import (
     filters,
 )
 
-from benchmarks.stats import percentile_ms, spread
 from bot.cli.settings import DEFAULT_TEMPLATES, Settings
 from bot.document.render import Renderer
 from bot.interview.engine import State
@@ -51,8 +50,9 @@ from bot.telegram.keys import encode
 from bot.telegram.views import step_replies
 from bot.telegram.wiring import build_application
 from storage import Store
-from tests.conftest import TODAY, full_script
-from tests.tg_fakes import RecordingRequest
+from tests.support.fakes import RecordingRequest
+from tests.support.interviews import TODAY, full_script
+from tests.support.stats import percentile_ms, spread
 
 TYPE_ID = "study_speech"
 NO_DISK_WAIT = "reportbot, sync NORMAL"  # the same, committing without waiting for the disk
@@ -243,7 +243,7 @@ def stock_application(shown: list[Shown], path: Path) -> Application[Any, Any, A
     """The interview the stock way: a state per question, answers in user_data, replies by reply_text."""
     last = len(shown) - 1
 
-    def asker(n: int) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[int]]:
+    def asker(n: int) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, int]]:
         async def handle(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
             assert update.effective_message is not None and context.user_data is not None
             if n > 0:
@@ -294,7 +294,7 @@ async def run_stock(
 
 def measure(users: int, runs: int, min_updates: int) -> dict[str, list[Result]]:
     """Both approaches, alternating, ``runs`` times each."""
-    runners: dict[str, Callable[[int, Path, int], Awaitable[Result]]] = {
+    runners: dict[str, Callable[[int, Path, int], Coroutine[Any, Any, Result]]] = {
         "reportbot": run_reportbot,
         NO_DISK_WAIT: functools.partial(run_reportbot, synchronous="NORMAL"),
         STOCK: run_stock,

@@ -1,136 +1,20 @@
 """Load: many simulated users at once through complete interviews, against the local emulator.
 
 Run: .venv/bin/python -m benchmarks.load_telegram [--users 200] [--runs 3]
-Prints throughput and reply latency; tests/test_load.py runs the same with correctness checks.
+Prints throughput and reply latency; the users are played by tests/support/load.py, which
+tests/test_load.py runs with correctness checks.
 """
 
 from __future__ import annotations
 
 import argparse
-import io
 import tempfile
-import threading
-import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
-import docx
-
-from benchmarks.stats import percentile_ms, spread
 from bot.cli.settings import DEFAULT_TEMPLATES
 from bot.service.reports import Templates
-from bot.telegram.keys import encode
-from storage import Store
-from tests.conftest import Driver, full_script
-from tests.emulator import Emulator, SentMessage
-from tests.test_e2e_telegram import TOKEN, BotProcess
-
-TYPE_ID = "study_speech"
-
-
-@dataclass
-class LoadResult:
-    """What a load run saw."""
-
-    users: int
-    updates: int
-    seconds: float
-    latencies: list[float] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-
-    @property
-    def throughput(self) -> float:
-        """Updates per second over the whole run."""
-        return self.updates / self.seconds
-
-    def percentile(self, p: float) -> float:
-        """Reply latency percentile in milliseconds."""
-        return percentile_ms(self.latencies, p)
-
-
-def _user(
-    emulator: Emulator, user_id: int, lines: list[str], result: LoadResult, lock: threading.Lock
-) -> None:
-    try:
-        start = SentMessage(user_id, 0)
-        new = encode("new", list(Templates.load(DEFAULT_TEMPLATES).types).index(TYPE_ID) + 1)
-        seen = len(emulator.messages_to(user_id))
-        emulator.user_presses(user_id, start, new)
-        emulator.wait_for_message(user_id, lambda m: "【第" in m.text, seen)
-        for n, line in enumerate(lines):
-            last = n == len(lines) - 1
-            seen = len(emulator.messages_to(user_id))
-            sent = time.monotonic()
-            emulator.user_sends(user_id, line)
-            emulator.wait_for_message(
-                user_id,
-                (lambda m: m.document is not None) if last else (lambda m: "【第" in m.text),
-                seen,
-                120,
-            )
-            with lock:
-                result.latencies.append(time.monotonic() - sent)
-    except Exception as exc:  # collected and reported
-        with lock:
-            result.errors.append(f"user {user_id}: {exc!r}")
-
-
-def script_for(user_id: int, templates: Templates) -> list[str]:
-    """A complete interview whose first answer carries the user id, to find their own DOCX."""
-    lines = full_script(templates.interview(TYPE_ID))
-    lines[0] = f"第{user_id}号学习会"
-    return lines
-
-
-def run_load(users: int, workdir: Path) -> tuple[LoadResult, BotProcess, Emulator]:
-    """Play ``users`` users at once; returns the result with the (stopped) bot and emulator."""
-    templates = Templates.load(DEFAULT_TEMPLATES)
-    emulator = Emulator(TOKEN).start()
-    bot = BotProcess(emulator, workdir)
-    bot.env["TELEGRAM_RATE_LIMITER"] = "off"  # the emulator has no flood limits to respect
-    bot.start()
-    scripts = {uid: script_for(uid, templates) for uid in range(100_001, 100_001 + users)}
-    result = LoadResult(users, sum(len(s) + 1 for s in scripts.values()), 0.0)
-    lock = threading.Lock()
-    threads = [
-        threading.Thread(target=_user, args=(emulator, uid, lines, result, lock))
-        for uid, lines in scripts.items()
-    ]
-    started = time.monotonic()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(600)
-    result.seconds = time.monotonic() - started
-    bot.stop()
-    emulator.stop()
-    return result, bot, emulator
-
-
-def verify(result: LoadResult, bot: BotProcess, emulator: Emulator, templates: Templates) -> list[str]:
-    """Problems: errors, lost or doubled answers, missing or foreign documents."""
-    problems = list(result.errors)
-    if "ERROR" in bot.log.read_text(encoding="utf-8", errors="replace"):
-        problems.append("the bot logged an error")
-    store = Store.open(bot.db)
-    try:
-        for uid in range(100_001, 100_001 + result.users):
-            expected = Driver(templates.interview(TYPE_ID))
-            for line in script_for(uid, templates):
-                expected.say(line)
-            reports = store.list_reports(f"tg:{uid}", status=None)
-            if len(reports) != 1 or reports[0].answers != expected.answers or reports[0].status != "complete":
-                problems.append(f"user {uid}: stored answers differ from what was sent")
-            documents = [m.document for m in emulator.messages_to(uid) if m.document]
-            if len(documents) != 1:
-                problems.append(f"user {uid}: {len(documents)} documents")
-                continue
-            text = "\n".join(p.text for p in docx.Document(io.BytesIO(documents[0][1])).paragraphs)
-            if f"第{uid}号学习会" not in text:
-                problems.append(f"user {uid}: the document is not theirs")
-    finally:
-        store.close()
-    return problems
+from tests.support.load import LoadResult, run_load, verify
+from tests.support.stats import spread
 
 
 def main() -> None:

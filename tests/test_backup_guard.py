@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from storage import Store
-from tests.conftest import REPO
-from tests.test_console import run
+from tests.support.cli import run_cli as run
+from tests.support.paths import REPO
 
 USERS = 5
 

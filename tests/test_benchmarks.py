@@ -7,7 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import REPO, TYPE_IDS
+from tests.support.interviews import TYPE_IDS
+from tests.support.paths import REPO
 
 
 def bench(module: str, *args: str) -> str:

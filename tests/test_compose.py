@@ -10,9 +10,10 @@ import pytest
 from bot.document import phrasing
 from bot.document.compose import Composer, CompositionError, Figure, figures, join_cn, tidy
 from bot.document.model import Document, Role, file_name
-from bot.interview.definition import Kind
+from bot.interview.definition import Kind, Value
 from bot.service.reports import Templates
-from tests.conftest import TEMPLATES, TYPE_IDS, complete_answers
+from tests.support.interviews import TYPE_IDS, complete_answers
+from tests.support.paths import TEMPLATES
 
 # What a source document's own placeholders look like; none may reach the output.
 PLACEHOLDER_RE = re.compile(r"\*|xx|XX|(?<![A-Za-z])x(?![A-Za-z])")
@@ -23,10 +24,10 @@ def composer() -> Composer:
     return Composer(TEMPLATES)
 
 
-def compose(templates: Templates, composer: Composer, type_id: str, **changes: object) -> Document:
+def compose(templates: Templates, composer: Composer, type_id: str, **changes: Value) -> Document:
     answers = complete_answers(templates.interview(type_id))
     answers.update(changes)
-    return composer.compose(templates.types[type_id], answers)  # type: ignore[arg-type]
+    return composer.compose(templates.types[type_id], answers)
 
 
 def headings(doc: Document, role: Role = Role.HEADING1) -> list[str]:
@@ -38,13 +39,13 @@ def test_complete_answers_read_as_a_finished_report(
     templates: Templates, composer: Composer, type_id: str
 ) -> None:
     answers = complete_answers(templates.interview(type_id))
-    doc = composer.compose(templates.types[type_id], answers)  # type: ignore[arg-type]
+    doc = composer.compose(templates.types[type_id], answers)
     text = doc.text
     assert doc.placeholders == [] and "待填写" not in text
     assert not PLACEHOLDER_RE.search(text), PLACEHOLDER_RE.search(text)
     assert "。。" not in text and "，。" not in text and "；。" not in text
     definition = templates.types[type_id]
-    for q in templates.interview(type_id).applicable(answers):  # type: ignore[arg-type]
+    for q in templates.interview(type_id).applicable(answers):
         value = answers.get(q.id)
         if isinstance(value, int) and value > 0 and q.kind.value == "integer":
             assert f"{value}{q.unit}" in text, q.id
@@ -171,7 +172,7 @@ def test_draft_marks_missing_facts(templates: Templates, composer: Composer) -> 
     for key in ("period", "problems"):
         del answers[key]
     answers["party_meetings"] = "不详"
-    doc = composer.compose(templates.types["unit_periodic"], answers)  # type: ignore[arg-type]
+    doc = composer.compose(templates.types["unit_periodic"], answers)
     marks = doc.placeholders
     assert "【待填写：报告期间】" in marks and "【待填写：存在问题】" in marks
     assert "【待填写：党组织专题会议次数】" in marks  # answered 不详
@@ -300,12 +301,18 @@ def test_ticked_statements_speak_of_the_units_own_people_and_self(
 ) -> None:
     qid, stock = _stock_with(templates, "self_inspection", "干部职工")
     own = "教育引导：引导干部职工读书"
-    answers = {qid: [stock, own], "participation": None}  # no figure to take the statement's place
+    answers: dict[str, Value] = {
+        qid: [stock, own],
+        "participation": None,
+    }  # no figure to take the statement's place
     doc = compose(templates, composer, "self_inspection", staff_noun="教职工", **answers)
     body = stock.split("：", 1)[1]
     assert phrasing.strip_end(body.replace("干部职工", "教职工")) in doc.text
     assert "引导干部职工读书" in doc.text  # the user's own words stay as typed
     qid, stock = _stock_with(templates, "unit_periodic", "本单位")
-    no_figures = {"articles": None, "article_outlets": None}  # nothing to take the statement's place
+    no_figures: dict[str, Value] = {
+        "articles": None,
+        "article_outlets": None,
+    }  # nothing to take the statement's place
     doc = compose(templates, composer, "unit_periodic", unit_self="我院", **{qid: [stock]}, **no_figures)
     assert phrasing.strip_end(stock.split("：", 1)[1].replace("本单位", "我院")) in doc.text

@@ -7,18 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from bot.cli.settings import DEFAULT_DB
 from bot.service.reports import Templates
-from storage import COMPLETE, DRAFT, Store
-from tests.conftest import TYPE_IDS, full_script
-from tests.conftest import run_cli as run
-
-
-def stored(env: dict[str, str], owner: str) -> list[tuple[int, str, str, dict[str, object]]]:
-    store = Store.open(env["REPORTBOT_DB"])
-    try:
-        return [(r.id, r.type, r.status, r.answers) for r in store.list_reports(owner, status=None)]
-    finally:
-        store.close()
+from storage import COMPLETE, DRAFT
+from tests.support.cli import run_cli as run
+from tests.support.cli import stored
+from tests.support.interviews import TYPE_IDS, full_script
 
 
 @pytest.mark.parametrize("type_id", TYPE_IDS)
@@ -132,6 +126,13 @@ def test_drafts_of_a_new_user(cli_env: dict[str, str]) -> None:
     assert result.returncode == 0 and "您没有未完成的报告。" in result.stdout
 
 
-def test_database_path_comes_from_environment(cli_env: dict[str, str]) -> None:
-    run(cli_env, "chat", "--user", "gus", stdin="1\n某局\n")
-    assert Path(cli_env["REPORTBOT_DB"]).exists()
+def test_database_path_comes_from_environment(cli_env: dict[str, str], tmp_path: Path) -> None:
+    default_before = DEFAULT_DB.stat().st_mtime_ns if DEFAULT_DB.exists() else None
+    result = run(cli_env, "chat", "--user", "gus", stdin="1\n某局\n")
+    assert result.returncode == 0, result.stderr
+    # The answer is in the file REPORTBOT_DB names...
+    [(_, type_id, status, answers)] = stored(cli_env, "console:gus")
+    assert (type_id, status, answers) == (TYPE_IDS[0], DRAFT, {"unit_name": "某局"})
+    # ...and in no other database: none beside it, and the default one untouched (or never made).
+    assert [p.name for p in tmp_path.rglob("*.db")] == [Path(cli_env["REPORTBOT_DB"]).name]
+    assert (DEFAULT_DB.stat().st_mtime_ns if DEFAULT_DB.exists() else None) == default_before

@@ -11,7 +11,8 @@ from click.testing import CliRunner
 from bot.cli.main import main
 from bot.interview.definition import ITEM_KINDS, Kind, describe
 from bot.service.reports import Templates
-from tests.conftest import TEMPLATES, TYPE_IDS, full_script
+from tests.support.interviews import TYPE_IDS, full_script
+from tests.support.paths import TEMPLATES
 
 
 def check(directory: Path) -> tuple[int, str]:

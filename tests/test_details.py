@@ -7,11 +7,11 @@ import tomllib
 import pytest
 
 from bot.document.compose import Figure, Missing, figures, measures, template_context
-from bot.interview.definition import DefinitionError, parse_definition
+from bot.interview.definition import DefinitionError, Value, parse_definition
 from bot.interview.engine import Interview
 from bot.interview.messages import Messages
 from bot.interview.presenter import format_prompt, format_value
-from tests.conftest import Driver
+from tests.support.interviews import Driver
 
 DETAILS_TOML = """
 id = "details_test"
@@ -83,8 +83,9 @@ def test_details_attach_to_chosen_items_by_number(drv: Driver, messages: Message
         assert not drv.say(text).rejected
     assert drv.answers["meetings"] == "30余"
     assert drv.at == "measures_details"
-    prompt = drv.last.prompt
-    assert prompt is not None and [c.label for c in prompt.choices] == list(drv.answers["measures"])  # type: ignore[arg-type]
+    prompt, chosen = drv.last.prompt, drv.answers["measures"]
+    assert prompt is not None and isinstance(chosen, list)
+    assert [c.label for c in prompt.choices] == chosen
     shown = format_prompt(prompt, messages)
     assert "  1. 强化组织领导：成立领导小组，明确分工" in shown and "编号 具体情况" in shown
     step = drv.say("2：3月修订了《意识形态工作责任制实施细则》")
@@ -95,7 +96,8 @@ def test_details_attach_to_chosen_items_by_number(drv: Driver, messages: Message
         "强化组织领导：成立领导小组，明确分工\n年初调整了领导小组成员",
         "完善工作制度：修订实施细则\n3月修订了《意识形态工作责任制实施细则》",
     ]
-    assert "已补充：年初调整了领导小组成员" in format_prompt(drv.last.prompt, messages)  # type: ignore[arg-type]
+    assert drv.last.prompt is not None
+    assert "已补充：年初调整了领导小组成员" in format_prompt(drv.last.prompt, messages)
     assert not drv.say("完成").rejected and drv.at is None
 
 
@@ -134,7 +136,7 @@ def test_a_details_question_must_name_an_earlier_list() -> None:
 
 def test_details_and_approximations_reach_the_prose(drv: Driver) -> None:
     definition = drv.interview.definition
-    answers = {
+    answers: dict[str, Value] = {
         "org_kind": "党工委",
         "meetings": "近200",
         "measures": ["强化组织领导：成立领导小组，明确分工", "完善工作制度：修订实施细则"],

@@ -17,21 +17,16 @@ from docx.oxml.ns import qn
 from bot.document.compose import Composer
 from bot.document.docx_writer import EM_DASH, THEME_ATTRS, DocxWriter, Fonts, split_title
 from bot.service.reports import Templates
-from tests.conftest import TEMPLATES, TYPE_IDS, complete_answers
-
-FONTS = Fonts()
-ROLE_OF_STYLE = {
-    "公文标题": (FONTS.title, 44),
-    "公文作者": (FONTS.heading2, 32),
-    "主送机关": (FONTS.body, 32),
-    "称呼": (FONTS.body, 32),
-    "一级标题": (FONTS.heading1, 32),
-    "二级标题": (FONTS.heading2, 32),
-    "三级标题": (FONTS.body, 32),
-    "公文正文": (FONTS.body, 32),
-    "发文机关署名": (FONTS.body, 32),
-    "成文日期": (FONTS.body, 32),
-}
+from tests.support.gbt import (
+    FONTS,
+    check_every_paragraph_on_the_grid,
+    check_fonts_and_sizes_per_role_on_every_run,
+    check_page_margins_and_grid,
+    rfonts,
+    style_attr,
+)
+from tests.support.interviews import TYPE_IDS, complete_answers
+from tests.support.paths import TEMPLATES
 
 
 def build(templates: Templates, type_id: str, answers: dict[str, Any] | None = None) -> Any:
@@ -41,62 +36,21 @@ def build(templates: Templates, type_id: str, answers: dict[str, Any] | None = N
     return docx.Document(io.BytesIO(DocxWriter().to_bytes(document)))
 
 
-def rfonts(element: Any) -> dict[str, str]:
-    fonts = element.find(qn("w:rPr") + "/" + qn("w:rFonts")) if element.tag != qn("w:rPr") else None
-    if fonts is None:
-        fonts = element.find(qn("w:rFonts"))
-    assert fonts is not None
-    return {k.split("}")[1]: v for k, v in fonts.attrib.items()}
-
-
-def style_attr(paragraph: Any, tag: str, attr: str) -> str | None:
-    """An attribute of the paragraph's own pPr, else its style's (the effective value)."""
-    for owner in (paragraph._p, paragraph.style.element):
-        ppr = owner.find(qn("w:pPr"))
-        found = ppr.find(qn(tag)) if ppr is not None else None
-        if found is not None and found.get(qn(attr)) is not None:
-            return str(found.get(qn(attr)))
-    return None
-
-
 @pytest.fixture(scope="module", params=TYPE_IDS)
 def report(request: pytest.FixtureRequest, templates: Templates) -> Any:
     return build(templates, request.param)
 
 
 def test_page_margins_and_grid(report: Any) -> None:
-    section = report.sections[0]
-    assert round(section.page_width.mm) == 210 and round(section.page_height.mm) == 297
-    assert [
-        round(section.top_margin.mm),
-        round(section.left_margin.mm),
-        round(section.right_margin.mm),
-        round(section.bottom_margin.mm),
-    ] == [37, 28, 26, 35]
-    grid = section._sectPr.find(qn("w:docGrid"))
-    assert grid.get(qn("w:type")) == "lines" and grid.get(qn("w:linePitch")) == "579"
+    check_page_margins_and_grid(report)
 
 
 def test_every_paragraph_on_the_grid(report: Any) -> None:
-    for paragraph in report.paragraphs:
-        assert style_attr(paragraph, "w:spacing", "w:line") == "579"
-        assert style_attr(paragraph, "w:spacing", "w:lineRule") == "exact"
-        assert style_attr(paragraph, "w:spacing", "w:before") == "0"
-        assert style_attr(paragraph, "w:spacing", "w:after") == "0"
+    check_every_paragraph_on_the_grid(report)
 
 
 def test_fonts_and_sizes_per_role_on_every_run(report: Any) -> None:
-    for paragraph in report.paragraphs:
-        font, size = ROLE_OF_STYLE[paragraph.style.name]
-        style_fonts = rfonts(paragraph.style.element)
-        assert {style_fonts[s] for s in ("ascii", "hAnsi", "eastAsia", "cs")} == {font}
-        for run in paragraph.runs:
-            fonts = rfonts(run._r)
-            assert {fonts[s] for s in ("ascii", "hAnsi", "eastAsia", "cs")} == {font}, paragraph.text
-            assert not set(fonts) & {a.split(":")[1] for a in THEME_ATTRS}
-            assert run.font.size.pt * 2 == size
-            assert run._r.find(qn("w:rPr") + "/" + qn("w:szCs")).get(qn("w:val")) == str(size)
-            assert str(run.font.color.rgb) == "000000"
+    check_fonts_and_sizes_per_role_on_every_run(report)
 
 
 def test_no_theme_fonts_left_in_styles(report: Any) -> None:

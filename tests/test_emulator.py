@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from tests.emulator import Dropped, Emulator, says
+from tests.support.emulator import Emulator
+from tests.support.emulator_calls import Dropped, says
 
 TOKEN = "123456:emulator-self-test"
 

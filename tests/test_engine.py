@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.interview.definition import ReportType
 from bot.interview.engine import Cursor, Interview, State, profile_updates, suggest
 from bot.interview.messages import Messages
-from tests.conftest import TODAY, Driver
+from tests.support.interviews import TODAY, Driver
 
 
 def answer_basics(d: Driver) -> None:

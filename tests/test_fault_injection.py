@@ -27,9 +27,10 @@ import pytest
 from bot.service.reports import Templates
 from bot.telegram.keys import encode
 from storage import Store
-from tests.conftest import TYPE_IDS, Driver, full_script
-from tests.emulator import Call, Dropped, Emulator, Expect, SentMessage, document
-from tests.test_e2e_telegram import TOKEN, BotProcess, User, question
+from tests.support.bot_process import TOKEN, BotProcess, User, question
+from tests.support.emulator import Emulator
+from tests.support.emulator_calls import Call, Dropped, Expect, SentMessage, document
+from tests.support.interviews import TYPE_IDS, Driver, full_script
 
 REPLY_LIMIT = 60.0  # an applied line must be answered within this long after the bot is up again
 REPLY_METHODS = frozenset({"sendMessage", "editMessageText", "sendDocument"})

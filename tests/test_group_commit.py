@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,20 +13,10 @@ from telegram.request import RequestData
 
 from bot.service.reports import Templates
 from storage import AlreadyApplied, ReportNotFound, Store
-from tests.conftest import Bot, committed_answers, full_script, make_bot
-from tests.tg_fakes import RecordingRequest
-
-CURSOR = {"question": "b"}
-
-
-@contextlib.contextmanager
-def unwritable(store: Store) -> Iterator[None]:
-    """Every write through the store's connection fails meanwhile, as on a full or failing disk."""
-    store.db.execute("PRAGMA query_only = ON")
-    try:
-        yield
-    finally:
-        store.db.execute("PRAGMA query_only = OFF")
+from tests.support.fakes import RecordingRequest
+from tests.support.interviews import full_script
+from tests.support.stores import CURSOR, committed_answers, grouped, unwritable
+from tests.support.telegram_app import Bot, make_bot
 
 
 def two_reports(tmp_path: Path, kept: int = 10) -> tuple[Store, int, int]:
@@ -36,12 +24,6 @@ def two_reports(tmp_path: Path, kept: int = 10) -> tuple[Store, int, int]:
     store = Store.open(tmp_path / "g.db")
     store.keep_recent(kept)
     return store, store.create_report("a", "t", CURSOR), store.create_report("b", "t", CURSOR)
-
-
-def grouped(store: Store) -> list[int]:
-    writes: list[int] = []
-    store.group_commits(lambda: writes.append(1))
-    return writes
 
 
 def test_grouped_steps_are_stored_together_on_commit(tmp_path: Path) -> None:
@@ -147,7 +129,7 @@ class DiskProbe(RecordingRequest):
         self, url: str, method: str, request_data: RequestData | None = None, *args: Any, **kwargs: Any
     ) -> tuple[int, bytes]:
         if url.endswith("/sendMessage") and request_data is not None:
-            chat_id = int(request_data.parameters["chat_id"])
+            chat_id = int(str(request_data.parameters["chat_id"]))
             committed = committed_answers(self.path, f"tg:{chat_id}")
             self.seen_on_disk.append((chat_id, str(request_data.parameters["text"]), len(committed)))
         return await super().do_request(url, method, request_data, *args, **kwargs)
@@ -169,7 +151,12 @@ async def test_users_in_flight_share_commits_and_replies_follow_the_disk(
     store = bot.reports.store
     commits: list[int] = []
     commit = store.commit_group
-    monkeypatch.setattr(store, "commit_group", lambda: (commits.append(1), commit())[1])
+
+    def counted_commit() -> None:
+        commits.append(1)
+        commit()
+
+    monkeypatch.setattr(store, "commit_group", counted_commit)
     try:
         chats = await started(bot, range(100, 108))
         lines = full_script(templates.interview("study_speech"))[:3]

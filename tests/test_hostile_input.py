@@ -21,7 +21,9 @@ from bot.interview.parsing import clean
 from bot.service.reports import Templates
 from bot.telegram.keys import OPS, encode
 from storage import Store
-from tests.conftest import TEMPLATES, TODAY, complete_answers, make_bot
+from tests.support.interviews import TODAY, complete_answers
+from tests.support.paths import TEMPLATES
+from tests.support.telegram_app import make_bot
 
 SPECIAL = [
     "{{ 7*7 }}",

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from storage import AlreadyApplied, ReportNotFound, Store
-from tests.test_group_commit import CURSOR, grouped, unwritable
+from tests.support.stores import CURSOR, grouped, unwritable
 
 
 def kept_store(tmp_path: Path) -> Store:

@@ -9,9 +9,11 @@ import pytest
 
 from bot.service.reports import LimitReached, Limits, Reports, Templates
 from storage import Store
-from tests.conftest import TODAY, Bot, make_bot
-from tests.test_console import run, stored
-from tests.tg_fakes import texts
+from tests.support.cli import run_cli as run
+from tests.support.cli import stored
+from tests.support.fakes import texts
+from tests.support.interviews import TODAY
+from tests.support.telegram_app import Bot, make_bot
 
 
 def test_draft_limit(store: Store, templates: Templates) -> None:

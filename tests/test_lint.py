@@ -9,8 +9,8 @@ from bot.document.lint import body_chars, describe, lint
 from bot.interview.definition import Kind
 from bot.interview.messages import Messages
 from bot.service.reports import Templates
-from tests.test_console import run
-from tests.test_render_cli import write_answers
+from tests.support.cli import run_cli as run
+from tests.support.cli import write_answers
 
 
 def test_the_lint_names_each_kind_of_finding_and_where(templates: Templates, messages: Messages) -> None:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from benchmarks.load_telegram import run_load, verify
 from bot.service.reports import Templates
+from tests.support.load import run_load, verify
 
 
 def test_200_users_at_once(tmp_path: Path, templates: Templates) -> None:

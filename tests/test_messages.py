@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from bot.interview.messages import Messages
-from tests.conftest import REPO
+from tests.support.paths import REPO
 
 SOURCES = sorted((REPO / "bot").rglob("*.py"))
 

@@ -19,8 +19,9 @@ from telegram.request import RequestData
 import bot.telegram.outbox
 from bot.service.reports import Templates
 from storage.store import ReplyAfterStep, Store
-from tests.conftest import Bot, committed_answers, make_bot
-from tests.tg_fakes import Call, RecordingRequest, texts
+from tests.support.fakes import Call, RecordingRequest, texts
+from tests.support.stores import committed_answers
+from tests.support.telegram_app import Bot, make_bot
 
 CURSOR = {"question": "b"}
 

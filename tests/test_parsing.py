@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from bot.interview.definition import Kind, Question
@@ -18,16 +20,16 @@ from bot.interview.parsing import (
     parse_year,
     strip_item_prefix,
 )
-from tests.conftest import TODAY
+from tests.support.interviews import TODAY
 
 
-def q(kind: Kind, **kw: object) -> Question:
-    defaults: dict[str, object] = {"max_length": 80}
+def q(kind: Kind, **kw: Any) -> Question:
+    defaults: dict[str, Any] = {"max_length": 80}
     if kind is Kind.INTEGER:
         defaults |= {"min": 0, "max": 100_000}
     if kind is Kind.YEAR:
         defaults |= {"min": 1990, "max": 2100}
-    return Question(id="x", kind=kind, label="测试", prompt="？", **(defaults | kw))  # type: ignore[arg-type]
+    return Question(id="x", kind=kind, label="测试", prompt="？", **(defaults | kw))
 
 
 @pytest.mark.parametrize(

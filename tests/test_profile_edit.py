@@ -7,8 +7,8 @@ from pathlib import Path
 
 from bot.interview.parsing import check_value
 from bot.service.reports import Templates
-from tests.conftest import Bot, make_bot
-from tests.tg_fakes import Chat, texts
+from tests.support.fakes import Chat, texts
+from tests.support.telegram_app import Bot, make_bot
 
 
 async def report_under_way(b: Bot, user: int) -> Chat:

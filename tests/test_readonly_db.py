@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from storage import Store
-from tests.conftest import run_cli
+from tests.support.cli import run_cli
 
 TOKEN = "123456789:AAHtestTOKENtestTOKENtestTOKENtest12"
 COMMANDS = [["run"], ["chat"], ["drafts"], ["backup", "BACKUP"]]

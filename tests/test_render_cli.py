@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import docx
 
 from bot.service.reports import Templates
-from tests.conftest import complete_answers, full_script
-from tests.test_console import run, stored
-
-
-def write_answers(tmp_path: Path, data: object) -> Path:
-    path = tmp_path / "answers.json"
-    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-    return path
+from tests.support.cli import run_cli as run
+from tests.support.cli import stored, write_answers
+from tests.support.interviews import complete_answers, full_script
 
 
 def test_render_writes_the_docx(templates: Templates, cli_env: dict[str, str], tmp_path: Path) -> None:

@@ -8,8 +8,8 @@ from typing import Any
 
 from bot.service.reports import Templates
 from bot.telegram.client import SENDING_AT_ONCE
-from tests.conftest import make_bot
-from tests.tg_fakes import RecordingRequest, texts
+from tests.support.fakes import RecordingRequest, texts
+from tests.support.telegram_app import make_bot
 
 
 class SlowRequest(RecordingRequest):

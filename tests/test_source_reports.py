@@ -16,13 +16,17 @@ from typing import Any
 import docx
 import pytest
 
-import tests.test_docx as gbt
 from bot.document.compose import Composer
 from bot.document.docx_writer import DocxWriter
 from bot.document.lint import body_chars, describe, lint
 from bot.document.render import answer_problems
 from bot.service.reports import Templates
-from tests.conftest import TEMPLATES
+from tests.support.gbt import (
+    check_every_paragraph_on_the_grid,
+    check_fonts_and_sizes_per_role_on_every_run,
+    check_page_margins_and_grid,
+)
+from tests.support.paths import TEMPLATES
 
 FIXTURES = Path(__file__).parent / "fixtures" / "source_reports"
 NAMES = sorted(p.name.removesuffix(".answers.json") for p in FIXTURES.glob("*.answers.json"))
@@ -85,6 +89,6 @@ def test_no_machine_residue(played: Any) -> None:
 def test_the_docx_keeps_the_format_rules(played: Any) -> None:
     _, _, document, _, _ = played
     report = docx.Document(io.BytesIO(DocxWriter().to_bytes(document)))
-    gbt.test_page_margins_and_grid(report)
-    gbt.test_every_paragraph_on_the_grid(report)
-    gbt.test_fonts_and_sizes_per_role_on_every_run(report)
+    check_page_margins_and_grid(report)
+    check_every_paragraph_on_the_grid(report)
+    check_fonts_and_sizes_per_role_on_every_run(report)

@@ -42,7 +42,7 @@ def test_migration_from_version_1_keeps_data(tmp_path: Path) -> None:
 
     store = Store.open(path)  # opening migrates forward
     assert schema_version(store.db) == SCHEMA_VERSION
-    assert "idx_reports_owner_status" in {i.name for i in store.db["reports"].indexes}
+    assert "idx_reports_owner_status" in {i.name for i in store.db.table("reports").indexes}
     assert store.db["processed_updates"].exists() and store.active_report("u") is None
     report = store.load_report("u", 1)
     assert report.answers == {"unit_name": "某局"} and report.cursor == {"question": "year"}

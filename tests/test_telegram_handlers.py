@@ -15,8 +15,10 @@ from bot.interview.definition import Kind
 from bot.service.reports import Templates
 from bot.telegram.keys import MAX_BYTES, decode, encode
 from bot.telegram.wiring import register_commands
-from tests.conftest import TEMPLATES, TYPE_IDS, Bot, make_bot
-from tests.tg_fakes import Call, Chat, document_of, docx_text, texts
+from tests.support.fakes import Call, Chat, document_of, docx_text, texts
+from tests.support.interviews import TYPE_IDS
+from tests.support.paths import TEMPLATES
+from tests.support.telegram_app import Bot, make_bot
 
 
 def keyboards(calls: list[Call]) -> list[list[dict[str, Any]]]:

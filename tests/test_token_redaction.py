@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli.logs import Redactor
-from tests.conftest import run_cli
+from tests.support.cli import run_cli
 
 SECRET = "AAAA" + "x7Yz" * 7 + "Q_-"  # 35 characters after the colon, as @BotFather's are
 TOKEN = f"123456789:{SECRET}"

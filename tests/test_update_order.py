@@ -8,8 +8,9 @@ from pathlib import Path
 
 from bot.service.reports import Templates
 from bot.telegram.processing import YOUNG_COLLECTION_THRESHOLD, PerUserProcessor
-from tests.conftest import Bot, full_script, make_bot
-from tests.tg_fakes import texts
+from tests.support.fakes import texts
+from tests.support.interviews import full_script
+from tests.support.telegram_app import Bot, make_bot
 
 
 async def test_one_users_updates_in_flight_together_apply_in_order(bot: Bot, templates: Templates) -> None:

@@ -18,7 +18,8 @@ from bot.document.render import Renderer
 from bot.service.reports import Reports
 from bot.telegram.client import BotApiClient
 from bot.telegram.wiring import run
-from tests.conftest import TEMPLATES, run_cli
+from tests.support.cli import run_cli
+from tests.support.paths import TEMPLATES
 
 TOKEN = "123456789:AAHtestTOKENtestTOKENtestTOKENtest12"
 URL = "https://reports.example.org/telegram"
@@ -106,11 +107,14 @@ class Recorder(http.server.BaseHTTPRequestHandler):
 @pytest.fixture
 def bot_api() -> Iterator[tuple[str, list[str]]]:
     """A local Bot API base URL and the paths it was asked for."""
-    handler = type("Handler", (Recorder,), {"requests": []})
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+
+    class Handler(Recorder):
+        requests: ClassVar[list[str]] = []  # this server's own, not shared with other tests'
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/bot", handler.requests
+        yield f"http://127.0.0.1:{server.server_address[1]}/bot", Handler.requests
     finally:
         server.shutdown()
         server.server_close()

@@ -1,4 +1,4 @@
-"""Figures shared by the benchmark scripts."""
+"""Figures over several runs or many timings, shared by the benchmarks and the load test."""
 
 from __future__ import annotations
 

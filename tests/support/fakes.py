@@ -65,8 +65,8 @@ class RecordingRequest(BaseRequest):
     ) -> tuple[int, bytes]:
         """Record the call and give the answer Telegram would."""
         name = url.rsplit("/", 1)[-1]
-        params = dict(request_data.parameters) if request_data else {}
-        files = {}
+        params: dict[str, Any] = dict(request_data.parameters) if request_data else {}
+        files: dict[str, tuple[str, bytes]] = {}
         if request_data is not None and request_data.contains_files:
             for part, value in request_data.multipart_data.items():
                 filename, content = value[0], value[1]
@@ -231,7 +231,8 @@ class UpdateQueue(RecordingRequest):
         """Serve getUpdates from the queue; record every other call."""
         if not url.endswith("/getUpdates"):
             return await super().do_request(url, method, request_data, *args, **kwargs)
-        offset = int((request_data.parameters if request_data else {}).get("offset") or 0)
+        params: dict[str, Any] = dict(request_data.parameters) if request_data else {}
+        offset = int(params.get("offset") or 0)
         self.offsets.append(offset)
         self.pending = [u for u in self.pending if u["update_id"] >= offset]
         if not self.pending:

@@ -13,108 +13,16 @@ test can wait for the reply to one update and tell which process sent it.
 
 from __future__ import annotations
 
-import email.parser
-import email.policy
 import itertools
 import json
 import threading
 import time
-import urllib.parse
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import replace
 from typing import Any
 
-BOT = {
-    "id": 777000,
-    "is_bot": True,
-    "first_name": "reportbot",
-    "username": "reportbot_test_bot",
-    "can_join_groups": False,
-    "can_read_all_group_messages": False,
-    "supports_inline_queries": False,
-}
-
-
-@dataclass
-class SentMessage:
-    """A message the bot sent (and may have edited since)."""
-
-    chat_id: int
-    message_id: int
-    text: str = ""
-    keyboard: list[list[dict[str, Any]]] = field(default_factory=list)
-    document: tuple[str, bytes] | None = None
-    edits: int = 0
-
-    def buttons(self) -> list[dict[str, Any]]:
-        """Every inline button of the message."""
-        return [b for row in self.keyboard for b in row]
-
-
-# Calls that show the user something in a chat: what a reply to an update is made of.
-CHAT_METHODS = frozenset(
-    {
-        "sendMessage",
-        "editMessageText",
-        "editMessageReplyMarkup",
-        "sendDocument",
-        "answerCallbackQuery",
-        "deleteMessage",
-    }
-)
-
-
-@dataclass(frozen=True)
-class Call:
-    """One call the bot made about a chat, as the emulator accepted it."""
-
-    seq: int  # position in the emulator's log of chat calls, from 1
-    method: str
-    chat_id: int
-    generation: int  # the bot process that made it (see Emulator.next_generation)
-    message: SentMessage | None  # the message sent or edited, as it was right after this call
-    text: str = ""  # the message's text, or the callback answer's
-
-    @property
-    def new_message(self) -> bool:
-        """Whether the call sent a new message (rather than editing one or answering a press)."""
-        return self.method in ("sendMessage", "sendDocument")
-
-
-Expect = Callable[[Call], bool]
-
-
-class Dropped(Exception):
-    """Raised by an ``on_call`` hook: the call is neither carried out nor answered (the process
-    that made it was killed, so it dies with the process)."""
-
-
-def says(fragment: str) -> Expect:
-    """A message sent or edited whose text contains ``fragment``."""
-    return lambda call: call.message is not None and fragment in call.text
-
-
-def has_button(label: str) -> Expect:
-    """A message sent or edited that carries a button whose label starts with ``label``."""
-    return lambda call: (
-        call.message is not None and any(b["text"].strip().startswith(label) for b in call.message.buttons())
-    )
-
-
-def document(call: Call) -> bool:
-    """A document sent."""
-    return call.method == "sendDocument"
-
-
-def press_answered(fragment: str = "") -> Expect:
-    """A press answered (answerCallbackQuery) with a notice containing ``fragment``."""
-    return lambda call: call.method == "answerCallbackQuery" and fragment in call.text
-
-
-def either(*expectations: Expect) -> Expect:
-    """Any of the expectations."""
-    return lambda call: any(e(call) for e in expectations)
+from tests.support.emulator_calls import BOT, CHAT_METHODS, Call, Expect, SentMessage
+from tests.support.emulator_http import QuietServer, handler_class
 
 
 class Emulator:
@@ -122,7 +30,8 @@ class Emulator:
 
     def __init__(self, token: str) -> None:
         self.token = token
-        self._lock = threading.Condition()
+        self._mutex = threading.RLock()
+        self._lock = threading.Condition(self._mutex)  # woken by every call, whatever the chat
         self._updates: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1)
@@ -140,7 +49,7 @@ class Emulator:
         self.chat_calls: list[Call] = []
         self._chat_calls_by_chat: dict[int, list[Call]] = {}
         self._press_chats: dict[str, int] = {}  # callback query id -> the chat it was pressed in
-        self._server = _QuietServer(("127.0.0.1", 0), self._handler())
+        self._server = QuietServer(("127.0.0.1", 0), handler_class(token, self.call))
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
@@ -233,7 +142,7 @@ class Emulator:
 
     def _chat_wait(self, chat_id: int) -> threading.Condition:
         if chat_id not in self._chat_waits:
-            self._chat_waits[chat_id] = threading.Condition(self._lock)
+            self._chat_waits[chat_id] = threading.Condition(self._mutex)  # woken by that chat's calls only
         return self._chat_waits[chat_id]
 
     def wait_for_message(
@@ -433,79 +342,3 @@ class Emulator:
             for update in batch:
                 self.handed_out[update["update_id"]] = self.handed_out.get(update["update_id"], 0) + 1
             return list(batch)
-
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        emulator = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"  # keep-alive, as Telegram's servers do
-
-            def log_message(self, format: str, *args: Any) -> None:
-                return
-
-            def do_POST(self) -> None:
-                self._serve()
-
-            def do_GET(self) -> None:
-                self._serve()
-
-            def _serve(self) -> None:
-                path = urllib.parse.urlparse(self.path).path
-                prefix = f"/bot{emulator.token}/"
-                if not path.startswith(prefix):
-                    self._reply(401, {"ok": False, "error_code": 401, "description": "Unauthorized"})
-                    return
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else b""
-                params, files = parse_body(self.headers.get("Content-Type", ""), body)
-                try:
-                    ok, result = emulator.call(path[len(prefix) :], params, files)
-                except Dropped:
-                    self.close_connection = True  # no answer: the caller is dead
-                    return
-                if ok:
-                    self._reply(200, {"ok": True, "result": result})
-                else:
-                    self._reply(400, {"ok": False, "error_code": 400, "description": result})
-
-            def _reply(self, status: int, payload: dict[str, Any]) -> None:
-                data = json.dumps(payload, ensure_ascii=False).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-        return Handler
-
-
-class _QuietServer(ThreadingHTTPServer):
-    """A killed bot leaves half-closed long polls behind; that is expected, not an error."""
-
-    request_queue_size = 1024  # many connections at once under load
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        return
-
-
-def parse_body(content_type: str, body: bytes) -> tuple[dict[str, Any], dict[str, tuple[str, bytes]]]:
-    """Form fields and uploaded files of a request, whatever encoding python-telegram-bot used."""
-    params: dict[str, Any] = {}
-    files: dict[str, tuple[str, bytes]] = {}
-    if content_type.startswith("multipart/form-data"):
-        message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
-            f"Content-Type: {content_type}\r\n\r\n".encode() + body
-        )
-        for part in message.iter_parts():
-            name = part.get_param("name", header="content-disposition")
-            filename = part.get_filename()
-            payload = part.get_payload(decode=True) or b""
-            if filename:
-                files[str(name)] = (filename, payload)
-            else:
-                params[str(name)] = payload.decode()
-    elif content_type.startswith("application/json"):
-        params = json.loads(body or b"{}")
-    elif body:
-        params = {k: v[0] for k, v in urllib.parse.parse_qs(body.decode(), keep_blank_values=True).items()}
-    return params, files
