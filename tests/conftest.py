@@ -16,7 +16,8 @@ import pytest
 
 from bot.cli.settings import DEFAULT_TEMPLATES, Settings
 from bot.document.render import Renderer
-from bot.interview.definition import Kind, ReportType, parse_definition
+from bot.interview.definition import Kind, ReportType
+from bot.interview.definition_file import parse_definition
 from bot.interview.engine import Cursor, Interview, State, Step
 from bot.interview.messages import Messages
 from bot.service.reports import Catalog, Reports

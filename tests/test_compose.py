@@ -44,7 +44,7 @@ def test_complete_answers_read_as_a_finished_report(
     assert not PLACEHOLDER_RE.search(text), PLACEHOLDER_RE.search(text)
     assert "。。" not in text and "，。" not in text and "；。" not in text
     definition = catalog.types[type_id]
-    for q in catalog.interview(type_id).applicable(answers):  # type: ignore[arg-type]
+    for q in catalog.interview(type_id).applicable_questions(answers):  # type: ignore[arg-type]
         value = answers.get(q.id)
         if isinstance(value, int) and value > 0 and q.kind.value == "integer":
             assert f"{value}{q.unit}" in text, q.id

@@ -7,7 +7,7 @@ import tomllib
 import pytest
 
 from bot.document.compose import Figure, Missing, figures, measures, template_context
-from bot.interview.definition import DefinitionError, parse_definition
+from bot.interview.definition_file import DefinitionError, parse_definition
 from bot.interview.engine import Interview
 from bot.interview.messages import Messages
 from bot.interview.presenter import format_prompt, format_value

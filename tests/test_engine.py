@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from bot.interview.definition import ReportType
-from bot.interview.engine import Cursor, Interview, State, profile_updates, suggest
+from bot.interview.engine import Cursor, Interview, State
+from bot.interview.suggestions import profile_updates, suggest
 from bot.interview.messages import Messages
 from tests.conftest import TODAY, Driver
 
@@ -167,7 +168,7 @@ def test_goto_section_and_sections_listing(driver: Driver) -> None:
     step = driver.do("goto_section", 3)
     assert driver.at == "problems" and step.prompt is not None
     statuses = driver.interview.sections(driver.answers)
-    assert [(s.number, s.section.id, s.settled, s.total) for s in statuses] == [
+    assert [(s.number, s.section.id, s.answered, s.total) for s in statuses] == [
         (1, "basic", 3, 3),
         (2, "work", 0, 4),
         (3, "end", 0, 2),
@@ -234,7 +235,7 @@ def test_changing_a_condition_hides_answers_without_deleting(driver: Driver) -> 
     driver.do("edit", "has_extra")
     driver.say("否")
     assert driver.answers["extra"] == "补充的内容"  # kept, in case the user switches back
-    assert "extra" not in driver.interview.visible_answers(driver.answers)
+    assert "extra" not in driver.interview.applicable_answers(driver.answers)
 
 
 def test_cursor_on_question_that_no_longer_applies_moves_on(interview: Interview) -> None:

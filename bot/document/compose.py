@@ -27,7 +27,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from bot.document import phrasing
 from bot.document.model import Document, Paragraph, Role, Run, xml_safe
 from bot.interview.definition import DETAIL_SEPARATOR, ITEM_KINDS, Kind, ReportType, Value, has_content
-from bot.interview.engine import visible_questions
+from bot.interview.applicability import applicable_questions
 from bot.interview.figures import UNKNOWN_WORDS, is_figure, magnitude, print_figure
 from bot.interview.numerals import cn_date
 
@@ -347,7 +347,7 @@ HELPERS = {
 def template_context(definition: ReportType, answers: Mapping[str, Value]) -> dict[str, Any]:
     """Every question id → its value, ``Missing`` for a required fact not yet given, or None."""
     context: dict[str, Any] = {q.id: None for q in definition.questions}
-    for q in visible_questions(definition, answers):
+    for q in applicable_questions(definition, answers):
         value = answers.get(q.id)
         filled = has_content(value) and (q.kind not in ITEM_KINDS or len(value) >= q.min_items)  # type: ignore[arg-type]
         if isinstance(value, str) and value in UNKNOWN_WORDS:
