@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 
 from bot.document import phrasing
-from bot.document.compose import Composer, CompositionError, Figure, figures, join_cn, tidy
+from bot.document.compose import Composer, CompositionError
 from bot.document.model import Document, Role, file_name
+from bot.document.template_helpers import figures, join_cn
+from bot.document.template_text import Figure, tidy
 from bot.interview.definition import Kind
 from bot.service.reports import Catalog
 from tests.conftest import TEMPLATES, TYPE_IDS, complete_answers

@@ -6,7 +6,9 @@ import tomllib
 
 import pytest
 
-from bot.document.compose import Figure, Missing, figures, measures, template_context
+from bot.document.compose import template_context
+from bot.document.template_helpers import figures, measures
+from bot.document.template_text import Figure, Missing
 from bot.interview.definition_file import DefinitionError, parse_definition
 from bot.interview.engine import Interview
 from bot.interview.messages import Messages

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from bot.interview.definition import ReportType
 from bot.interview.engine import Cursor, Interview, State
-from bot.interview.suggestions import profile_updates, suggest
 from bot.interview.messages import Messages
+from bot.interview.suggestions import profile_updates, suggest
 from tests.conftest import TODAY, Driver
 
 

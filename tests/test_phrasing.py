@@ -153,9 +153,10 @@ def test_a_missing_fact_inside_text_a_template_built_stays_marked() -> None:
     output = "@title 标题\n{% set x %}由{{ missing }}负责{% endset %}{{ x }}。\n"
     from jinja2.sandbox import SandboxedEnvironment
 
-    from bot.document.compose import Missing, _finalize
+    from bot.document.template_helpers import finalize
+    from bot.document.template_text import Missing
 
-    env = SandboxedEnvironment(finalize=_finalize)
+    env = SandboxedEnvironment(finalize=finalize)
     rendered = env.from_string(output).render(missing=Missing("领导小组组长"))
     [_, body] = parse_output(rendered).paragraphs
     assert [(r.text, r.placeholder) for r in body.runs] == [
