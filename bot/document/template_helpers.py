@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from bot.document import phrasing
+from bot.document import joins, phrasing
 from bot.document.template_text import (
     BREAK,
     END,
@@ -49,7 +49,7 @@ def sentence(text: Any) -> Composed:
 
 def join_cn(values: Any, last: str = "、") -> Composed:
     """``A、B、C`` (or ``A、B和C`` with ``last="和"``)."""
-    return Composed(phrasing.join_items(_pieces(values), last))
+    return Composed(joins.join_items(_pieces(values), last))
 
 
 def split_heading(item: Any) -> tuple[Composed, Composed]:
@@ -145,35 +145,35 @@ def measures(
 
 def activities(values: Any, kind: str = "活动") -> Composed:
     """``A、B等活动``, never ``…活动等活动``."""
-    return Composed(phrasing.named_activities(_pieces(values), kind))
+    return Composed(joins.named_activities(_pieces(values), kind))
 
 
 def book(text: Any) -> Composed:
     """A document's title in one pair of 书名号."""
     if isinstance(text, Missing):
         return Composed(str(text))
-    return Composed(phrasing.book_title(clean_text(text)) if text else "")
+    return Composed(joins.book_title(clean_text(text)) if text else "")
 
 
 def notice(text: Any) -> Composed:
     """A notice cited as a report's basis, its title in 书名号 even when typed without them."""
     if isinstance(text, Missing):
         return Composed(str(text))
-    return Composed(phrasing.notice_reference(clean_text(text)) if text else "")
+    return Composed(joins.notice_reference(clean_text(text)) if text else "")
 
 
 def meeting(text: Any) -> Composed:
     """A meeting's name ready to sit in ``在…上``."""
     if isinstance(text, Missing):
         return Composed(str(text))
-    return Composed(phrasing.meeting_name(clean_text(text)))
+    return Composed(joins.meeting_name(clean_text(text)))
 
 
 def scope(period: Any, cumulative: Any = None) -> Composed:
     """How a report's counts are scoped: ``第三季度``, or ``前三季度`` when they are cumulative."""
     if isinstance(period, Missing) or not period:
         return Composed(str(period or ""))
-    return Composed(phrasing.scope_phrase(str(period), bool(cumulative) and "累计" in str(cumulative)))
+    return Composed(joins.scope_phrase(str(period), bool(cumulative) and "累计" in str(cumulative)))
 
 
 def ordinal(n: int) -> Composed:
