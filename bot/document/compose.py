@@ -149,8 +149,11 @@ def _heading_number(role: Role, counters: list[int]) -> str:
 
 
 def parse_output(output: str) -> Document:
-    """The rendered template as a document model; a body paragraph never repeats a sentence or a
-    clause of 12 or more characters printed before, and long ones are cut at sentence ends."""
+    """The rendered template as a document model.
+
+    A body paragraph never repeats a sentence or a clause of 12 or more characters printed
+    before, and long ones are cut at sentence ends.
+    """
     entries: list[tuple[Role, str, str]] = []
     counters = [0, 0, 0]
     section = ""
@@ -197,8 +200,11 @@ REPEAT_MIN = 12  # Chinese characters: a clause this long printed twice reads as
 
 
 def long_enough_to_repeat(key: str) -> bool:
-    """Whether a clause is long enough that printing it twice reads as a copy (a deadline such as
-    ``2026年12月底前完成`` may well recur; figures and dates do not count towards the length)."""
+    """Whether a clause is long enough that printing it twice reads as a copy.
+
+    A deadline such as ``2026年12月底前完成`` may well recur; figures and dates do not count
+    towards the length.
+    """
     return phrasing.han_count(key) >= REPEAT_MIN
 
 

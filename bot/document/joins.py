@@ -11,8 +11,11 @@ from bot.document.phrasing import strip_end
 
 
 def join_items(items: list[str], last: str = "、") -> str:
-    """``A、B和C``; items that hold commas themselves are joined with ``；`` throughout, and an
-    item that holds its own ``和`` is not joined with another (``A、B和C和D``)."""
+    """``A、B和C``, joined so that it still reads right whatever the items hold.
+
+    Items that hold commas themselves are joined with ``；`` throughout, and an item that holds
+    its own ``和`` is not joined with another (``A、B和C和D``).
+    """
     items = [strip_end(i) for i in items if strip_end(i)]
     if len(items) <= 1:
         return "".join(items)
@@ -41,8 +44,11 @@ _KIND_ENDINGS = (
 
 
 def named_activities(items: list[str], kind: str = "活动") -> str:
-    """``A、B等活动``; ``A、B活动等`` when the last item already ends with the kind; a single item
-    that names its own kind (``演讲比赛``) gets nothing added."""
+    """``A、B等活动``, never ``…活动等活动``.
+
+    ``A、B活动等`` when the last item already ends with the kind; a single item that names its
+    own kind (``演讲比赛``) gets nothing added.
+    """
     names = [strip_end(i) for i in items if strip_end(i)]
     joined = join_items(names)
     if not joined:
@@ -64,8 +70,10 @@ _NOTICE_RE = re.compile(
 
 
 def notice_reference(text: str) -> str:
-    """``县委宣传部关于报送……的通知`` → ``县委宣传部《关于报送……的通知》``; text that already has
-    书名号, or is no document title, stays as typed."""
+    """A notice cited with its title in 书名号: ``县委宣传部《关于报送……的通知》``.
+
+    Text that already has 书名号, or is no document title, stays as typed.
+    """
     text = strip_end(text.strip())
     match = _NOTICE_RE.match(text) if "《" not in text else None
     return f"{match['issuer']}《{match['title']}》" if match else text

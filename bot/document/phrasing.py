@@ -146,8 +146,11 @@ def restates(detail: str, body: str) -> bool:
 
 
 def note_sentences(text: str) -> str:
-    """Notes as sentences: labels that only announce the content are dropped, ``原因：`` becomes a
-    cause analysis, ``牵头：``/``时限：`` say who leads and by when."""
+    """Notes as sentences, their labels read rather than printed.
+
+    Labels that only announce the content are dropped, ``原因：`` becomes a cause analysis,
+    ``牵头：``/``时限：`` say who leads and by when.
+    """
     plain: list[str] = []
     causes: list[str] = []
     lead = due = ""
@@ -198,8 +201,10 @@ class Measure:
     stock: bool = False  # the body is a phrase bank's general wording, not what the unit said
 
     def text(self, number: int | None, after_lead: bool = False) -> str:
-        """``一是heading。body``; without a number, ``heading。body`` — or, after a lead sentence
-        that already introduces it, just what was done."""
+        """``一是heading。body``, or without a number ``heading。body``.
+
+        After a lead sentence that already introduces it, just what was done.
+        """
         if number is None:
             if after_lead or not self.body:
                 return self.body or as_sentence(self.heading)
@@ -209,8 +214,11 @@ class Measure:
 
 
 def split_measure(item: str) -> Measure:
-    """``强化组织领导：成立了……`` → heading and body; a label that only announces notes
-    (``学习内容：…``) is no heading; an item without one is a single sentence."""
+    """``强化组织领导：成立了……`` → heading and body.
+
+    A label that only announces notes (``学习内容：…``) is no heading; an item without one is a
+    single sentence.
+    """
     item = item.strip()
     match = _LABEL_RE.match(item) if "：" in item[:17] or ":" in item[:17] else None
     if match is None:
@@ -236,15 +244,19 @@ _COUNT_RE = re.compile(
 
 
 def figures_already_said(sentence: str, said: str) -> bool:
-    """Whether every count in ``sentence`` (``共召开党组专题会议2次``) is already in ``said`` — the
-    count question and the detail gave the same number."""
+    """Whether every count in ``sentence`` (``共召开党组专题会议2次``) is already in ``said``.
+
+    That is, the count question and the detail gave the same number.
+    """
     counts = _COUNT_RE.findall(sentence)
     return bool(counts) and all(c in said for c in counts)
 
 
 def attach(measures: list[Measure], keyword: str, sentence: str) -> bool:
-    """Put ``sentence`` (a figure, say) into the first measure whose heading mentions ``keyword``;
-    what the unit did, with its figures, takes the place of a phrase bank's general wording."""
+    """Put ``sentence`` (a figure, say) into the first measure whose heading mentions ``keyword``.
+
+    What the unit did, with its figures, takes the place of a phrase bank's general wording.
+    """
     for n, m in enumerate(measures):
         if keyword in m.heading:
             measures[n] = Measure(m.heading, sentence if m.stock else m.body + sentence)
@@ -255,9 +267,11 @@ def attach(measures: list[Measure], keyword: str, sentence: str) -> bool:
 def enumerate_measures(
     measures: list[Measure], lead: str = "", per_paragraph: int = ITEMS_PER_PARAGRAPH
 ) -> list[str]:
-    """Paragraphs of ``一是…二是…``: the lead sentence first, at most ``per_paragraph`` items and
-    about ``PARAGRAPH_LIMIT`` characters each; numbering runs on across paragraphs; one measure
-    alone is printed without an ordinal."""
+    """Paragraphs of ``一是…二是…``, the lead sentence first.
+
+    At most ``per_paragraph`` items and about ``PARAGRAPH_LIMIT`` characters each; numbering
+    runs on across paragraphs; one measure alone is printed without an ordinal.
+    """
     numbered = len(measures) > 1
     # Five items go three and two, not four and one: an even split leaves no item on its own.
     per_paragraph = min(
@@ -291,9 +305,11 @@ def enumerations(paragraph: str) -> int:
 
 
 def split_long(paragraph: str, limit: int = PARAGRAPH_LIMIT) -> list[str]:
-    """A paragraph over ``limit`` characters cut at sentence ends into pieces of at most about
-    ``limit`` each, cutting before an ``X是`` item where one is near, never between an item's
-    heading and what follows it."""
+    """A paragraph over ``limit`` characters cut at sentence ends into pieces of about ``limit``.
+
+    The cut goes before an ``X是`` item where one is near, never between an item's heading and
+    what follows it.
+    """
     if len(paragraph) <= limit:
         return [paragraph]
     sentences = [s for s in re.split(r"(?<=[。！？])(?![”’」）])", paragraph) if s]

@@ -64,9 +64,11 @@ def split_heading(item: Any) -> tuple[Composed, Composed]:
 
 
 def tally(pairs: Iterable[tuple[Any, ...]], sep: str = "，") -> Composed:
-    """Figures as clauses — ``党组专题会议3次，领导小组会议2次`` — zero or skipped ones dropped,
-    and optional ones answered 不详 too when no other figure is there to carry the mark.
-    Each pair is (label, figure) or (label, figure, text after the figure)."""
+    """Figures as clauses: ``党组专题会议3次，领导小组会议2次``.
+
+    Zero or skipped figures are dropped, and optional ones answered 不详 too when no other figure
+    is there to carry the mark. Each pair is (label, figure) or (label, figure, text after it).
+    """
     kept = [
         (label, value, after)
         for label, value, *after in pairs
@@ -78,8 +80,10 @@ def tally(pairs: Iterable[tuple[Any, ...]], sep: str = "，") -> Composed:
 
 
 def figures(pairs: Iterable[tuple[Any, ...]], before: str = "", after: str = "") -> Composed:
-    """One sentence of figures — ``前三季度，共召开党组专题会议1次、领导小组会议3次。`` — or
-    nothing when no figure is above zero."""
+    """One sentence of figures (``前三季度，共召开党组专题会议1次、领导小组会议3次。``).
+
+    Nothing is printed when no figure is above zero.
+    """
     counted = tally(pairs, "、")
     return Composed(phrasing.as_sentence(f"{before}{counted}{after}") if counted else "")
 
@@ -124,10 +128,13 @@ def measures(
     facts: Iterable[tuple[str, Any, str]] = (),
     per_paragraph: int = phrasing.ITEMS_PER_PARAGRAPH,
 ) -> Composed:
-    """Paragraphs of ``一是[heading]。[what was done]`` from chosen or typed items, each with the
-    user's detail; ``more`` adds the section's further items; each of ``facts`` — (keyword,
-    sentence, heading) — joins the first item whose heading holds the keyword, or becomes an item
-    of its own under ``heading``. Nothing is printed when there is nothing to say."""
+    """Paragraphs of ``一是[heading]。[what was done]`` from chosen or typed items.
+
+    Each item comes with the user's detail; ``more`` adds the section's further items; each of
+    ``facts`` — (keyword, sentence, heading) — joins the first item whose heading holds the
+    keyword, or becomes an item of its own under ``heading``. Nothing is printed when there is
+    nothing to say.
+    """
     found = _measure_list(items, details) + _measure_list(more, None)
     for keyword, sentence_text, heading in facts:
         text = str(sentence_text) if sentence_text else ""

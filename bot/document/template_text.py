@@ -36,8 +36,10 @@ class Composed(str):
 
 @dataclass(frozen=True)
 class Missing:
-    """A fact without an answer (a required one not given yet, or one answered 不详): prints and
-    iterates as one placeholder, followed by the counting word a figure is in."""
+    """A fact without an answer: a required one not given yet, or one answered 不详.
+
+    It prints and iterates as one placeholder, followed by the counting word a figure is in.
+    """
 
     label: str
     unit: str = ""
@@ -76,7 +78,9 @@ class Figure(str):
 
 def clean_text(text: str) -> str:
     """An answer ready for print: storable characters, full-width punctuation beside Chinese.
-    (Placeholder marks survive: a template may build text around a missing fact and print it.)"""
+
+    Placeholder marks survive: a template may build text around a missing fact and print it.
+    """
     text = xml_safe(str(text).replace(MARK, _KEPT_MARK)).replace(_KEPT_MARK, MARK)
     text = text.replace("\r\n", "\n").replace("\r", "\n").strip()
     text = _HALF_PUNCT_RE.sub(lambda m: _HALF_TO_FULL[m.group()], text)
@@ -97,8 +101,10 @@ def _collapse(match: re.Match[str]) -> str:
 
 
 def tidy(text: str) -> str:
-    """Punctuation doubled where an answer meets the template made single (``。。`` → ``。``,
-    ``；。`` → ``。``); punctuation inside an answer stays as typed."""
+    """Punctuation doubled where an answer meets the template made single (``。。`` → ``。``).
+
+    ``；。`` becomes ``。`` likewise; punctuation inside an answer stays as typed.
+    """
     return _JUNCTION_RE.sub(_collapse, text).replace(END, "").replace(ESC, "")
 
 

@@ -91,8 +91,10 @@ def with_detail_added(
 def items_after(
     definition: ReportType, question: Question, answers: Mapping[str, Value], text: str
 ) -> tuple[list[str], str, dict[str, int]]:
-    """The items of a list, phrase bank or details question after the message ``text``, with the
-    key and parameters of the message that says what changed."""
+    """The items of a list, phrase bank or details question after the message ``text``.
+
+    Returned with the key and parameters of the message that says what changed.
+    """
     current = answers.get(question.id)
     if question.kind is Kind.DETAILS:
         choices = choices_for(definition, question, current, answers)
