@@ -27,7 +27,7 @@ class Cursor:
     """Where the interview stands: the question being asked (None once nothing is left)."""
 
     question: str | None
-    review: bool = False  # after this question is settled, show the review again
+    review: bool = False  # after this question is answered, show the review again
 
     def to_dict(self) -> dict[str, Any]:
         """The cursor as JSON-ready data."""
@@ -44,11 +44,11 @@ class Cursor:
 
 @dataclass(frozen=True)
 class State:
-    """Everything the engine needs about one report."""
+    """Everything the engine needs about one report, as plain data."""
 
     answers: Mapping[str, Value]
     cursor: Cursor
-    suggestions: Mapping[str, Value] = field(default_factory=dict)
+    suggestions: Mapping[str, Value] = field(default_factory=dict)  # one-tap offers by question id
 
 
 @dataclass(frozen=True)
