@@ -157,6 +157,16 @@ class ReportType:
         return index
 
     @cached_property
+    def carried(self) -> tuple[Question, ...]:
+        """The questions whose answer in the previous report is offered again."""
+        return tuple(q for q in self.questions if q.carry)
+
+    @cached_property
+    def remembered(self) -> bool:
+        """Whether any question's answer is remembered in the user's profile."""
+        return any(q.profile for q in self.questions)
+
+    @cached_property
     def conditional(self) -> bool:
         """Whether any question is asked only under a condition."""
         return any(q.when is not None for q in self.questions)

@@ -139,12 +139,10 @@ class Reports:
     def _suggestions(self, report: Report) -> dict[str, Value]:
         """One-tap offers for every question of ``report``: read here, before the engine runs."""
         definition = self.catalog.interview(report.type).definition
-        questions = definition.questions
-        profile = self.store.profile(report.owner) if any(q.profile for q in questions) else {}
+        profile = self.store.profile(report.owner) if definition.remembered else {}
         previous = {
             q.id: self.store.previous_answer(report.owner, report.type, q.id, exclude=report.id)
-            for q in questions
-            if q.carry
+            for q in definition.carried
         }
         sources = (report.type, profile, previous, self.today())
         known = self._offers.get(report.id)
