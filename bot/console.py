@@ -247,7 +247,7 @@ class ConsoleChat:
                     "console.section_line",
                     number=status.number,
                     title=status.section.title,
-                    settled=status.settled,
+                    settled=status.answered,
                     total=status.total,
                 )
             )

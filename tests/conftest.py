@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.interview.definition import ReportType, parse_definition
+from bot.interview.definition import ReportType
+from bot.interview.definition_file import parse_definition
 from bot.interview.engine import Interview
 from bot.interview.messages import Messages
 from bot.service.reports import Reports, Templates

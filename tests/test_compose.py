@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 
 from bot.document import phrasing
-from bot.document.compose import Composer, CompositionError, Figure, figures, join_cn, tidy
+from bot.document.compose import Composer, CompositionError
 from bot.document.model import Document, Role, file_name
+from bot.document.template_helpers import figures, join_cn
+from bot.document.template_text import Figure, tidy
 from bot.interview.definition import Kind, Value
 from bot.service.reports import Templates
 from tests.support.interviews import TYPE_IDS, complete_answers
@@ -45,7 +47,7 @@ def test_complete_answers_read_as_a_finished_report(
     assert not PLACEHOLDER_RE.search(text), PLACEHOLDER_RE.search(text)
     assert "。。" not in text and "，。" not in text and "；。" not in text
     definition = templates.types[type_id]
-    for q in templates.interview(type_id).applicable(answers):
+    for q in templates.interview(type_id).applicable_questions(answers):
         value = answers.get(q.id)
         if isinstance(value, int) and value > 0 and q.kind.value == "integer":
             assert f"{value}{q.unit}" in text, q.id

@@ -28,7 +28,7 @@ def test_scripted_session_completes_a_report(
     [(_, stored_type, status, answers)] = stored(cli_env, "console:bob")
     assert stored_type == type_id and status == COMPLETE
     assert not interview.missing(answers)
-    expected = {q.id for q in interview.applicable(answers)}
+    expected = {q.id for q in interview.applicable_questions(answers)}
     assert set(answers) == expected
 
 

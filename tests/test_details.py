@@ -6,8 +6,11 @@ import tomllib
 
 import pytest
 
-from bot.document.compose import Figure, Missing, figures, measures, template_context
-from bot.interview.definition import DefinitionError, Value, parse_definition
+from bot.document.compose import template_context
+from bot.document.template_helpers import figures, measures
+from bot.document.template_text import Figure, Missing
+from bot.interview.definition import Value
+from bot.interview.definition_file import DefinitionError, parse_definition
 from bot.interview.engine import Interview
 from bot.interview.messages import Messages
 from bot.interview.presenter import format_prompt, format_value

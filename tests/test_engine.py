@@ -2,9 +2,23 @@
 
 from __future__ import annotations
 
+import ast
+import datetime as dt
+import functools
+import importlib.util
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
 from bot.interview.definition import ReportType
-from bot.interview.engine import Cursor, Interview, State, profile_updates, suggest
+from bot.interview.engine import Cursor, Interview, State
 from bot.interview.messages import Messages
+from bot.interview.suggestions import profile_updates, suggest
+from bot.service.reports import OPERATIONS, Reports, Templates
+from storage import Store
 from tests.support.interviews import TODAY, Driver
 
 
@@ -167,7 +181,7 @@ def test_goto_section_and_sections_listing(driver: Driver) -> None:
     step = driver.do("goto_section", 3)
     assert driver.at == "problems" and step.prompt is not None
     statuses = driver.interview.sections(driver.answers)
-    assert [(s.number, s.section.id, s.settled, s.total) for s in statuses] == [
+    assert [(s.number, s.section.id, s.answered, s.total) for s in statuses] == [
         (1, "basic", 3, 3),
         (2, "work", 0, 4),
         (3, "end", 0, 2),
@@ -234,7 +248,7 @@ def test_changing_a_condition_hides_answers_without_deleting(driver: Driver) -> 
     driver.do("edit", "has_extra")
     driver.say("否")
     assert driver.answers["extra"] == "补充的内容"  # kept, in case the user switches back
-    assert "extra" not in driver.interview.visible_answers(driver.answers)
+    assert "extra" not in driver.interview.applicable_answers(driver.answers)
 
 
 def test_cursor_on_question_that_no_longer_applies_moves_on(interview: Interview) -> None:
@@ -248,6 +262,109 @@ def test_engine_is_pure(interview: Interview) -> None:
     first = interview.answer(state, "某局", TODAY)
     second = interview.answer(state, "某局", TODAY)
     assert first == second and state.answers == {}
+
+
+class _Running:
+    """Counts the Interview methods running; the store and the clock may not be touched then."""
+
+    def __init__(self) -> None:
+        self.depth = 0
+        self.states: list[State] = []
+
+    def forbid(self, what: str) -> None:
+        if self.depth:
+            raise AssertionError(f"{what} used while the engine was running")
+
+    def around(self, method: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(method)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            self.states += [a for a in args if isinstance(a, State)]
+            self.depth += 1
+            try:
+                return method(*args, **kwargs)
+            finally:
+                self.depth -= 1
+
+        return run
+
+
+class _GuardedStore:
+    """A store that fails when used while an Interview method runs."""
+
+    def __init__(self, store: Store, running: _Running) -> None:
+        self._store = store
+        self._running = running
+
+    def __getattr__(self, name: str) -> Any:
+        self._running.forbid(f"store.{name}")
+        return getattr(self._store, name)
+
+
+def test_the_service_gathers_offers_before_the_engine_runs(
+    store: Store, templates: Templates, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    running = _Running()
+    for name, method in list(vars(Interview).items()):
+        if callable(method) and not name.startswith("__"):
+            monkeypatch.setattr(Interview, name, running.around(method))
+    for name, method in list(OPERATIONS.items()):
+        monkeypatch.setitem(OPERATIONS, name, running.around(method))
+
+    def today() -> dt.date:
+        running.forbid("the clock")
+        return TODAY
+
+    reports = Reports(_GuardedStore(store, running), templates, today)  # type: ignore[arg-type]
+    store.update_profile("u1", {"speaker_name": "张三"})
+    first, _ = reports.new("u1", "study_speech")
+    reports.act("u1", first, "answer", "理论学习中心组学习会")
+    report_id, step = reports.new("u1", "study_speech")
+    assert step.prompt is not None and step.prompt.suggestion == "理论学习中心组学习会"  # carried over
+    reports.act("u1", report_id, "accept")
+    reports.act("u1", report_id, "accept")  # the profile's name
+    assert reports.load("u1", report_id).answers == {
+        "meeting_name": "理论学习中心组学习会",
+        "speaker_name": "张三",
+    }
+    steps: list[tuple[str, tuple[object, ...]]] = [
+        ("skip", ()),
+        ("back", ()),
+        ("review", ()),
+        ("edit", ("4",)),
+        ("accept", ()),
+        ("section", (1,)),
+    ]
+    for operation, args in steps:
+        assert not reports.act("u1", report_id, operation, *args).rejected
+    assert reports.load("u1", report_id).answers["speech_date"] == TODAY.isoformat()
+    reports.current("u1", report_id)
+    # Every step got its offers as a plain dict, worked out before it ran.
+    assert running.states and all(type(s.suggestions) is dict for s in running.states)
+
+
+def test_the_engine_imports_only_the_standard_library_and_interview_modules() -> None:
+    seen: set[str] = set()
+    waiting = ["bot.interview.engine"]
+    while waiting:
+        name = waiting.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        spec = importlib.util.find_spec(name)
+        assert spec is not None and spec.origin is not None
+        for node in ast.walk(ast.parse(Path(spec.origin).read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                imported = [node.module]
+            elif isinstance(node, ast.Import):
+                imported = [alias.name for alias in node.names]
+            else:
+                continue
+            for module in imported:
+                if module.startswith("bot.interview."):
+                    waiting.append(module)
+                else:
+                    assert module.split(".")[0] in sys.stdlib_module_names, f"{name} imports {module}"
+    assert "bot.interview.parsing" in seen
 
 
 def test_suggestions_and_profile_updates(mini: ReportType) -> None:

@@ -13,8 +13,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.document.compose import BREAK, Composer, clean_text
+from bot.document.compose import Composer
 from bot.document.docx_writer import DocxWriter
+from bot.document.template_text import BREAK, clean_text
 from bot.interview.definition import Kind
 from bot.interview.engine import Cursor, State
 from bot.interview.parsing import clean

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.document import phrasing
+from bot.document import joins, phrasing
 from bot.document.compose import parse_output
 
 
@@ -75,19 +75,19 @@ def test_a_recurring_deadline_is_no_repeat() -> None:
     ],
 )
 def test_activities_never_read_activity_twice(items: list[str], joined: str) -> None:
-    assert phrasing.named_activities(items) == joined
+    assert joins.named_activities(items) == joined
 
 
 def test_one_separator_style_per_enumeration() -> None:
-    assert phrasing.join_items(["《中国组织人事报》1篇", "省级媒体6篇，市级22篇"]) == (
+    assert joins.join_items(["《中国组织人事报》1篇", "省级媒体6篇，市级22篇"]) == (
         "《中国组织人事报》1篇；省级媒体6篇，市级22篇"
     )
-    assert phrasing.join_items(["甲", "乙", "丙"], "和") == "甲、乙和丙"
+    assert joins.join_items(["甲", "乙", "丙"], "和") == "甲、乙和丙"
 
 
 def test_book_titles_and_meetings_are_never_doubled() -> None:
-    assert phrasing.book_title("《关于开展专项督查的通知》") == "《关于开展专项督查的通知》"
-    assert phrasing.meeting_name("在市局党组理论学习中心组学习会上") == "市局党组理论学习中心组学习会"
+    assert joins.book_title("《关于开展专项督查的通知》") == "《关于开展专项督查的通知》"
+    assert joins.meeting_name("在市局党组理论学习中心组学习会上") == "市局党组理论学习中心组学习会"
 
 
 @pytest.mark.parametrize(
@@ -100,7 +100,7 @@ def test_book_titles_and_meetings_are_never_doubled() -> None:
     ],
 )
 def test_the_scope_of_counts(period: str, cumulative: bool, words: str) -> None:
-    assert phrasing.scope_phrase(period, cumulative) == words
+    assert joins.scope_phrase(period, cumulative) == words
 
 
 def test_a_repeated_sentence_or_clause_is_printed_once() -> None:
@@ -153,9 +153,10 @@ def test_a_missing_fact_inside_text_a_template_built_stays_marked() -> None:
     output = "@title 标题\n{% set x %}由{{ missing }}负责{% endset %}{{ x }}。\n"
     from jinja2.sandbox import SandboxedEnvironment
 
-    from bot.document.compose import Missing, _finalize
+    from bot.document.template_helpers import finalize
+    from bot.document.template_text import Missing
 
-    env = SandboxedEnvironment(finalize=_finalize)
+    env = SandboxedEnvironment(finalize=finalize)
     rendered = env.from_string(output).render(missing=Missing("领导小组组长"))
     [_, body] = parse_output(rendered).paragraphs
     assert [(r.text, r.placeholder) for r in body.runs] == [
@@ -184,7 +185,7 @@ def test_deadlines_read_whatever_form_they_were_typed_in(due: str, clause: str) 
 
 
 def test_an_item_with_its_own_and_is_not_joined_by_another() -> None:
-    assert phrasing.join_items(["习近平文化思想", "党的二十大和二十届四中全会精神"], "和") == (
+    assert joins.join_items(["习近平文化思想", "党的二十大和二十届四中全会精神"], "和") == (
         "习近平文化思想以及党的二十大和二十届四中全会精神"
     )
 
@@ -208,11 +209,11 @@ def test_a_count_the_detail_already_gives_is_not_said_again() -> None:
 
 
 def test_a_notice_cited_without_its_book_marks_gets_them() -> None:
-    assert phrasing.notice_reference("县卫生健康局党组关于报送2026年度意识形态工作责任制落实情况的通知") == (
+    assert joins.notice_reference("县卫生健康局党组关于报送2026年度意识形态工作责任制落实情况的通知") == (
         "县卫生健康局党组《关于报送2026年度意识形态工作责任制落实情况的通知》"
     )
     assert (
-        phrasing.notice_reference("省委、市委关于意识形态工作的部署要求")
+        joins.notice_reference("省委、市委关于意识形态工作的部署要求")
         == "省委、市委关于意识形态工作的部署要求"
     )
 

@@ -80,7 +80,7 @@ async def test_each_type_completed_in_the_chat_gets_its_docx(bot: Bot, type_id: 
     title = bot.reports.document(owner, draft.id, Renderer.create(TEMPLATES).composer).title
     assert filename == file_name(title)
     definition = bot.reports.templates.types[type_id]
-    for q in bot.reports.templates.interview(type_id).applicable(report.answers):
+    for q in bot.reports.templates.interview(type_id).applicable_questions(report.answers):
         if q.kind is Kind.INTEGER:
             assert report.answers[q.id] == 5 and f"5{q.unit}" in text, q.id
         if q.kind is Kind.LIST:

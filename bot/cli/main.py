@@ -19,7 +19,8 @@ from bot.document.compose import Composer
 from bot.document.lint import describe as describe_findings
 from bot.document.lint import lint
 from bot.document.render import AnswersFileError, Renderer, answer_problems, read_answers_file
-from bot.interview.definition import DefinitionError, describe, load_definition, report_folders
+from bot.interview.definition import describe
+from bot.interview.definition_file import DefinitionError, load_definition, report_folders
 from bot.interview.engine import Interview
 from bot.interview.messages import Messages, MessagesError
 from bot.service.reports import Reports, Templates

@@ -66,7 +66,7 @@ class Fonts:
 
 
 @dataclass(frozen=True)
-class Layout:
+class RoleFormat:
     """How one role is set: style name, font, size, alignment and indents in characters."""
 
     style: str
@@ -78,21 +78,21 @@ class Layout:
     right_chars: int = 0
 
 
-def layouts(fonts: Fonts) -> dict[Role, Layout]:
-    """The layout of every role, per the document format table."""
+def role_formats(fonts: Fonts) -> dict[Role, RoleFormat]:
+    """How every role is set, per the document format table."""
     left, right, center = WD_ALIGN_PARAGRAPH.LEFT, WD_ALIGN_PARAGRAPH.RIGHT, WD_ALIGN_PARAGRAPH.CENTER
     justify = WD_ALIGN_PARAGRAPH.JUSTIFY
     return {
-        Role.TITLE: Layout("公文标题", fonts.title, TITLE_PT, center),
-        Role.AUTHOR: Layout("公文作者", fonts.heading2, BODY_PT, center),
-        Role.RECIPIENT: Layout("主送机关", fonts.body, BODY_PT, left),
-        Role.SALUTATION: Layout("称呼", fonts.body, BODY_PT, left),
-        Role.HEADING1: Layout("一级标题", fonts.heading1, BODY_PT, justify, 200),
-        Role.HEADING2: Layout("二级标题", fonts.heading2, BODY_PT, justify, 200),
-        Role.HEADING3: Layout("三级标题", fonts.body, BODY_PT, justify, 200),
-        Role.BODY: Layout("公文正文", fonts.body, BODY_PT, justify, 200),
-        Role.SIGNATURE: Layout("发文机关署名", fonts.body, BODY_PT, right),
-        Role.DATE: Layout("成文日期", fonts.body, BODY_PT, right, right_chars=400),
+        Role.TITLE: RoleFormat("公文标题", fonts.title, TITLE_PT, center),
+        Role.AUTHOR: RoleFormat("公文作者", fonts.heading2, BODY_PT, center),
+        Role.RECIPIENT: RoleFormat("主送机关", fonts.body, BODY_PT, left),
+        Role.SALUTATION: RoleFormat("称呼", fonts.body, BODY_PT, left),
+        Role.HEADING1: RoleFormat("一级标题", fonts.heading1, BODY_PT, justify, 200),
+        Role.HEADING2: RoleFormat("二级标题", fonts.heading2, BODY_PT, justify, 200),
+        Role.HEADING3: RoleFormat("三级标题", fonts.body, BODY_PT, justify, 200),
+        Role.BODY: RoleFormat("公文正文", fonts.body, BODY_PT, justify, 200),
+        Role.SIGNATURE: RoleFormat("发文机关署名", fonts.body, BODY_PT, right),
+        Role.DATE: RoleFormat("成文日期", fonts.body, BODY_PT, right, right_chars=400),
     }
 
 
@@ -123,12 +123,12 @@ def set_fonts(rpr: Element, font: str, size: float | None = None) -> None:
             _child(rpr, tag).set(qn("w:val"), half_points)
 
 
-def _indent(ppr: Element, layout: Layout, char_pt: float) -> None:
+def _indent(ppr: Element, role_format: RoleFormat, char_pt: float) -> None:
     ind = _child(ppr, "w:ind")
     for attr, chars in (
-        ("firstLine", layout.first_line_chars),
-        ("left", layout.left_chars),
-        ("right", layout.right_chars),
+        ("firstLine", role_format.first_line_chars),
+        ("left", role_format.left_chars),
+        ("right", role_format.right_chars),
     ):
         if chars:
             ind.set(qn(f"w:{attr}Chars"), str(chars))
@@ -210,7 +210,7 @@ class DocxWriter:
 
     def __init__(self, fonts: Fonts | None = None) -> None:
         self.fonts = fonts or Fonts()
-        self.layouts = layouts(self.fonts)
+        self.role_formats = role_formats(self.fonts)
         self._base: bytes | None = None
         self._style_ids: dict[Role, str] = {}
 
@@ -225,7 +225,8 @@ class DocxWriter:
             _trim_blank_document(docx)
             self._setup(docx)
             self._style_ids = {
-                role: docx.styles[layout.style].style_id for role, layout in self.layouts.items()
+                role: docx.styles[role_format.style].style_id
+                for role, role_format in self.role_formats.items()
             }
             buffer = io.BytesIO()
             docx.save(buffer)
@@ -268,16 +269,16 @@ class DocxWriter:
         normal.font.color.rgb = RGBColor(0, 0, 0)
         set_fonts(normal.element.get_or_add_rPr(), self.fonts.body, BODY_PT)
         _spacing(normal.element.get_or_add_pPr())
-        for role, layout in self.layouts.items():
-            style = styles.add_style(layout.style, WD_STYLE_TYPE.PARAGRAPH)
+        for role, role_format in self.role_formats.items():
+            style = styles.add_style(role_format.style, WD_STYLE_TYPE.PARAGRAPH)
             style.base_style = normal
             style.quick_style = True
-            set_fonts(style.element.get_or_add_rPr(), layout.font, layout.size)
+            set_fonts(style.element.get_or_add_rPr(), role_format.font, role_format.size)
             style.font.color.rgb = RGBColor(0, 0, 0)
             ppr = style.element.get_or_add_pPr()
             _spacing(ppr)
-            style.paragraph_format.alignment = layout.align
-            _indent(ppr, layout, layout.size)
+            style.paragraph_format.alignment = role_format.align
+            _indent(ppr, role_format, role_format.size)
             if role is Role.TITLE:
                 style.paragraph_format.keep_with_next = True
         footer_style = styles.add_style("页码", WD_STYLE_TYPE.PARAGRAPH)
@@ -336,18 +337,18 @@ class DocxWriter:
         )
 
     def _paragraph(self, docx: Any, para: Paragraph) -> None:
-        layout = self.layouts[para.role]
+        role_format = self.role_formats[para.role]
         out = self._add(docx, para.role)
         if para.role is Role.TITLE:
             lines = split_title(para.text) if not any(r.placeholder for r in para.runs) else [para.text]
             if len(lines) > 1:
                 for n, line in enumerate(lines):
-                    self._run(out, line, layout.font, layout.size)
+                    self._run(out, line, role_format.font, role_format.size)
                     if n < len(lines) - 1:
                         out.runs[-1].add_break()
                 return
         for run in para.runs:
-            self._run(out, run.text, layout.font, layout.size, run.placeholder)
+            self._run(out, run.text, role_format.font, role_format.size, run.placeholder)
 
     def _blank(self, docx: Any) -> None:
         self._add(docx, Role.BODY)

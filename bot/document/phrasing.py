@@ -2,7 +2,8 @@
 
 Measures print as ``一是[heading]。[what was done]。`` in the source documents' manner; notes typed
 as ``label：content`` (``表现：…原因：…``, ``牵头：办公室；时限：年底前``) become sentences, never
-labelled items; joins stay grammatical whatever the user typed (``…活动等活动``, ``《《…》》``).
+labelled items; a paragraph too long to read is cut at a sentence end. (Joining items and citing
+names: ``bot.document.joins``.)
 """
 
 from __future__ import annotations
@@ -145,8 +146,11 @@ def restates(detail: str, body: str) -> bool:
 
 
 def note_sentences(text: str) -> str:
-    """Notes as sentences: labels that only announce the content are dropped, ``原因：`` becomes a
-    cause analysis, ``牵头：``/``时限：`` say who leads and by when."""
+    """Notes as sentences, their labels read rather than printed.
+
+    Labels that only announce the content are dropped, ``原因：`` becomes a cause analysis,
+    ``牵头：``/``时限：`` say who leads and by when.
+    """
     plain: list[str] = []
     causes: list[str] = []
     lead = due = ""
@@ -197,8 +201,10 @@ class Measure:
     stock: bool = False  # the body is a phrase bank's general wording, not what the unit said
 
     def text(self, number: int | None, after_lead: bool = False) -> str:
-        """``一是heading。body``; without a number, ``heading。body`` — or, after a lead sentence
-        that already introduces it, just what was done."""
+        """``一是heading。body``, or without a number ``heading。body``.
+
+        After a lead sentence that already introduces it, just what was done.
+        """
         if number is None:
             if after_lead or not self.body:
                 return self.body or as_sentence(self.heading)
@@ -208,8 +214,11 @@ class Measure:
 
 
 def split_measure(item: str) -> Measure:
-    """``强化组织领导：成立了……`` → heading and body; a label that only announces notes
-    (``学习内容：…``) is no heading; an item without one is a single sentence."""
+    """``强化组织领导：成立了……`` → heading and body.
+
+    A label that only announces notes (``学习内容：…``) is no heading; an item without one is a
+    single sentence.
+    """
     item = item.strip()
     match = _LABEL_RE.match(item) if "：" in item[:17] or ":" in item[:17] else None
     if match is None:
@@ -235,15 +244,19 @@ _COUNT_RE = re.compile(
 
 
 def figures_already_said(sentence: str, said: str) -> bool:
-    """Whether every count in ``sentence`` (``共召开党组专题会议2次``) is already in ``said`` — the
-    count question and the detail gave the same number."""
+    """Whether every count in ``sentence`` (``共召开党组专题会议2次``) is already in ``said``.
+
+    That is, the count question and the detail gave the same number.
+    """
     counts = _COUNT_RE.findall(sentence)
     return bool(counts) and all(c in said for c in counts)
 
 
 def attach(measures: list[Measure], keyword: str, sentence: str) -> bool:
-    """Put ``sentence`` (a figure, say) into the first measure whose heading mentions ``keyword``;
-    what the unit did, with its figures, takes the place of a phrase bank's general wording."""
+    """Put ``sentence`` (a figure, say) into the first measure whose heading mentions ``keyword``.
+
+    What the unit did, with its figures, takes the place of a phrase bank's general wording.
+    """
     for n, m in enumerate(measures):
         if keyword in m.heading:
             measures[n] = Measure(m.heading, sentence if m.stock else m.body + sentence)
@@ -254,9 +267,11 @@ def attach(measures: list[Measure], keyword: str, sentence: str) -> bool:
 def enumerate_measures(
     measures: list[Measure], lead: str = "", per_paragraph: int = ITEMS_PER_PARAGRAPH
 ) -> list[str]:
-    """Paragraphs of ``一是…二是…``: the lead sentence first, at most ``per_paragraph`` items and
-    about ``PARAGRAPH_LIMIT`` characters each; numbering runs on across paragraphs; one measure
-    alone is printed without an ordinal."""
+    """Paragraphs of ``一是…二是…``, the lead sentence first.
+
+    At most ``per_paragraph`` items and about ``PARAGRAPH_LIMIT`` characters each; numbering
+    runs on across paragraphs; one measure alone is printed without an ordinal.
+    """
     numbered = len(measures) > 1
     # Five items go three and two, not four and one: an even split leaves no item on its own.
     per_paragraph = min(
@@ -286,90 +301,15 @@ def enumerations(paragraph: str) -> int:
     return len(_ENUM_MARK_RE.findall(paragraph))
 
 
-# -- joins ----------------------------------------------------------------------------------------
-
-
-def join_items(items: list[str], last: str = "、") -> str:
-    """``A、B和C``; items that hold commas themselves are joined with ``；`` throughout, and an
-    item that holds its own ``和`` is not joined with another (``A、B和C和D``)."""
-    items = [strip_end(i) for i in items if strip_end(i)]
-    if len(items) <= 1:
-        return "".join(items)
-    if any(re.search(r"[，、；]", i) for i in items):
-        return "；".join(items)
-    if last == "和" and any("和" in i for i in items):
-        last = "以及"
-    return "、".join(items[:-1]) + last + items[-1]
-
-
-_KIND_ENDINGS = (
-    "活动",
-    "行动",
-    "比赛",
-    "大赛",
-    "赛课",
-    "宣讲",
-    "讲座",
-    "展览",
-    "座谈会",
-    "演讲",
-    "会",
-    "赛",
-    "节",
-)
-
-
-def named_activities(items: list[str], kind: str = "活动") -> str:
-    """``A、B等活动``; ``A、B活动等`` when the last item already ends with the kind; a single item
-    that names its own kind (``演讲比赛``) gets nothing added."""
-    names = [strip_end(i) for i in items if strip_end(i)]
-    joined = join_items(names)
-    if not joined:
-        return ""
-    if len(names) > 1:
-        return joined + ("等" if names[-1].endswith(kind) else "等" + kind)
-    return joined if names[-1].endswith((kind, *_KIND_ENDINGS)) else joined + kind
-
-
-def book_title(text: str) -> str:
-    """A document title in one pair of 书名号, whatever the user typed."""
-    inner = strip_end(text.strip()).strip('《》<>〈〉"“”')
-    return f"《{inner}》" if inner else ""
-
-
-_NOTICE_RE = re.compile(
-    r"^(?P<issuer>[^《》]*?)(?P<title>关于[^《》]+?(?:通知|意见|方案|办法|要点|安排|函))$"
-)
-
-
-def notice_reference(text: str) -> str:
-    """``县委宣传部关于报送……的通知`` → ``县委宣传部《关于报送……的通知》``; text that already has
-    书名号, or is no document title, stays as typed."""
-    text = strip_end(text.strip())
-    match = _NOTICE_RE.match(text) if "《" not in text else None
-    return f"{match['issuer']}《{match['title']}》" if match else text
-
-
-def meeting_name(text: str) -> str:
-    """A meeting's name without the ``在…上`` the title adds around it."""
-    name = strip_end(text.strip())
-    name = re.sub(r"^在", "", name)
-    return re.sub(r"(?:上的(?:交流)?发言|上)$", "", name)
-
-
-def scope_phrase(period: str, cumulative: bool) -> str:
-    """The words a count's scope is stated in: ``第三季度``, ``前三季度``, ``上半年``, ``全年``."""
-    if not cumulative or period in ("第一季度", "上半年", "全年"):
-        return period
-    return {"第二季度": "上半年", "第三季度": "前三季度", "第四季度": "全年", "下半年": "全年"}.get(
-        period, period
-    )
+# -- long paragraphs ------------------------------------------------------------------------------
 
 
 def split_long(paragraph: str, limit: int = PARAGRAPH_LIMIT) -> list[str]:
-    """A paragraph over ``limit`` characters cut at sentence ends into pieces of at most about
-    ``limit`` each, cutting before an ``X是`` item where one is near, never between an item's
-    heading and what follows it."""
+    """A paragraph over ``limit`` characters cut at sentence ends into pieces of about ``limit``.
+
+    The cut goes before an ``X是`` item where one is near, never between an item's heading and
+    what follows it.
+    """
     if len(paragraph) <= limit:
         return [paragraph]
     sentences = [s for s in re.split(r"(?<=[。！？])(?![”’」）])", paragraph) if s]

@@ -21,8 +21,10 @@ class AnswersFileError(ValueError):
 
 
 def answer_problems(interview: Interview, answers: Mapping[str, Any], *, complete: bool = True) -> list[str]:
-    """Every problem with an answer set (a complete one unless told otherwise), each naming its
-    question id."""
+    """Every problem with an answer set, each naming its question id.
+
+    The answers are taken to be complete unless told otherwise.
+    """
     definition = interview.definition
     known = {q.id for q in definition.questions}
     problems = [f"{qid}: no such question in {definition.id}" for qid in answers if qid not in known]

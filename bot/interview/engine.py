@@ -1,7 +1,9 @@
 """The interview engine: pure functions of (definition, answers, cursor, input).
 
 No Telegram, no SQLite, no clock and no randomness: the caller passes ``today`` where a date
-matters, stores ``Step.changes`` and ``Step.cursor``, and shows ``Step.notice``/``Step.prompt``.
+matters and the one-tap offers as plain data, stores ``Step.changes`` and ``Step.cursor``, and
+shows ``Step.notice``/``Step.prompt``. This module imports only the standard library and
+``bot.interview`` modules (tests/test_engine.py checks).
 """
 
 from __future__ import annotations
@@ -9,30 +11,15 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Concatenate, ParamSpec
 
-from bot.interview.definition import (
-    DETAIL_SEPARATOR,
-    ITEM_KINDS,
-    Kind,
-    Question,
-    ReportType,
-    Section,
-    Value,
-    has_content,
-)
+from bot.interview.applicability import applicable_answers, applicable_questions
+from bot.interview.definition import ITEM_KINDS, Kind, Question, ReportType, Section, Value, has_content
+from bot.interview.items import Choice, choices_for, items_after, with_options_toggled
 from bot.interview.messages import Messages
-from bot.interview.parsing import (
-    FINISH_WORDS,
-    Rejected,
-    check_value,
-    clean,
-    parse_detail,
-    parse_items,
-    parse_toggles,
-    parse_typed,
-)
+from bot.interview.parsing import FINISH_WORDS, Rejected, clean, parse_typed
+from bot.interview.survey import Progress, Survey, Surveyor
 
 
 @dataclass(frozen=True)
@@ -40,7 +27,7 @@ class Cursor:
     """Where the interview stands: the question being asked (None once nothing is left)."""
 
     question: str | None
-    review: bool = False  # after this question is settled, show the review again
+    review: bool = False  # after this question is answered, show the review again
 
     def to_dict(self) -> dict[str, Any]:
         """The cursor as JSON-ready data."""
@@ -57,32 +44,11 @@ class Cursor:
 
 @dataclass(frozen=True)
 class State:
-    """Everything the engine needs about one report."""
+    """Everything the engine needs about one report, as plain data."""
 
     answers: Mapping[str, Value]
     cursor: Cursor
-    suggestions: Mapping[str, Value] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Progress:
-    """Section k of n, question i of m within it, and answers so far."""
-
-    section_number: int
-    section_count: int
-    question_number: int
-    question_count: int
-    answered: int
-    total: int
-
-
-@dataclass(frozen=True)
-class Choice:
-    """One option as shown to the user; ``number`` is what they send or press."""
-
-    number: int
-    label: str
-    selected: bool = False
+    suggestions: Mapping[str, Value] = field(default_factory=dict)  # one-tap offers by question id
 
 
 @dataclass(frozen=True)
@@ -121,30 +87,12 @@ class ReviewSection:
 
 @dataclass(frozen=True)
 class SectionStatus:
-    """A section as listed for jumping: how many of its questions are settled."""
+    """A section as listed for jumping: how many of its questions are answered."""
 
     number: int
     section: Section
-    settled: int
+    answered: int  # answered or, when optional, deliberately skipped
     total: int
-
-
-@dataclass(frozen=True)
-class _Layout:
-    """The sections that hold some of a set of questions, and each question's place in them."""
-
-    sections: tuple[tuple[Section, tuple[Question, ...]], ...]
-    places: dict[str, tuple[int, int, int, int]]  # section number, sections, number in it, in it
-
-
-@dataclass(frozen=True)
-class _Survey:
-    """Where a set of answers stands: the questions that apply, those open, those missing."""
-
-    questions: tuple[Question, ...]
-    open: frozenset[str]
-    missing: tuple[Question, ...]
-    layout: _Layout
 
 
 @dataclass(frozen=True)
@@ -170,73 +118,7 @@ class Step:
         return self.prompt is None and not self.rejected and not self.review and self.complete
 
 
-def suggest_one(question: Question, profile: Mapping[str, Value], previous: Value, today: dt.date) -> Value:
-    """The value to offer for one question: profile, then the previous report, then defaults."""
-    candidates: list[Value] = []
-    if question.profile:
-        candidates.append(profile.get(question.id))
-    if question.carry:
-        candidates.append(previous)
-    candidates.append(question.default)
-    if question.kind is Kind.YEAR:
-        candidates.append(today.year)
-    elif question.kind is Kind.DATE:
-        candidates.append(today.isoformat())
-    for value in candidates:
-        if has_content(value) and check_value(question, value) is None:
-            return value
-    return None
-
-
-def suggest(
-    definition: ReportType,
-    profile: Mapping[str, Value],
-    previous: Mapping[str, Value],
-    today: dt.date,
-) -> dict[str, Value]:
-    """Values to offer as one-tap answers for every question that has one."""
-    offers = {q.id: suggest_one(q, profile, previous.get(q.id), today) for q in definition.questions}
-    return {qid: value for qid, value in offers.items() if value is not None}
-
-
-def profile_updates(definition: ReportType, changes: Mapping[str, Value]) -> dict[str, Value]:
-    """The profile fields that ``changes`` sets, to be remembered for the user's next report."""
-    updates: dict[str, Value] = {}
-    for qid, value in changes.items():
-        try:
-            question = definition.question(qid)
-        except KeyError:
-            continue
-        if question.profile and has_content(value):
-            updates[qid] = value
-    return updates
-
-
 P = ParamSpec("P")
-
-
-def visible_questions(definition: ReportType, answers: Mapping[str, Value]) -> list[Question]:
-    """Questions whose conditions hold, in order (answers to hidden questions are ignored)."""
-    return list(_visibility(definition, answers)[0])
-
-
-def _visibility(
-    definition: ReportType, answers: Mapping[str, Value]
-) -> tuple[tuple[Question, ...], tuple[str, ...]]:
-    """The questions whose conditions hold, in order, and the ids of those whose do not."""
-    if not definition.conditional:
-        return definition.questions, ()
-    visible: dict[str, Value] = {}
-    shown = []
-    hidden = []
-    for q in definition.questions:
-        if q.when is None or q.when.holds(visible):
-            shown.append(q)
-            if q.id in answers:
-                visible[q.id] = answers[q.id]
-        else:
-            hidden.append(q.id)
-    return tuple(shown), tuple(hidden)
 
 
 def _on_question(
@@ -262,20 +144,17 @@ class Interview:
         self.definition = definition
         self.messages = messages
         self._positions = {q.id: n for n, q in enumerate(definition.questions, 1)}
-        self._least_items = {q.id: max(1, q.min_items) for q in definition.questions if q.kind in ITEM_KINDS}
-        # Sections and places for each set of hidden questions met so far (conditions make only
-        # a few such sets), worked out once each.
-        self._layouts: dict[tuple[str, ...], _Layout] = {}
+        self._survey = Surveyor(definition).survey
 
     # -- queries -------------------------------------------------------------------------
 
-    def applicable(self, answers: Mapping[str, Value]) -> list[Question]:
-        """Questions whose conditions hold, in order (answers to hidden questions are ignored)."""
-        return visible_questions(self.definition, answers)
+    def applicable_questions(self, answers: Mapping[str, Value]) -> list[Question]:
+        """The questions that apply to ``answers`` (their conditions hold), in order."""
+        return applicable_questions(self.definition, answers)
 
-    def visible_answers(self, answers: Mapping[str, Value]) -> dict[str, Value]:
-        """The answers that belong in the report (those of applicable questions)."""
-        return {q.id: answers[q.id] for q in self.applicable(answers) if q.id in answers}
+    def applicable_answers(self, answers: Mapping[str, Value]) -> dict[str, Value]:
+        """The answers that belong in the report: those to the questions that apply."""
+        return applicable_answers(self.definition, answers)
 
     def missing(self, answers: Mapping[str, Value]) -> list[Question]:
         """Required questions that still lack an answer."""
@@ -283,44 +162,14 @@ class Interview:
 
     def progress(self, answers: Mapping[str, Value], question_id: str | None) -> Progress:
         """Progress at ``question_id`` (or overall when None)."""
-        return self._progress(question_id, self._survey(answers))
-
-    def _survey(self, answers: Mapping[str, Value]) -> _Survey:
-        # One pass over the questions serves the whole step: next question, progress, missing.
-        # It runs on every step, so the test for an answer is written out here.
-        questions, hidden = _visibility(self.definition, answers)
-        least_items = self._least_items
-        open_ids = []
-        missing = []
-        for q in questions:
-            value = answers.get(q.id)
-            least = least_items.get(q.id)  # for list questions
-            if least is not None:
-                filled = isinstance(value, list) and len(value) >= least
-            else:
-                filled = has_content(value)
-            if not filled:
-                if not q.optional:
-                    missing.append(q)
-                if not (q.optional and q.id in answers):  # a skip settles an optional one
-                    open_ids.append(q.id)
-        return _Survey(questions, frozenset(open_ids), tuple(missing), self._layout(questions, hidden))
-
-    def _progress(self, question_id: str | None, survey: _Survey) -> Progress:
-        questions = survey.questions
-        settled = len(questions) - len(survey.open)
-        layout = survey.layout
-        if question_id is None:
-            count = len(layout.sections)
-            return Progress(count, count, 0, 0, settled, len(questions))
-        return Progress(*layout.places[question_id], settled, len(questions))
+        return self._survey(answers).progress(question_id)
 
     def sections(self, answers: Mapping[str, Value]) -> list[SectionStatus]:
         """The sections that have questions to ask, with how far each has got."""
         survey = self._survey(answers)
         return [
             SectionStatus(n, s, sum(1 for q in qs if q.id not in survey.open), len(qs))
-            for n, (s, qs) in enumerate(survey.layout.sections, 1)
+            for n, (s, qs) in enumerate(survey.grouping.sections, 1)
         ]
 
     def review_sections(self, answers: Mapping[str, Value]) -> tuple[ReviewSection, ...]:
@@ -329,19 +178,11 @@ class Interview:
         missing = {q.id for q in survey.missing}
         result = []
         number = 0
-        for n, (section, questions) in enumerate(survey.layout.sections, 1):
+        for n, (section, questions) in enumerate(survey.grouping.sections, 1):
             items = []
             for q in questions:
                 number += 1
-                items.append(
-                    ReviewItem(
-                        number,
-                        q,
-                        answers.get(q.id),
-                        q.id in answers,
-                        q.id in missing,
-                    )
-                )
+                items.append(ReviewItem(number, q, answers.get(q.id), q.id in answers, q.id in missing))
             result.append(ReviewSection(n, section, tuple(items)))
         return tuple(result)
 
@@ -349,7 +190,7 @@ class Interview:
 
     def start(self, answers: Mapping[str, Value], suggestions: Mapping[str, Value]) -> Step:
         """Begin (or resume) at the first question still open."""
-        state = State(answers, Cursor(self._next_open(answers, None)), suggestions)
+        state = State(answers, Cursor(self._survey(answers).next_open(None)), suggestions)
         return self._show(state)
 
     def current(self, state: State) -> Step:
@@ -366,9 +207,8 @@ class Interview:
             if question.kind in ITEM_KINDS:
                 if text.lower() in FINISH_WORDS:
                     return self.finish(state)
-                if question.kind is Kind.DETAILS:
-                    return self._add_detail(state, question, text)
-                return self._add_items(state, question, text)
+                items, key, params = items_after(self.definition, question, state.answers, text)
+                return self._stay(state, {question.id: items}, self.messages.text(key, **params))
             value = parse_typed(question, text, today)
         except Rejected as exc:
             return self._reject(state, exc.key, **exc.params)
@@ -377,13 +217,19 @@ class Interview:
     @_on_question
     def choose(self, state: State, question: Question, number: int) -> Step:
         """Pick option ``number`` (single choice, period) or toggle it (multi choice)."""
-        choices = self._choices(question, state.answers.get(question.id), state.answers)
+        choices = self._choices(question, state.answers)
         if not choices or question.kind is Kind.DETAILS:
             return self._reject(state, "no_choices")
         if not 1 <= number <= len(choices):
             return self._reject(state, "choice_number", count=len(choices))
         if question.kind is Kind.MULTI_CHOICE:
-            return self._toggle(state, question, [number])
+            try:
+                items = with_options_toggled(question, state.answers.get(question.id), choices, [number])
+            except Rejected as exc:
+                return self._reject(state, exc.key, **exc.params)
+            return self._stay(
+                state, {question.id: items}, self.messages.text("engine.selected", total=len(items))
+            )
         return self._advance(state, {question.id: choices[number - 1].label})
 
     @_on_question
@@ -423,8 +269,7 @@ class Interview:
     def back(self, state: State) -> Step:
         """Go to the previous question; later answers are kept."""
         state = self._normalize(state)
-        questions = self.applicable(state.answers)
-        ids = [q.id for q in questions]
+        ids = [q.id for q in self.applicable_questions(state.answers)]
         here = ids.index(state.cursor.question) if state.cursor.question else len(ids)
         if here == 0:
             return self._reject(state, "at_start")
@@ -442,7 +287,7 @@ class Interview:
         """Jump to section ``number`` (as listed by :meth:`sections`)."""
         state = self._normalize(state)
         survey = self._survey(state.answers)
-        grouped = survey.layout.sections
+        grouped = survey.grouping.sections
         if not 1 <= number <= len(grouped):
             return self._reject(state, "section_number", count=len(grouped))
         _, questions = grouped[number - 1]
@@ -452,19 +297,12 @@ class Interview:
     def review(self, state: State) -> Step:
         """All answers by section, numbered so that each can be changed."""
         state = self._normalize(state)
-        step = self._show(state)
-        return Step(
-            {},
-            step.cursor,
-            step.prompt,
-            review=self.review_sections(state.answers),
-            missing=step.missing,
-        )
+        return replace(self._show(state), review=self.review_sections(state.answers))
 
     def edit(self, state: State, ref: str) -> Step:
         """Change one answer (by review number or question id), then return to the review."""
         state = self._normalize(state)
-        questions = self.applicable(state.answers)
+        questions = self.applicable_questions(state.answers)
         ref = ref.strip()
         target: Question | None = None
         if ref.isdecimal() and 1 <= int(ref) <= len(questions):
@@ -477,45 +315,12 @@ class Interview:
 
     # -- internals -------------------------------------------------------------------------
 
-    def _layout(self, questions: tuple[Question, ...], hidden: tuple[str, ...]) -> _Layout:
-        """Sections and places of ``questions``: all of the definition's but the ``hidden`` ones."""
-        layout = self._layouts.get(hidden)
-        if layout is None:
-            wanted = {q.id for q in questions}
-            sections = []
-            for section in self.definition.sections:
-                qs = tuple(q for q in section.questions if q.id in wanted)
-                if qs:
-                    sections.append((section, qs))
-            places = {
-                q.id: (n, len(sections), k, len(qs))
-                for n, (_, qs) in enumerate(sections, 1)
-                for k, q in enumerate(qs, 1)
-            }
-            if len(self._layouts) >= 256:
-                self._layouts.clear()  # a definition with many conditions: never grows unbounded
-            layout = self._layouts[hidden] = _Layout(tuple(sections), places)
-        return layout
-
-    def _next_open(
-        self, answers: Mapping[str, Value], after: str | None, survey: _Survey | None = None
-    ) -> str | None:
-        if survey is None:
-            survey = self._survey(answers)
-        questions = survey.questions
-        ids = [q.id for q in questions]
-        start = ids.index(after) + 1 if after in ids else 0
-        for q in questions[start:] + questions[:start]:
-            if q.id in survey.open:
-                return q.id
-        return None
-
     def _normalize(self, state: State) -> State:
         """Move a cursor off a question that no longer applies (or no longer exists)."""
         qid = state.cursor.question
         if qid is None or self._applies(qid, state.answers):
             return state
-        return State(state.answers, Cursor(self._next_open(state.answers, None)), state.suggestions)
+        return State(state.answers, Cursor(self._survey(state.answers).next_open(None)), state.suggestions)
 
     def _applies(self, question_id: str, answers: Mapping[str, Value]) -> bool:
         try:
@@ -523,47 +328,27 @@ class Interview:
         except KeyError:
             return False
         # Without a condition a question always applies; with one, its chain must be followed.
-        return question.when is None or question in self.applicable(answers)
+        return question.when is None or question in self.applicable_questions(answers)
 
     def _question(self, state: State) -> Question | None:
         qid = state.cursor.question
         return None if qid is None else self.definition.question(qid)
 
-    def _choices(
-        self, question: Question, current: Value, answers: Mapping[str, Value]
-    ) -> tuple[Choice, ...]:
-        if question.kind is Kind.DETAILS:
-            # The items chosen in the question the details are for, under the numbers the user
-            # saw there (a phrase bank keeps its numbers); those with a detail are marked.
-            target = self.definition.question(question.of)
-            chosen = self._choices(target, answers.get(target.id), answers)
-            if target.kind is Kind.MULTI_CHOICE:
-                chosen = tuple(c for c in chosen if c.selected)
-            else:
-                items = answers.get(target.id)
-                listed = items if isinstance(items, list) else []
-                chosen = tuple(Choice(n, item) for n, item in enumerate(listed, 1))
-            given = {d.split(DETAIL_SEPARATOR)[0] for d in current} if isinstance(current, list) else set()
-            return tuple(Choice(c.number, c.label, c.label in given) for c in chosen)
-        selected = set(current) if isinstance(current, list) else {current}
-        labels = list(question.choices)
-        if question.kind is Kind.MULTI_CHOICE and isinstance(current, list):
-            labels += [item for item in current if item not in question.options]
-        return tuple(Choice(n, label, label in selected) for n, label in enumerate(labels, 1))
+    def _choices(self, question: Question, answers: Mapping[str, Value]) -> tuple[Choice, ...]:
+        return choices_for(self.definition, question, answers.get(question.id), answers)
 
-    def _prompt(self, state: State, survey: _Survey) -> Prompt | None:
+    def _prompt(self, state: State, survey: Survey) -> Prompt | None:
         question = self._question(state)
         if question is None:
             return None
-        current = state.answers.get(question.id)
         return Prompt(
             question=question,
             section=self.definition.section_of(question.id),
-            progress=self._progress(question.id, survey),
-            current=current,
+            progress=survey.progress(question.id),
+            current=state.answers.get(question.id),
             answered=question.id in state.answers,
             suggestion=state.suggestions.get(question.id),
-            choices=self._choices(question, current, state.answers),
+            choices=self._choices(question, state.answers),
             position=self._positions[question.id],
         )
 
@@ -572,7 +357,7 @@ class Interview:
         state: State,
         changes: Mapping[str, Value] | None = None,
         notice: str = "",
-        survey: _Survey | None = None,
+        survey: Survey | None = None,
     ) -> Step:
         if survey is None:
             survey = self._survey(state.answers)
@@ -586,71 +371,15 @@ class Interview:
 
     def _advance(self, state: State, changes: Mapping[str, Value]) -> Step:
         answers = {**state.answers, **changes}
-        if state.cursor.review:
-            cursor = Cursor(self._next_open(answers, None))
-            step = self._show(
-                State(answers, cursor, state.suggestions),
-                changes,
-                self.messages.text("engine.changed"),
-            )
-            return Step(
-                step.changes,
-                step.cursor,
-                step.prompt,
-                step.notice,
-                review=self.review_sections(answers),
-                missing=step.missing,
-            )
         survey = self._survey(answers)
-        cursor = Cursor(self._next_open(answers, state.cursor.question, survey))
+        if state.cursor.review:
+            cursor = Cursor(survey.next_open(None))
+            notice = self.messages.text("engine.changed")
+            step = self._show(State(answers, cursor, state.suggestions), changes, notice, survey)
+            return replace(step, review=self.review_sections(answers))
+        cursor = Cursor(survey.next_open(state.cursor.question))
         return self._show(State(answers, cursor, state.suggestions), changes, survey=survey)
 
     def _reject(self, state: State, key: str, **params: Any) -> Step:
         step = self._show(state, notice=self.messages.text(f"error.{key}", **params))
-        return Step(step.changes, step.cursor, step.prompt, step.notice, rejected=True, missing=step.missing)
-
-    def _add_items(self, state: State, question: Question, text: str) -> Step:
-        current = state.answers.get(question.id)
-        items = list(current) if isinstance(current, list) else []
-        if question.kind is Kind.MULTI_CHOICE:
-            toggles = parse_toggles(text, len(self._choices(question, current, state.answers)))
-            if toggles is not None:
-                return self._toggle(state, question, toggles)
-        new = [item for item in parse_items(question, text) if item not in items]
-        if not new:
-            return self._reject(state, "duplicate_item")
-        if len(items) + len(new) > question.max_items:
-            return self._reject(state, "too_many_items", max=question.max_items)
-        items += new
-        notice = self.messages.text("engine.items_added", added=len(new), total=len(items))
-        return self._stay(state, {question.id: items}, notice)
-
-    def _toggle(self, state: State, question: Question, numbers: list[int]) -> Step:
-        current = state.answers.get(question.id)
-        choices = self._choices(question, current, state.answers)
-        items = list(current) if isinstance(current, list) else []
-        for number in numbers:
-            label = choices[number - 1].label
-            if label in items:
-                items.remove(label)
-            else:
-                items.append(label)
-        if len(items) > question.max_items:
-            return self._reject(state, "too_many_items", max=question.max_items)
-        notice = self.messages.text("engine.selected", total=len(items))
-        return self._stay(state, {question.id: items}, notice)
-
-    def _add_detail(self, state: State, question: Question, text: str) -> Step:
-        current = state.answers.get(question.id)
-        choices = self._choices(question, current, state.answers)
-        if not choices:
-            return self._reject(state, "no_items_for_details")
-        by_number = {c.number: c.label for c in choices}
-        number, detail = parse_detail(question, text, tuple(by_number))
-        item = by_number[number]
-        kept = {d.split(DETAIL_SEPARATOR)[0]: d for d in current} if isinstance(current, list) else {}
-        kept[item] = f"{item}{DETAIL_SEPARATOR}{detail}"
-        # Stored in the order of the items they belong to, whatever order they were sent in.
-        details = [kept[c.label] for c in choices if c.label in kept]
-        notice = self.messages.text("engine.detail_added", number=number, total=len(details))
-        return self._stay(state, {question.id: details}, notice)
+        return replace(step, rejected=True)

@@ -46,8 +46,10 @@ def magnitude(value: int | str) -> float:
 
 
 def stored_figure(prefix: str, number: str, big: str, inner: str, outer: str, unit: str = "") -> int | str:
-    """The stored form of a parsed figure: a plain int when nothing qualifies it; ``unit`` only
-    when it differs from the question's."""
+    """The stored form of a parsed figure.
+
+    A plain int when nothing qualifies it; ``unit`` only when it differs from the question's.
+    """
     if not (prefix or big or inner or outer or unit) and number.isdecimal():
         return int(number)
     return f"{prefix}{number}{big}{inner}{unit}{outer}"

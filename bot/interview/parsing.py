@@ -102,8 +102,11 @@ def parse_text(question: Question, text: str) -> str:
 
 
 def parse_integer(question: Question, text: str) -> int | str:
-    """A count as typed: ``3``, ``３``, ``三``, ``3次``, ``无`` → an int; ``30余次``, ``近200人次``,
-    ``约95%``, ``200人次以上`` → the approximation kept (see bot.interview.figures); ``不详`` kept as is."""
+    """A count as typed: an int, or the approximation the official gave.
+
+    ``3``, ``３``, ``三``, ``3次``, ``无`` → an int; ``30余次``, ``近200人次``, ``约95%``,
+    ``200人次以上`` → the approximation kept (see bot.interview.figures); ``不详`` kept as is.
+    """
     compact = to_halfwidth(text).replace(" ", "").replace(",", "").lower()
     if compact in _ZERO_WORDS:
         return _in_range(question, 0)
@@ -200,8 +203,10 @@ def _pick_option(options: tuple[str, ...], text: str, aliases: dict[str, str] | 
 
 
 def parse_choice(question: Question, text: str) -> str:
-    """A single choice or a period: the option's number or its text (or, where the question
-    takes other answers, the text typed)."""
+    """A single choice or a period: the option's number or its text.
+
+    Where the question takes other answers, the text typed is taken too.
+    """
     aliases = _PERIOD_ALIASES if question.kind is Kind.PERIOD else None
     try:
         return _pick_option(question.choices, text, aliases)
@@ -217,8 +222,10 @@ _DETAIL_RE = re.compile(r"^\s*[（(]?(?P<n>\d{1,2})[)）]?\s*(?:[：:、.．，,
 
 
 def parse_detail(question: Question, text: str, numbers: tuple[int, ...]) -> tuple[int, str]:
-    """``2 年初成立了……`` or ``2：……`` → (2, the detail) for one of the items ``numbers``; with
-    one item the number may be left out."""
+    """The item number and the detail a message gives (``2 年初成立了……`` → 2, the detail).
+
+    ``2：……`` works as well; with only one item in ``numbers`` the number may be left out.
+    """
     shown = "、".join(str(n) for n in numbers)
     match = _DETAIL_RE.match(to_halfwidth(text[:4]) + text[4:])
     if match:
@@ -282,8 +289,10 @@ def parse_scalar(question: Question, text: str, today: dt.date) -> Value:
 
 
 def parse_typed(question: Question, text: str, today: dt.date) -> Value:
-    """A single value the user typed, whatever it is for (an answer, a profile field): cleaned,
-    then parsed and checked for its question (Rejected says why not)."""
+    """A single value the user typed (an answer, a profile field), cleaned, parsed and checked.
+
+    Rejected says why the text is no valid value for its question.
+    """
     return parse_scalar(question, clean(text), today)
 
 

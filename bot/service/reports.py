@@ -7,7 +7,7 @@ pure and the store stays a plain repository.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -17,11 +17,13 @@ from bot.document.compose import Composer
 from bot.document.lint import describe as describe_findings
 from bot.document.lint import lint
 from bot.document.model import Document
-from bot.interview.definition import Kind, Question, ReportType, Value, load_catalog
-from bot.interview.engine import Cursor, Interview, SectionStatus, State, Step, profile_updates, suggest_one
+from bot.interview.definition import Kind, Question, ReportType, Value
+from bot.interview.definition_file import load_report_types
+from bot.interview.engine import Cursor, Interview, SectionStatus, State, Step
 from bot.interview.messages import Messages
 from bot.interview.parsing import Rejected, parse_typed
 from bot.interview.presenter import format_value
+from bot.interview.suggestions import profile_updates, suggest
 from bot.service.chat import Chats
 from storage import COMPLETE, DRAFT, Report, ReportNotFound, Store
 
@@ -38,6 +40,10 @@ OPERATIONS: dict[str, Callable[..., Step]] = {
     "review": Interview.review,
     "edit": Interview.edit,
 }
+
+
+# Reports whose offers are kept; a few kilobytes each, dropped all at once past this many.
+_MOST_OFFERS = 1024
 
 
 class UnknownReportType(LookupError):
@@ -84,7 +90,7 @@ class Templates:
     @classmethod
     def load(cls, root: Path) -> Templates:
         """Load every definition and the message catalogue under ``root``."""
-        return cls(load_catalog(root), Messages.load(root))
+        return cls(load_report_types(root), Messages.load(root))
 
     @cached_property
     def _interviews(self) -> dict[str, Interview]:
@@ -112,43 +118,6 @@ class DraftInfo:
     status: str
 
 
-class LazySuggestions(Mapping[str, Value]):
-    """One-tap offers, looked up only for the questions actually shown (a query or two each)."""
-
-    def __init__(self, reports: Reports, report: Report) -> None:
-        self._reports = reports
-        self._report = report
-        self._definition = reports.templates.interview(report.type).definition
-        self._profile: dict[str, Any] | None = None
-        self._cache: dict[str, Value] = {}
-
-    def __getitem__(self, question_id: str) -> Value:
-        if question_id not in self._cache:
-            question = self._definition.question(question_id)
-            if question.profile and self._profile is None:
-                self._profile = self._reports.store.profile(self._report.owner)
-            previous = (
-                self._reports.store.previous_answer(
-                    self._report.owner, self._report.type, question_id, exclude=self._report.id
-                )
-                if question.carry
-                else None
-            )
-            self._cache[question_id] = suggest_one(
-                question, self._profile or {}, previous, self._reports.today()
-            )
-        value = self._cache[question_id]
-        if value is None:
-            raise KeyError(question_id)
-        return value
-
-    def __iter__(self) -> Iterator[str]:
-        return (q.id for q in self._definition.questions if q.id in self)
-
-    def __len__(self) -> int:
-        return sum(1 for _ in self)
-
-
 class Reports:
     """Engine operations on stored reports, one transaction per step."""
 
@@ -160,9 +129,32 @@ class Reports:
         self.today = today
         self.limits = limits or Limits()
         self.chats = Chats(store, self.profile_field)
+        # Each report's offers with what they were worked out from: the next step usually has
+        # the same profile, previous answers and date, and working them out again for every
+        # question costs more than gathering those.
+        self._offers: dict[int, tuple[tuple[Any, ...], dict[str, Value]]] = {}
 
     def _state(self, report: Report) -> State:
-        return State(report.answers, Cursor.from_dict(report.cursor), LazySuggestions(self, report))
+        """The engine's input for ``report``: its answers, cursor and offers, as plain data."""
+        return State(report.answers, Cursor.from_dict(report.cursor), self._suggestions(report))
+
+    def _suggestions(self, report: Report) -> dict[str, Value]:
+        """One-tap offers for every question of ``report``: read here, before the engine runs."""
+        definition = self.templates.interview(report.type).definition
+        profile = self.store.profile(report.owner) if definition.remembered else {}
+        previous = {
+            q.id: self.store.previous_answer(report.owner, report.type, q.id, exclude=report.id)
+            for q in definition.carried
+        }
+        sources = (report.type, profile, previous, self.today())
+        known = self._offers.get(report.id)
+        if known is not None and known[0] == sources:
+            return known[1]
+        offers = suggest(definition, profile, previous, sources[3])
+        if len(self._offers) >= _MOST_OFFERS:
+            self._offers.clear()
+        self._offers[report.id] = (sources, offers)
+        return offers
 
     def _persist(self, owner: str, report: Report, step: Step, update_id: int | None) -> None:
         finished = step.cursor.question is None and step.complete
@@ -316,7 +308,7 @@ class Reports:
     def describe(self, report: Report, zone: dt.tzinfo) -> DraftInfo:
         """A stored report as the user sees it in a list."""
         interview = self.templates.interview(report.type)
-        answers = interview.visible_answers(report.answers)
+        answers = interview.applicable_answers(report.answers)
         progress = interview.progress(report.answers, None)
         return DraftInfo(
             id=report.id,

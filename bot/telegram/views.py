@@ -196,7 +196,7 @@ def sections_reply(statuses: list[SectionStatus], report_id: int, messages: Mess
                         "telegram.section_button",
                         number=s.number,
                         title=s.section.title,
-                        settled=s.settled,
+                        settled=s.answered,
                         total=s.total,
                     ),
                     40,
