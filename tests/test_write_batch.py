@@ -28,7 +28,8 @@ def commit_refused(store: Store) -> Iterator[None]:
     if store.db.conn.in_transaction:
         store.db.execute("PRAGMA defer_foreign_keys = ON")  # until the transaction ends
         store.db.execute(
-            "INSERT INTO reports (owner, type, status, cursor, created, updated) VALUES ('nobody', '', '', '', '', '')"
+            "INSERT INTO reports (owner, type, status, cursor, created, updated) "
+            "VALUES ('nobody', '', '', '', '', '')"
         )
     yield
 
