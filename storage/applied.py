@@ -1,7 +1,7 @@
 """Applied updates and the replies owed for them.
 
-A front end may be handed the same update more than once (Telegram delivers again what it was
-not told was received). Each update a step applies is recorded in the step's own transaction,
+A front end may be handed the same update more than once (a chat service delivers again what it
+was not told was received). Each update a step applies is recorded in the step's own transaction,
 so it is applied once; the replies the front end owes for it are recorded in that same
 transaction, and noted as delivered once they went out.
 """
@@ -70,8 +70,7 @@ class AppliedUpdates:
         """Record an update as applied (for updates whose step recorded nothing)."""
         if self._recorded.pop(update_id, None) is not None:
             return  # recorded with its step already
-        with self.batch.step():
-            self.db.execute(_INSERT_APPLIED, [update_id, self._now(), None, None])
+        self.batch.execute(_INSERT_APPLIED, [update_id, self._now(), None, None])
         self.recent.stored_update(update_id)
 
     def owe(self, update_id: int, chat_id: int, owed: Any) -> None:
@@ -85,18 +84,17 @@ class AppliedUpdates:
         payload = dumps(owed)
         batch = self._recorded.get(update_id)
         if batch is None:
-            now = self._now()
-            with self.batch.step():
-                self._insert_applied(update_id, now, chat_id, payload)
+            cur = self.batch.execute(_INSERT_APPLIED, [update_id, self._now(), chat_id, payload])
+            if cur.rowcount != 1:
+                raise AlreadyApplied(update_id)
             self._recorded_now(update_id)
             return
         if self.batch.active and batch != self.batch.number:
             raise ReplyAfterStep(update_id)
-        with self.batch.step():
-            self.db.execute(
-                "UPDATE processed_updates SET chat_id = ?, owed = ? WHERE update_id = ?",
-                [chat_id, payload, update_id],
-            )
+        self.batch.execute(
+            "UPDATE processed_updates SET chat_id = ?, owed = ? WHERE update_id = ?",
+            [chat_id, payload, update_id],
+        )
 
     def delivered(self, update_id: int) -> None:
         """The replies owed for this update were delivered.

@@ -7,7 +7,6 @@ read or change another user's report, whatever id they send. Each step's writes 
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import sqlite3
@@ -242,7 +241,7 @@ class Store(Chats, AppliedUpdates):
             answers = {**known.answers, **changes}
             status = status or known.status
             kept.keep_report(
-                dataclasses.replace(known, status=status, cursor=dict(cursor), updated=now, answers=answers)
+                Report(known.id, owner, known.type, status, dict(cursor), known.created, now, answers)
             )
 
     def _answers(self, owner: str, report_id: int) -> dict[str, Any]:

@@ -75,6 +75,20 @@ class WriteBatch:
         finally:
             self._check()
 
+    def execute(self, sql: str, params: list[Any]) -> sqlite3.Cursor:
+        """A step of one statement (atomic by itself, so it needs no savepoint)."""
+        if not self.active:
+            with self.db.atomic():
+                return self.db.execute(sql, params)
+        self._begin()
+        self.steps += 1
+        self._schedule()
+        _written.set(self.number)
+        try:
+            return self.db.execute(sql, params)
+        finally:
+            self._check()
+
     def write_soon(self, sql: str, params: list[Any]) -> None:
         """Run a statement that needs no commit of its own: it is committed with the next batch, or
         by :meth:`commit_soon`."""

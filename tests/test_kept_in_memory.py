@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from storage import AlreadyApplied, ReportNotFound, Store
+from storage.recent import PER_USER
 from tests.test_write_batch import CURSOR, batched, commit_refused
 
 
@@ -172,3 +173,19 @@ def test_kept_profiles_match_the_database_after_every_change(tmp_path: Path, bat
         same({"unit": "甲单位", "leader": "张三"})  # the failed batch's profile is forgotten
     kept.close()
     plain.close()
+
+
+def test_what_is_kept_is_bounded_by_users_and_by_reports_per_user(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "g.db")
+    store.keep_recent(3)
+    reports = [store.create_report("a", "t", CURSOR) for _ in range(PER_USER + 3)]
+    for rid in reports:
+        assert store.load_report("a", rid).id == rid
+    kept = store.recent.get("a")
+    assert kept is not None and list(kept.reports) == reports[-PER_USER:]  # the most recent ones
+    for user in ("b", "c", "d", "e"):
+        store.set_active_report(user, None)
+        store.profile(user)
+    assert store.recent.size == 3 and store.recent.get("a") is None  # the least recent user went
+    assert store.load_report("a", reports[0]).id == reports[0]  # read again from the database
+    store.close()

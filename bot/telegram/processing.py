@@ -22,6 +22,7 @@ log = logging.getLogger("reportbot.telegram")
 
 
 RECENT_USERS = 2000  # users kept in memory by the store: more than are writing at any moment
+UPDATES_IN_FLIGHT = 20  # at once, across users (BENCHMARKS.md, "Updates")
 RETRY_AFTER_OUTAGE = (1.0, 30.0)  # seconds between rounds of sending owed replies: first, at most
 
 
@@ -36,7 +37,7 @@ class PerUserProcessor(BaseUpdateProcessor):
     sent by a background task, in order and under the user's lock.
     """
 
-    def __init__(self, store: Store, intake: Intake, max_concurrent_updates: int = 40) -> None:
+    def __init__(self, store: Store, intake: Intake, max_concurrent_updates: int = UPDATES_IN_FLIGHT) -> None:
         super().__init__(max_concurrent_updates)
         self.store = store
         self.intake = intake
