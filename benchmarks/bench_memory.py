@@ -43,7 +43,7 @@ def prepare(db: Path, drafts: int) -> None:
                 "VALUES (?, 'study_speech', 'draft', '{\"question\": \"meeting_name\"}', ?, ?)",
                 [owner, now, now],
             )
-            store.db.execute("UPDATE users SET active_report = ? WHERE id = ?", [cur.lastrowid, owner])
+            store.db.execute("INSERT INTO chats (owner, active_report) VALUES (?, ?)", [owner, cur.lastrowid])
     store.close()
 
 

@@ -1,5 +1,17 @@
 """Durable storage: users, chat state, reports and answers, and the updates applied, in SQLite."""
 
-from storage.store import COMPLETE, DRAFT, AlreadyApplied, Report, ReportNotFound, Store
+from storage.model import COMPLETE, DRAFT, AlreadyApplied, ChatState, ReplyAfterStep, Report, ReportNotFound
+from storage.store import Store
+from storage.write_batch import WriteBatch
 
-__all__ = ["COMPLETE", "DRAFT", "AlreadyApplied", "Report", "ReportNotFound", "Store"]
+__all__ = [
+    "COMPLETE",
+    "DRAFT",
+    "AlreadyApplied",
+    "ChatState",
+    "ReplyAfterStep",
+    "Report",
+    "ReportNotFound",
+    "Store",
+    "WriteBatch",
+]

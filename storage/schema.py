@@ -50,13 +50,13 @@ def _v2_owner_index(db: Database) -> None:
 
 
 def _v3_chat_state(db: Database) -> None:
-    """The Telegram front end: each user's active report, and update ids already applied."""
+    """Each user's active report, and the ids of updates already applied."""
     _table(db, "users").add_column("active_report", int)
     _table(db, "processed_updates").create({"update_id": int, "processed": str}, pk="update_id")
 
 
 def _v4_owed_replies(db: Database) -> None:
-    """What the bot still owes for an update (sent until Telegram accepts it), and the profile
+    """What the front end still owes for an update (sent until it is delivered), and the profile
     field a user is changing in the chat: both must survive a restart."""
     updates = _table(db, "processed_updates")
     updates.add_column("chat_id", int)
@@ -65,11 +65,26 @@ def _v4_owed_replies(db: Database) -> None:
     _table(db, "users").add_column("editing", str)
 
 
+def _v5_chats(db: Database) -> None:
+    """One record per chat (keyed by its owner): the active report, the profile field being
+    changed and the message whose buttons are live, moved out of ``users``."""
+    _table(db, "chats").create(
+        {"owner": str, "active_report": int, "editing": str, "buttons_message": int}, pk="owner"
+    )
+    db.execute(
+        "INSERT INTO chats (owner, active_report, editing) SELECT id, active_report, editing FROM users "
+        "WHERE active_report IS NOT NULL OR editing IS NOT NULL"
+    )
+    db.execute("ALTER TABLE users DROP COLUMN active_report")
+    db.execute("ALTER TABLE users DROP COLUMN editing")
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
     _v1_initial,
     _v2_owner_index,
     _v3_chat_state,
     _v4_owed_replies,
+    _v5_chats,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

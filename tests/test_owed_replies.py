@@ -18,7 +18,7 @@ from telegram.request import RequestData
 
 import bot.telegram.outbox
 from bot.service.reports import Templates
-from storage.store import ReplyAfterStep, Store
+from storage import ReplyAfterStep, Store
 from tests.support.fakes import Call, RecordingRequest, texts
 from tests.support.stores import committed_answers
 from tests.support.telegram_app import Bot, make_bot
@@ -193,18 +193,18 @@ def test_a_reply_recorded_after_its_step_was_committed_is_refused(tmp_path: Path
     store = Store.open(tmp_path / "g.db")
     store.keep_recent(10)
     report = store.create_report("a", "t", CURSOR)
-    store.group_commits(lambda: None)
+    store.batch.start()
     store.save_step("a", report, {"q": "甲"}, CURSOR, update_id=7)
-    store.owe(7, 1, [{"text": "下一题"}])  # in the step's group: one transaction
-    store.commit_group()
+    store.owe(7, 1, [{"text": "下一题"}])  # in the step's batch: one transaction
+    store.batch.commit()
     assert owed_on_disk(tmp_path / "g.db") == {7: [{"text": "下一题"}]}
     store.save_step("a", report, {"q": "乙"}, CURSOR, update_id=8)
-    store.commit_group()
+    store.batch.commit()
     with pytest.raises(ReplyAfterStep):
         store.owe(8, 1, [{"text": "下一题"}])  # a crash before this would have lost the reply
     store.delivered(7)
-    store.write_delivered()
-    store.commit_group()
+    store.batch.commit_soon()
+    store.batch.commit()
     assert owed_on_disk(tmp_path / "g.db") == {}
     store.close()
 
@@ -230,3 +230,19 @@ async def test_a_reply_that_cannot_be_made_is_apologised_for_and_holds_nothing_b
         assert "【第" in texts(calls)
     finally:
         await b.close()
+
+
+async def test_after_a_restart_the_chats_live_buttons_are_still_cleared(
+    tmp_path: Path, templates: Templates
+) -> None:
+    b, request = await started(tmp_path, templates, 307)
+    with_buttons = [c for c in request.calls if c.method == "sendMessage" and c.params.get("reply_markup")]
+    live = with_buttons[-1].message_id
+    await b.close()
+    again = await make_bot(tmp_path, templates)  # a new process: a new store on the same file
+    try:
+        calls = await again.chat(307).send("/cancel")
+        cleared = [c for c in calls if c.method == "editMessageReplyMarkup"]
+        assert [int(c.params["message_id"]) for c in cleared] == [live]
+    finally:
+        await again.close()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from storage import COMPLETE, DRAFT, AlreadyApplied, ReportNotFound, Store
+from storage import COMPLETE, DRAFT, AlreadyApplied, ChatState, ReportNotFound, Store
 from storage.schema import SCHEMA_VERSION, connect, migrate, schema_version
 
 
@@ -76,7 +76,42 @@ def test_migration_from_every_earlier_version(tmp_path: Path, version: int) -> N
     assert store.profile("u") == {"unit_name": "甲局"}
     rid = store.create_report("u", "study_speech", {}, update_id=5)  # new structures work
     store.set_active_report("u", rid)
-    assert store.active_report("u") == rid and store.update_processed(5)
+    assert store.active_report("u") == rid and store.applied(5)
+    store.close()
+
+
+def test_migration_to_chat_records_moves_each_users_chat_state(tmp_path: Path) -> None:
+    path = tmp_path / "v4.db"
+    db = connect(path, migrate_to=4)
+    for user in ("u", "v", "w"):
+        db.execute("INSERT INTO users (id, profile, created) VALUES (?, '{}', '2023-01-01')", [user])
+    db.execute(
+        "INSERT INTO reports (owner, type, status, cursor, created, updated) "
+        "VALUES ('u', 'study_speech', 'draft', '{}', '2023-01-01', '2023-01-01')"
+    )
+    db.execute("UPDATE users SET active_report = 1 WHERE id = 'u'")
+    db.execute("UPDATE users SET editing = 'unit_name' WHERE id = 'v'")
+    db.close()
+    store = Store.open(path)
+    assert store.chat("u") == ChatState(active_report=1)
+    assert store.chat("v") == ChatState(editing="unit_name")
+    assert store.chat("w") == ChatState()
+    assert {"active_report", "editing"}.isdisjoint(store.db["users"].columns_dict)
+    store.close()
+
+
+def test_a_chat_record_holds_the_active_report_the_field_being_changed_and_the_buttons(
+    tmp_path: Path,
+) -> None:
+    store = Store.open(tmp_path / "c.db")
+    rid = store.create_report("tg:1", "study_speech", {}, activate=True)
+    store.set_editing("tg:1", "unit_name")
+    store.set_buttons_message("tg:1", 42)
+    assert store.chat("tg:1") == ChatState(active_report=rid, editing="unit_name", buttons_message=42)
+    store.update_profile("tg:1", {"unit_name": "某局"})  # ends the change of the field
+    store.delete_report("tg:1", rid)  # a deleted report is no chat's active report
+    assert store.chat("tg:1") == ChatState(buttons_message=42)
+    assert store.chat("tg:2") == ChatState()
     store.close()
 
 
@@ -218,10 +253,10 @@ def test_update_applied_once(store: Store) -> None:
     report = store.load_report("alice", rid)
     assert report.answers == {"items": ["甲"]} and report.cursor == {"question": "x"}
     assert len(store.list_reports("alice")) == 1
-    assert store.update_processed(2) and not store.update_processed(3)
-    store.mark_processed(3)
-    store.mark_processed(3)
-    assert store.update_processed(3)
+    assert store.applied(2) and not store.applied(3)
+    store.record_applied(3)
+    store.record_applied(3)
+    assert store.applied(3)
 
 
 def test_active_report(store: Store) -> None:

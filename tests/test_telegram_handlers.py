@@ -303,7 +303,7 @@ async def test_edited_messages_are_not_answered_again(bot: Bot) -> None:
     assert chat.new_calls() == []
     [report] = bot.reports.store.list_reports("tg:17")
     assert report.answers == {}
-    assert bot.reports.store.update_processed(update.update_id)  # handled: not applied again
+    assert bot.reports.store.applied(update.update_id)  # handled: not applied again
 
 
 async def test_unexpected_error_is_logged_and_user_told(

@@ -119,7 +119,7 @@ async def test_only_new_messages_and_presses_are_handled(
         assert chat.new_calls() == []  # not answered
         [report] = b.reports.store.list_reports("tg:503")
         assert report.answers == {}  # and not taken as an answer
-        assert b.reports.store.update_processed(update.update_id)  # handled: not applied later
+        assert b.reports.store.applied(update.update_id)  # handled: not applied later
     finally:
         await b.close()
 
@@ -138,7 +138,7 @@ async def test_a_webhook_request_is_answered_only_once_its_update_is_handled(
         update = chat.message_update("/new")
         # What python-telegram-bot's webhook handler does before it answers Telegram's request:
         await app.update_queue.put(update)
-        assert reports.store.update_processed(update.update_id)  # handled, with its reply
+        assert reports.store.applied(update.update_id)  # handled, with its reply
         assert any(c.method == "sendMessage" for c in request.calls)
     finally:
         await app.stop()

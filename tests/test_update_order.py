@@ -1,16 +1,14 @@
-"""The update processor: one user's updates applied in order, each once; its hold on the collector."""
+"""The update processor: one user's updates applied in order, each once."""
 
 from __future__ import annotations
 
 import asyncio
-import gc
-from pathlib import Path
 
 from bot.service.reports import Templates
-from bot.telegram.processing import YOUNG_COLLECTION_THRESHOLD, PerUserProcessor
+from bot.telegram.processing import PerUserProcessor
 from tests.support.fakes import texts
 from tests.support.interviews import full_script
-from tests.support.telegram_app import Bot, make_bot
+from tests.support.telegram_app import Bot
 
 
 async def test_one_users_updates_in_flight_together_apply_in_order(bot: Bot, templates: Templates) -> None:
@@ -32,7 +30,7 @@ async def test_one_users_updates_in_flight_together_apply_in_order(bot: Bot, tem
     assert texts(together.new_calls()) == texts(expected_replies)  # the same replies, in order
     processor = bot.app.update_processor
     assert isinstance(processor, PerUserProcessor)
-    assert processor._locks == {}  # no lock is kept for a user with nothing in flight
+    assert processor.users_in_flight == 0  # no lock is kept for a user with nothing in flight
 
 
 async def test_no_lock_is_kept_per_user_once_their_updates_are_done(bot: Bot) -> None:
@@ -41,23 +39,4 @@ async def test_no_lock_is_kept_per_user_once_their_updates_are_done(bot: Bot) ->
     assert all("/new" in texts(calls) for calls in replies)
     processor = bot.app.update_processor
     assert isinstance(processor, PerUserProcessor)
-    assert processor._locks == {}
-
-
-async def test_the_collector_waits_longer_while_the_bot_runs_and_is_given_back(
-    tmp_path: Path, templates: Templates
-) -> None:
-    outside = gc.get_threshold()
-    gc.set_threshold(700, 10, 10)  # Python's defaults, whatever ran before
-    before = gc.get_threshold()
-    bot = await make_bot(tmp_path, templates)
-    try:
-        young, *older = gc.get_threshold()
-        assert young >= YOUNG_COLLECTION_THRESHOLD and older == list(before[1:])
-        assert "/new" in texts(await bot.chat(70).send("/help"))
-    finally:
-        await bot.app.shutdown()
-        bot.reports.store.close()
-        after = gc.get_threshold()
-        gc.set_threshold(*outside)
-    assert after == before
+    assert processor.users_in_flight == 0

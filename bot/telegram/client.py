@@ -1,10 +1,10 @@
 """The Bot API calls reportbot makes on every answer, without building Message objects.
 
 python-telegram-bot turns every API answer into a ``Message`` (with its keyboard, chat and
-sender objects); for a question with buttons that costs more than the rest of handling an
-answer together (BENCHMARKS.md, "Updates"). The handlers need nothing of a sent message but its
-id, so these calls post the same requests through the same machinery (the rate limiter, the
-request class and its error mapping) and read only that.
+sender objects), the largest cost of handling an answer (BENCHMARKS.md, "Updates"). The
+handlers need nothing of a sent message but its id, so these calls post the same requests
+through the same machinery (the rate limiter, the request class and its error mapping) and read
+only that.
 """
 
 from __future__ import annotations
@@ -43,8 +43,8 @@ def markup_json(keyboard: Keyboard) -> str:
 
 
 # How long the next getUpdates waits for the updates fetched before to be handled, so that it
-# confirms them to Telegram. Handling ends once the step and its reply are on disk (a few ms);
-# past this wait, updates still in flight stay unconfirmed and the newer ones are fetched.
+# confirms them to Telegram. Handling ends once the step and its reply are on disk; past this
+# wait, updates still in flight stay unconfirmed and the newer ones are fetched.
 CONFIRM_WAIT = 1.0
 
 
@@ -150,7 +150,7 @@ class RareLog:
 class BotApiClient(ExtBot[Any]):
     """An ExtBot with cheap calls for sending and editing plain texts with inline keyboards.
 
-    ``settled`` is awaited before every request: with grouped commits, it holds a reply back
+    ``on_disk`` is awaited before every request: while writes are batched, it holds a reply back
     until what the handling task wrote is on disk. At most ``sending`` requests are made at once
     (long polling for updates aside): httpx's connection pool checks every open connection each
     time a request starts or ends, so its cost grows with the number of requests at once
@@ -161,22 +161,22 @@ class BotApiClient(ExtBot[Any]):
     def __init__(
         self,
         *args: Any,
-        settled: Callable[[], Awaitable[None]] | None = None,
+        on_disk: Callable[[], Awaitable[None]] | None = None,
         sending: int = SENDING_AT_ONCE,
         intake: Intake | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         with self._unfrozen():
-            self._settled = settled
+            self._on_disk = on_disk
             self._sending = asyncio.Semaphore(sending)
             self.intake = intake or Intake()
             self._rare = RareLog()
 
-    async def settle(self) -> None:
+    async def on_disk(self) -> None:
         """Return once what the current task wrote is on disk (sqlite3.Error if it was lost)."""
-        if self._settled is not None:
-            await self._settled()
+        if self._on_disk is not None:
+            await self._on_disk()
 
     async def get_updates(
         self,
@@ -237,7 +237,7 @@ class BotApiClient(ExtBot[Any]):
         return tuple(updates)
 
     async def _do_post(self, endpoint: str, data: dict[str, Any], **kwargs: Any) -> Any:
-        await self.settle()
+        await self.on_disk()
         if endpoint == "getUpdates":  # waits for updates up to the polling timeout
             return await super()._do_post(endpoint, data, **kwargs)
         async with self._sending:

@@ -1,7 +1,7 @@
 """What the bot owes a chat for an update, and sending it until Telegram accepts it.
 
 A handler records everything it will send for an update (texts, edits, the DOCX) with the step
-it took, in the same transaction (:meth:`storage.store.Store.owe`); only then is anything sent.
+it took, in the same transaction (:meth:`storage.Store.owe`); only then is anything sent.
 So an answer on disk always has its reply on disk too: a crash, or Telegram being unreachable
 for longer than the retries of one call, leaves the reply owed, and it is sent at start-up,
 after the outage, or when Telegram delivers the same update again. A reply may then arrive
@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -29,7 +28,11 @@ log = logging.getLogger("reportbot.outbox")
 Item = dict[str, Any]  # one Bot API call owed, as stored (JSON)
 
 ATTEMPTS = 3  # per call, before the reply is left owed for later
-KEYBOARDS_KEPT = 10_000  # chats whose question buttons are remembered, to remove them later
+
+
+def chat_owner(chat_id: int) -> str:
+    """The owner of a private chat in the store: its user."""
+    return f"tg:{chat_id}"
 
 
 def message(text: str, keyboard: Keyboard | None = None) -> Item:
@@ -80,7 +83,6 @@ class Outbox:
         self.docx = docx
         self.apology = apology  # sent instead of an item that cannot be made (a DOCX that fails)
         self._sent: dict[int, int] = {}  # update id -> items already sent (after a failure)
-        self._keyboards: OrderedDict[int, int] = OrderedDict()  # chat -> last question's message
         self.behind: set[int] = set()  # chats whose replies could not be sent yet
         self.failed = asyncio.Event()  # set when a reply is left owed: the retry loop wakes
 
@@ -123,7 +125,12 @@ class Outbox:
         elif "edit" in item:
             await bot.edit_text(chat_id, item["edit"], item["text"], item["keyboard"])
         elif "clear" in item:
-            message_id = item["clear"] or self._keyboards.pop(chat_id, None)
+            message_id = item["clear"]
+            if message_id is None:
+                owner = chat_owner(chat_id)
+                message_id = self.store.chat(owner).buttons_message
+                if message_id is not None:
+                    self.store.set_buttons_message(owner, None)
             if message_id is not None:
                 await bot.clear_keyboard(chat_id, message_id)
         elif "document" in item:
@@ -135,10 +142,7 @@ class Outbox:
         elif "text" in item:
             message_id = await bot.send_text(chat_id, item["text"], item["keyboard"])
             if item["keyboard"]:
-                self._keyboards[chat_id] = message_id
-                self._keyboards.move_to_end(chat_id)
-                if len(self._keyboards) > KEYBOARDS_KEPT:
-                    self._keyboards.popitem(last=False)
+                self.store.set_buttons_message(chat_owner(chat_id), message_id)
         else:
             raise ValueError(f"unknown reply item {item!r}")
 

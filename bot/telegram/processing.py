@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import logging
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable
@@ -18,41 +17,40 @@ from telegram.ext import (
 from bot.telegram.client import Intake
 from bot.telegram.outbox import Item, Outbox
 from storage import Store
-from storage.committer import GroupCommitter
 
 log = logging.getLogger("reportbot.telegram")
 
 
-RECENT_REPORTS = 2000  # reports kept in memory: about those of the users writing now
-# Allocations (less frees) between collections of the youngest generation while updates are
-# handled; Python's default is 700 (BENCHMARKS.md, "Updates").
-YOUNG_COLLECTION_THRESHOLD = 50_000
+RECENT_USERS = 2000  # users kept in memory by the store: more than are writing at any moment
+UPDATES_IN_FLIGHT = 20  # at once, across users (BENCHMARKS.md, "Updates")
 RETRY_AFTER_OUTAGE = (1.0, 30.0)  # seconds between rounds of sending owed replies: first, at most
 
 
 class PerUserProcessor(BaseUpdateProcessor):
     """Concurrent across users, in order per user, each update applied once, every reply sent.
 
-    Updates in flight at the same time share commits (:class:`GroupCommitter`); each is on disk
-    with its reply before anything is sent. The cap on updates in flight trades the commits they
-    share against how long an answer waits for the others' work before its reply
-    (BENCHMARKS.md, "Updates"): with 40, p99 stays under 7 ms at full load, and each sync to
-    disk serves more answers than with 24 or 32. The Bot API requests those updates make are
-    limited apart (:data:`bot.telegram.client.SENDING_AT_ONCE`). Replies left owed by a crash or an
-    outage are sent by a background task, in order and under the user's lock.
+    Updates in flight at the same time share commits (:class:`storage.WriteBatch`); each is on
+    disk with its reply before anything is sent. The cap on updates in flight trades the commits
+    they share against how long an answer waits for the others' work before its reply (chosen in
+    BENCHMARKS.md, "Updates"). The Bot API requests those updates make are limited apart
+    (:data:`bot.telegram.client.SENDING_AT_ONCE`). Replies left owed by a crash or an outage are
+    sent by a background task, in order and under the user's lock.
     """
 
-    def __init__(self, store: Store, intake: Intake, max_concurrent_updates: int = 40) -> None:
+    def __init__(self, store: Store, intake: Intake, max_concurrent_updates: int = UPDATES_IN_FLIGHT) -> None:
         super().__init__(max_concurrent_updates)
         self.store = store
         self.intake = intake
-        self.committer = GroupCommitter(store)
         self.outbox: Outbox | None = None  # set once the bot exists
         # A lock per user with updates in flight, and how many: dropped when the last is done,
         # so that every user who ever wrote does not keep one for the life of the process.
         self._locks: dict[int | None, tuple[asyncio.Lock, int]] = {}
-        self._thresholds: tuple[int, int, int] | None = None  # the collector's, to give back
         self._delivery: asyncio.Task[None] | None = None
+
+    @property
+    def users_in_flight(self) -> int:
+        """How many users have updates in flight (each holds a lock until their last is done)."""
+        return len(self._locks)
 
     @contextlib.asynccontextmanager
     async def _turn(self, key: int | None) -> AsyncIterator[None]:
@@ -83,15 +81,15 @@ class PerUserProcessor(BaseUpdateProcessor):
             chat = update.effective_chat
             if self.outbox is not None and chat is not None and chat.id in self.outbox.behind:
                 await self._send_owed(chat.id)  # what was owed before goes first
-            if self.store.update_processed(update.update_id):
+            if self.store.applied(update.update_id):
                 if asyncio.iscoroutine(coroutine):
                     coroutine.close()
                 await self._delivered_again(update.update_id)
                 return
             await coroutine
             try:
-                self.store.mark_processed(update.update_id)
-                await self.committer.durable()
+                self.store.record_applied(update.update_id)
+                await self.store.on_disk()
             except sqlite3.Error:
                 log.exception("could not record update %s as applied", update.update_id)
         finally:
@@ -136,7 +134,7 @@ class PerUserProcessor(BaseUpdateProcessor):
                     log.exception("sending owed replies failed")
                 delay = min(delay * 2, longest) if pending else first
             with contextlib.suppress(sqlite3.Error):
-                self.store.write_delivered()
+                self.store.batch.commit_soon()
             if pending:
                 await asyncio.sleep(delay)
                 continue
@@ -155,18 +153,9 @@ class PerUserProcessor(BaseUpdateProcessor):
         return True
 
     async def initialize(self) -> None:
-        """Start grouping commits (within the event loop that will handle the updates)."""
-        self.committer.start()
-        # While the bot runs it is the one writer of its users' reports.
-        self.store.keep_recent(RECENT_REPORTS)
-        # With many updates in flight their short-lived objects together pass the default
-        # threshold every few updates, so the collector ran about 40 times per 1,000 updates
-        # (against 2 for a bot handling one at a time), each time moving objects still in use to
-        # older generations that cost more to collect later. Those objects are freed by
-        # reference counting within milliseconds; the collector is only needed for cycles.
-        self._thresholds = gc.get_threshold()
-        young, *older = self._thresholds
-        gc.set_threshold(max(young, YOUNG_COLLECTION_THRESHOLD), *older)
+        """Start serving (within the event loop that will handle the updates): while the bot runs
+        it is the one writer of its users' data."""
+        self.store.serve(RECENT_USERS)
         if self.outbox is not None:
             self._delivery = asyncio.create_task(self._keep_delivering(), name="reportbot:owed replies")
 
@@ -181,8 +170,4 @@ class PerUserProcessor(BaseUpdateProcessor):
     async def shutdown(self) -> None:
         """Commit what is open; later writes commit one by one again."""
         await self.stop_delivering()
-        self.committer.stop()
-        self.store.keep_recent(0)
-        if self._thresholds is not None:
-            gc.set_threshold(*self._thresholds)
-            self._thresholds = None
+        self.store.stop_serving()

@@ -38,9 +38,8 @@ async def send(update: Update, context: ContextTypes.DEFAULT_TYPE, items: list[I
     assert chat is not None
     state = state_of(context)
     state.reports.store.owe(update.update_id, chat.id, items)
-    bot = bot_of(context)
-    await bot.settle()
-    bot.intake.handled(update.update_id)  # on disk with its reply: it may be confirmed
+    await state.reports.store.on_disk()
+    bot_of(context).intake.handled(update.update_id)  # on disk with its reply: it may be confirmed
     await state.outbox.deliver(update.update_id, chat.id, items)
 
 

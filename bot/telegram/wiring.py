@@ -61,12 +61,10 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     else:
         log.error("error while handling update %s", update, exc_info=error)
         key, params = ("storage.failed" if isinstance(error, sqlite3.Error) else "telegram.error"), {}
-    processor = context.application.update_processor
-    if isinstance(processor, PerUserProcessor):
-        try:  # what the update wrote before failing must be settled before anything is sent
-            await processor.committer.durable()
-        except sqlite3.Error:
-            key, params = "storage.failed", {}
+    try:  # what the update wrote before failing must be on disk before anything is sent
+        await state_of(context).reports.store.on_disk()
+    except sqlite3.Error:
+        key, params = "storage.failed", {}
     if isinstance(update, Update) and update.effective_chat is not None:
         try:
             await context.bot.send_message(
@@ -135,7 +133,7 @@ def build_application(
         request=request or HTTPXRequest(connection_pool_size=SENDING_AT_ONCE, pool_timeout=30.0),
         get_updates_request=request or HTTPXRequest(),
         rate_limiter=rate_limiter,
-        settled=processor.committer.durable,
+        on_disk=reports.store.on_disk,
         intake=intake,
     )
     builder = (

@@ -13,20 +13,21 @@ CURSOR = {"question": "b"}  # any cursor: these tests care about answers, not wh
 
 
 @contextlib.contextmanager
-def unwritable(store: Store) -> Iterator[None]:
-    """Every write through the store's connection fails meanwhile, as on a full or failing disk."""
-    store.db.execute("PRAGMA query_only = ON")
-    try:
-        yield
-    finally:
-        store.db.execute("PRAGMA query_only = OFF")
+def commit_refused(store: Store) -> Iterator[None]:
+    """SQLite refuses to commit the open batch meanwhile, as on a full or failing disk (here: a
+    row it holds back until the commit, which the commit then finds it cannot keep)."""
+    if store.db.conn.in_transaction:
+        store.db.execute("PRAGMA defer_foreign_keys = ON")  # until the transaction ends
+        store.db.execute(
+            "INSERT INTO reports (owner, type, status, cursor, created, updated) "
+            "VALUES ('nobody', '', '', '', '', '')"
+        )
+    yield
 
 
-def grouped(store: Store) -> list[int]:
-    """Switch the store to group commits; the list gains an item each time it asks for a commit."""
-    writes: list[int] = []
-    store.group_commits(lambda: writes.append(1))
-    return writes
+def batched(store: Store) -> None:
+    """Let the store's steps share one commit (without an event loop: until batch.commit())."""
+    store.batch.start()
 
 
 def committed_answers(path: Path, owner: str) -> dict[str, str]:
