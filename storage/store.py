@@ -292,17 +292,18 @@ class Store(Chats, AppliedUpdates):
         sql = "SELECT * FROM reports WHERE owner = ? AND status = ? ORDER BY updated DESC, id DESC"
         return self._reports(sql, [owner, status])
 
-    def previous_answer(self, owner: str, type_id: str, question_id: str, *, exclude: int) -> Any:
-        """The owner's latest answer to this question in another report of the type (complete first)."""
+    def previous_answers(self, owner: str, type_id: str, *, exclude: int) -> Mapping[str, Any]:
+        """The owner's latest answer to each question in their other reports of the type
+        (complete ones first); not to be changed by the caller."""
         kept = self.recent.of(owner)
         if kept is None:
-            return self._previous_answers(owner, type_id, exclude).get(question_id)
+            return self._previous_answers(owner, type_id, exclude)
         # One query per report for all its questions, kept until another report changes.
         carried = kept.carried.get((type_id, exclude))
         if carried is None:
             carried = self._previous_answers(owner, type_id, exclude)
             kept.keep_carried((type_id, exclude), carried)
-        return carried.get(question_id)
+        return carried
 
     def _previous_answers(self, owner: str, type_id: str, exclude: int) -> dict[str, Any]:
         rows = self.db.execute(

@@ -92,8 +92,8 @@ def test_carried_over_answers_match_the_database_after_every_change(tmp_path: Pa
         for q in ("q", "r"):
             for exclude in (old, new, other_type):
                 for type_id in ("t", "u"):
-                    expected = plain.previous_answer("a", type_id, q, exclude=exclude)
-                    assert kept.previous_answer("a", type_id, q, exclude=exclude) == expected
+                    expected = plain.previous_answers("a", type_id, exclude=exclude).get(q)
+                    assert kept.previous_answers("a", type_id, exclude=exclude).get(q) == expected
 
     same()
     kept.save_step("a", old, {"q": "旧"}, CURSOR)
@@ -106,7 +106,7 @@ def test_carried_over_answers_match_the_database_after_every_change(tmp_path: Pa
     same()
     kept.delete_report("a", old)
     same()
-    assert kept.previous_answer("b", "t", "q", exclude=new) is None  # nobody else's
+    assert kept.previous_answers("b", "t", exclude=new).get("q") is None  # nobody else's
     kept.close()
     plain.close()
 
@@ -139,7 +139,7 @@ def test_reads_from_the_database_see_steps_waiting_for_the_commit(tmp_path: Path
     [complete] = store.list_reports("a", status="complete")
     assert (complete.id, complete.answers, complete.cursor) == (first, {"q": "甲"}, {"question": "r"})
     assert store.count_reports("a") == 1
-    assert store.previous_answer("a", "t", "q", exclude=second) == "甲"
+    assert store.previous_answers("a", "t", exclude=second).get("q") == "甲"
     store.keep_recent(10)  # forget what is kept: the watermark is read from the database again
     assert store.applied(1) and store.applied(2) and not store.applied(3)
     store.close()

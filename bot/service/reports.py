@@ -142,10 +142,8 @@ class Reports:
         """One-tap offers for every question of ``report``: read here, before the engine runs."""
         definition = self.templates.interview(report.type).definition
         profile = self.store.profile(report.owner) if definition.remembered else {}
-        previous = {
-            q.id: self.store.previous_answer(report.owner, report.type, q.id, exclude=report.id)
-            for q in definition.carried
-        }
+        earlier = self.store.previous_answers(report.owner, report.type, exclude=report.id)
+        previous = {q.id: earlier.get(q.id) for q in definition.carried}
         sources = (report.type, profile, previous, self.today())
         known = self._offers.get(report.id)
         if known is not None and known[0] == sources:

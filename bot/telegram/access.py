@@ -65,14 +65,12 @@ async def guard(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.info("refused user %s", user.id)
         if update.callback_query:
             await update.callback_query.answer(state.messages.text("telegram.not_allowed"))
-        elif user.id not in state.refused and chat is not None:
-            state.refused.add(user.id)
+        elif chat is not None and state.refused.first_time(user.id):
             await context.bot.send_message(chat.id, state.messages.text("telegram.not_allowed"))
     elif reason == "group" and chat is not None:
         if update.callback_query:
             await update.callback_query.answer(state.messages.text("telegram.group_only"))
-        elif chat.id not in state.groups_told:
-            state.groups_told.add(chat.id)
+        elif state.groups_told.first_time(chat.id):
             await context.bot.send_message(chat.id, state.messages.text("telegram.group_only"))
     if reason is not None:
         raise ApplicationHandlerStop

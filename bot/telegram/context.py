@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from telegram import Update
@@ -20,6 +21,27 @@ from bot.telegram.outbox import Outbox
 log = logging.getLogger("reportbot.telegram")
 
 
+class ToldOnce:
+    """Chats already told something, so it is said once; the oldest are forgotten past ``limit``
+    (strangers are not stored, and one may hear it a second time rather than the set grow)."""
+
+    def __init__(self, limit: int = 10_000) -> None:
+        self.limit = limit
+        self._told: OrderedDict[int, None] = OrderedDict()
+
+    def first_time(self, chat_id: int) -> bool:
+        """Whether this chat is to be told now (and remember that it was)."""
+        if chat_id in self._told:
+            return False
+        self._told[chat_id] = None
+        if len(self._told) > self.limit:
+            self._told.popitem(last=False)
+        return True
+
+    def __len__(self) -> int:
+        return len(self._told)
+
+
 @dataclass
 class BotState:
     """What the handlers share: the service, the renderer, the outbox and the access settings."""
@@ -28,8 +50,8 @@ class BotState:
     reports: Reports
     renderer: Renderer
     outbox: Outbox
-    refused: set[int] = field(default_factory=set)  # users told once they may not use the bot
-    groups_told: set[int] = field(default_factory=set)  # group chats told once
+    refused: ToldOnce = field(default_factory=lambda: ToldOnce())  # users told they may not use the bot
+    groups_told: ToldOnce = field(default_factory=lambda: ToldOnce())  # group chats told to go private
 
     @property
     def messages(self) -> Messages:
