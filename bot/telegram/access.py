@@ -44,7 +44,7 @@ class Guard(BaseHandler[Update, ContextTypes.DEFAULT_TYPE, None]):
     """Matches only updates the bot must refuse, so that the others cost it nothing.
 
     (A handler that runs for every update costs python-telegram-bot a context and a callback
-    each time: about a tenth of handling an answer, BENCHMARKS.md.)
+    each time, BENCHMARKS.md, "Updates".)
     """
 
     def __init__(self, allowed: frozenset[int]) -> None:
