@@ -17,6 +17,7 @@ from bot.service.reports import Reports, Templates
 from bot.telegram.keys import encode
 from storage import Store
 from tests.support.bot_process import TOKEN, BotProcess, User, question
+from tests.support.cli import run_cli
 from tests.support.emulator import Emulator
 from tests.support.emulator_calls import SentMessage, document, either, has_button, press_answered, says
 from tests.support.interviews import TODAY, TYPE_IDS
@@ -185,15 +186,7 @@ def test_two_users_interleaving_and_a_forged_callback(
 
 def test_malformed_token_stops_with_one_line(tmp_path: Path) -> None:
     env = {**os.environ, "TELEGRAM_BOT_TOKEN": "not-a-token", "REPORTBOT_DB": str(tmp_path / "x.db")}
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "run"],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_cli(env, "run")
     assert result.returncode != 0
     assert result.stderr.strip().splitlines() == [
         "Error: TELEGRAM_BOT_TOKEN is malformed: expected digits, a colon and the secret, as @BotFather "
