@@ -91,7 +91,7 @@ class ConsoleChat:
                         number=len(actions),
                         name=info.type_name,
                         period=info.period,
-                        settled=info.answered,
+                        answered=info.answered,
                         total=info.total,
                         updated=info.updated.strftime("%Y-%m-%d %H:%M"),
                     )
@@ -247,7 +247,7 @@ class ConsoleChat:
                     "console.section_line",
                     number=status.number,
                     title=status.section.title,
-                    settled=status.answered,
+                    answered=status.answered,
                     total=status.total,
                 )
             )

@@ -298,7 +298,7 @@ async def test_edited_messages_are_not_answered_again(bot: Bot) -> None:
     await chat.send("/new")
     await chat.press("单位意识形态")
     edited = chat.message_update("乙局").to_dict()["message"]
-    update = chat._update({"edited_message": edited})
+    update = chat.raw_update({"edited_message": edited})
     await chat.deliver(update)
     assert chat.new_calls() == []
     [report] = bot.reports.store.list_reports("tg:17")

@@ -114,7 +114,7 @@ async def test_only_new_messages_and_presses_are_handled(
         if "channel" in kind:
             message["chat"] = {"id": -100503, "type": "channel", "title": "频道"}
             message.pop("from")
-        update = chat._update({kind: message})
+        update = chat.raw_update({kind: message})
         await chat.deliver(update)
         assert chat.new_calls() == []  # not answered
         [report] = b.reports.store.list_reports("tg:503")

@@ -157,7 +157,7 @@ def drafts_reply(drafts: list[DraftInfo], messages: Messages, *, deletable: bool
             "telegram.button.resume",
             name=info.type_name,
             period=info.period,
-            settled=info.answered,
+            answered=info.answered,
             total=info.total,
         )
         row = [(short(label, 40), encode("res", info.id))]
@@ -196,7 +196,7 @@ def sections_reply(statuses: list[SectionStatus], report_id: int, messages: Mess
                         "telegram.section_button",
                         number=s.number,
                         title=s.section.title,
-                        settled=s.answered,
+                        answered=s.answered,
                         total=s.total,
                     ),
                     40,

@@ -120,7 +120,8 @@ class Chat:
         self.chat = {"id": user_id if chat_type == "private" else -user_id, "type": chat_type}
         self.seen = len(request.calls)
 
-    def _update(self, body: dict[str, Any]) -> Update:
+    def raw_update(self, body: dict[str, Any]) -> Update:
+        """An update of any kind from this chat's user, numbered as Telegram would."""
         return Update.de_json({"update_id": next(self._update_ids), **body}, self.app.bot)
 
     async def deliver(self, update: Update) -> None:
@@ -140,7 +141,7 @@ class Chat:
             message["text"] = text
             if text.startswith("/"):
                 message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
-        return self._update({"message": message})
+        return self.raw_update({"message": message})
 
     async def send(self, text: str) -> list[Call]:
         """Send a text message; returns the calls the bot made in reply."""
@@ -156,7 +157,7 @@ class Chat:
             "from": BOT_USER,
             "text": "…",
         }
-        return self._update(
+        return self.raw_update(
             {
                 "callback_query": {
                     "id": str(next(self._update_ids)),
