@@ -7,11 +7,7 @@ from typing import Literal
 
 from telegram import Update
 from telegram.constants import ChatType
-from telegram.ext import (
-    ApplicationHandlerStop,
-    BaseHandler,
-    ContextTypes,
-)
+from telegram.ext import ApplicationHandlerStop, BaseHandler, ContextTypes
 
 from bot.telegram.context import state_of
 

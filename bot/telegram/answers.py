@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-import logging
-
 from telegram import Update
-from telegram.ext import (
-    ContextTypes,
-)
+from telegram.ext import ContextTypes
 
 from bot.telegram.commands import active_report_of, apply_step, needs_report
 from bot.telegram.context import owner_of, state_of
 from bot.telegram.outbox import message
 from bot.telegram.sending import say, send
-
-log = logging.getLogger("reportbot.telegram")
 
 
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

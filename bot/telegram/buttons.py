@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from telegram import Update
-from telegram.ext import (
-    ContextTypes,
-)
+from telegram.ext import ContextTypes
 
 from bot.interview.definition import Kind
 from bot.interview.engine import Step
@@ -20,15 +17,8 @@ from bot.telegram.context import BotState, owner_of, state_of
 from bot.telegram.keys import Key, decode
 from bot.telegram.outbox import Item, answer, clear, edit, message
 from bot.telegram.sending import messages_of, send, step_items
-from bot.telegram.views import (
-    delete_reply,
-    short,
-    step_replies,
-)
+from bot.telegram.views import delete_reply, short, step_replies
 from storage import AlreadyApplied, ReportNotFound
-
-log = logging.getLogger("reportbot.telegram")
-
 
 # A question button's op -> the engine operation it runs (``ok`` accepts: it takes the offered
 # answer or keeps the current one).

@@ -3,31 +3,19 @@
 from __future__ import annotations
 
 import functools
-import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
 
 from telegram import Update
-from telegram.ext import (
-    ContextTypes,
-)
+from telegram.ext import ContextTypes
 
 from bot.telegram.client import Button
 from bot.telegram.context import BotState, owner_of, state_of
 from bot.telegram.keys import encode
 from bot.telegram.outbox import clear, document, message
 from bot.telegram.sending import messages_of, say, send, step_items
-from bot.telegram.views import (
-    Reply,
-    drafts_reply,
-    in_rows,
-    review_replies,
-    sections_reply,
-    types_reply,
-)
+from bot.telegram.views import Reply, drafts_reply, in_rows, review_replies, sections_reply, types_reply
 from storage import AlreadyApplied
-
-log = logging.getLogger("reportbot.telegram")
 
 
 def active_report_of(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import logging
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from telegram import Update
-from telegram.ext import (
-    ContextTypes,
-)
+from telegram.ext import ContextTypes
 
 from bot.cli.settings import Settings
 from bot.document.render import Renderer
@@ -17,8 +14,6 @@ from bot.interview.messages import Messages
 from bot.service.reports import Reports
 from bot.telegram.client import BotApiClient
 from bot.telegram.outbox import Outbox
-
-log = logging.getLogger("reportbot.telegram")
 
 
 class ToldOnce:

@@ -10,9 +10,7 @@ from collections.abc import AsyncIterator, Awaitable
 from typing import Any
 
 from telegram import Update
-from telegram.ext import (
-    BaseUpdateProcessor,
-)
+from telegram.ext import BaseUpdateProcessor
 
 from bot.telegram.client import Intake
 from bot.telegram.outbox import Item, Outbox

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Update
-from telegram.ext import (
-    ContextTypes,
-)
+from telegram.ext import ContextTypes
 
 from bot.document.model import file_name
 from bot.document.render import Renderer
@@ -18,12 +15,7 @@ from bot.interview.engine import Step
 from bot.service.reports import Reports
 from bot.telegram.context import BotState, bot_of, state_of
 from bot.telegram.outbox import Docx, Item, clear, document, message
-from bot.telegram.views import (
-    Reply,
-    step_replies,
-)
-
-log = logging.getLogger("reportbot.telegram")
+from bot.telegram.views import Reply, step_replies
 
 
 async def send(update: Update, context: ContextTypes.DEFAULT_TYPE, items: list[Item]) -> None:
