@@ -101,7 +101,7 @@ def _run_bot(settings: Settings) -> None:
         raise click.ClickException(str(exc)) from None
     reports = _reports(settings)
     try:
-        run_bot(settings, reports, Renderer.create(settings.templates_dir, settings.fonts))
+        run_bot(settings, reports, Renderer.create(settings.templates_dir, settings.fonts, settings.sealed))
     except InvalidToken as exc:
         answer = logs.redact(str(exc), settings.secrets())
         raise click.ClickException(
@@ -122,7 +122,7 @@ def chat(user: str | None) -> None:
 def _chat(settings: Settings, user: str | None) -> None:
     reports = _reports(settings)
     try:
-        renderer = Renderer.create(settings.templates_dir, settings.fonts)
+        renderer = Renderer.create(settings.templates_dir, settings.fonts, settings.sealed)
         session = ConsoleChat(
             reports, _owner(user), sys.stdin, sys.stdout, settings.zone(), renderer, settings.output_dir
         )
@@ -183,7 +183,7 @@ def render(answers_file: Path, output: Path | None) -> None:
     """Render ANSWERS_FILE ({"type": TYPE, "answers": {...}}) as a DOCX."""
     settings = _settings()
     interview, answers = _answers(_templates(settings), answers_file, complete=True)
-    renderer = Renderer.create(settings.templates_dir, settings.fonts)
+    renderer = Renderer.create(settings.templates_dir, settings.fonts, settings.sealed)
     document = renderer.compose(interview.definition, answers)
     click.echo(renderer.write(document, output, settings.output_dir))
 
@@ -234,7 +234,7 @@ def export(report_id: int, output: Path | None, user: str | None) -> None:
     settings = _settings()
     reports = _reports(settings)
     try:
-        renderer = Renderer.create(settings.templates_dir, settings.fonts)
+        renderer = Renderer.create(settings.templates_dir, settings.fonts, settings.sealed)
         document = reports.document(_owner(user), report_id, renderer.composer)
     except ReportNotFound:
         raise click.ClickException(f"no report {report_id} for this user") from None

@@ -11,6 +11,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.document.docx_writer import Fonts
+from bot.document.signature import seal_setting
 from bot.service.reports import Limits
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -68,6 +69,13 @@ def _positive(env: Mapping[str, str], name: str, default: int) -> int:
     return int(raw)
 
 
+def _seal(raw: str) -> bool | None:
+    try:
+        return seal_setting(raw)
+    except ValueError as exc:
+        raise SettingsError(str(exc)) from None
+
+
 def _switch(env: Mapping[str, str], name: str) -> bool:
     raw = (env.get(name) or "on").strip().lower()
     if raw not in ("on", "off"):
@@ -100,6 +108,7 @@ class Settings:
     telegram_token: str
     output_dir: Path = DEFAULT_OUTPUT
     fonts: Fonts = field(default_factory=Fonts)
+    sealed: bool | None = None  # REPORTBOT_SEAL; None: each user's profile answer decides
     allowed_user_ids: frozenset[int] = frozenset()
     base_url: str = DEFAULT_BASE_URL
     base_file_url: str = DEFAULT_BASE_FILE_URL
@@ -124,6 +133,7 @@ class Settings:
             telegram_token=(env.get("TELEGRAM_BOT_TOKEN") or "").strip(),
             output_dir=Path(env.get("REPORTBOT_OUTPUT") or DEFAULT_OUTPUT),
             fonts=Fonts.from_settings(env),
+            sealed=_seal(env.get("REPORTBOT_SEAL") or ""),
             allowed_user_ids=_user_ids(env.get("ALLOWED_USER_IDS", "")),
             base_url=(env.get("TELEGRAM_BASE_URL") or DEFAULT_BASE_URL).strip(),
             base_file_url=(env.get("TELEGRAM_BASE_FILE_URL") or DEFAULT_BASE_FILE_URL).strip(),

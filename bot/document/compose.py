@@ -2,7 +2,8 @@
 
 A report template (``templates/<type>/report.j2``) writes one paragraph per line. A line may
 start with a directive — ``@title``, ``@author``, ``@recipient``, ``@salutation``, ``@h1``,
-``@h2``, ``@h3``, ``@signature``, ``@date`` — otherwise it is a body paragraph. A heading may
+``@h2``, ``@h3``, ``@signature``, ``@date``, ``@seal 是|否`` (whether the signature block is
+sealed, GB/T 7.3.5) — otherwise it is a body paragraph. A heading may
 name the definition section its part is written from (``@h1:leadership …``) for the lint. Heading
 numbers (``一、`` ``（一）`` ``1.``) are generated here, so nothing the template leaves out leaves a
 gap. The body never prints a sentence, or a clause of 12 or more Chinese characters, twice, and a
@@ -157,9 +158,14 @@ def parse_output(output: str) -> Document:
     entries: list[tuple[Role, str, str]] = []
     counters = [0, 0, 0]
     section = ""
+    sealed: bool | None = None
     for raw in output.split("\n"):
         line = raw.strip(" \t\u3000")
         if not line:
+            continue
+        if line.startswith("@seal"):
+            choice = tidy(line.removeprefix("@seal")).strip(" \t\u3000" + MARK)
+            sealed = {"是": True, "否": False}.get(choice, sealed)  # anything else: the default
             continue
         role = Role.BODY
         if line.startswith("@"):
@@ -193,7 +199,7 @@ def parse_output(output: str) -> Document:
     titles = [p.text for p in paragraphs if p.role is Role.TITLE]
     if not titles:
         raise CompositionError("the report template produced no @title line")
-    return Document(titles[0], tuple(paragraphs))
+    return Document(titles[0], tuple(paragraphs), sealed)
 
 
 REPEAT_MIN = 12  # Chinese characters: a clause this long printed twice reads as a copy

@@ -8,8 +8,6 @@ on every style and run, and theme-font attributes are removed, because Word pref
 from __future__ import annotations
 
 import io
-import itertools
-import math
 import os
 import tempfile
 from collections.abc import Mapping
@@ -25,12 +23,15 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, RGBColor
 
 from bot.document.model import Document, Paragraph, Role
+from bot.document.signature import block_indents, kept_with_next
+from bot.document.title_lines import TITLE_LINE_CHARS, split_title
+
+__all__ = ["TITLE_LINE_CHARS", "DocxWriter", "Fonts", "split_title"]
 
 LINE_PITCH_TWIPS = 579  # 28.95 pt: 22 lines fit the 225 mm type area (29 pt gives only 21)
 BODY_PT = 16  # 3号
 TITLE_PT = 22  # 2号
 PAGE_NUMBER_PT = 14  # 4号
-TITLE_LINE_CHARS = 20  # 156 mm at 2号 holds about 21 characters
 THEME_ATTRS = ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme")
 FONT_SLOTS = ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs")
 EM_DASH = "\u2014"
@@ -143,47 +144,6 @@ def _spacing(ppr: Element, line_twips: int = LINE_PITCH_TWIPS) -> None:
     spacing.set(qn("w:lineRule"), "exact")
 
 
-_BREAK_AFTER = "的于和及与、，度暨"  # not after 年: 2026年|度, 2026年|第三季度 split a period
-_BREAK_BEFORE = ("意识形态", "关于", "工作", "落实", "专题")
-
-
-def _even_split(title: str, count: int, width: int, allowed: list[int]) -> tuple[float, list[int]] | None:
-    """The most even split of ``title`` into ``count`` lines of at most ``width`` at the
-    ``allowed`` places (its cost and cuts), or None when there is none."""
-    ideal = len(title) / count
-    ends = [*allowed, len(title)]
-    # cost[(end, lines)]: the most even split of title[:end] into that many lines, and its cuts.
-    cost: dict[tuple[int, int], tuple[float, list[int]]] = {(0, 0): (0.0, [])}
-    for lines in range(1, count + 1):
-        for end in ends:
-            options = [
-                (prev_cost + (end - start - ideal) ** 2, [*cuts, end])
-                for (start, used), (prev_cost, cuts) in cost.items()
-                if used == lines - 1 and 0 < end - start <= width
-            ]
-            if options:
-                cost[(end, lines)] = min(options, key=lambda option: option[0])
-    return cost.get((len(title), count))
-
-
-def split_title(title: str, width: int = TITLE_LINE_CHARS) -> list[str]:
-    """A long title in balanced lines of at most ``width``, broken between words where possible."""
-    if len(title) <= width:
-        return [title]
-    allowed = {
-        n for n in range(1, len(title)) if title[n - 1] in _BREAK_AFTER or title.startswith(_BREAK_BEFORE, n)
-    }
-    # The fewest lines that can be broken between words, each as even as the words allow.
-    for count in range(math.ceil(len(title) / width), math.ceil(len(title) / width) + 3):
-        found = _even_split(title, count, width, sorted(allowed))
-        if found is not None:
-            break
-    else:  # no split between words at all: cut at the width
-        return [title[n : n + width] for n in range(0, len(title), width)]
-    bounds = [0, *found[1]]
-    return [title[a:b] for a, b in itertools.pairwise(bounds)]
-
-
 # -- the writer ------------------------------------------------------------------------------
 
 
@@ -208,8 +168,9 @@ def _trim_blank_document(docx: Any) -> None:
 class DocxWriter:
     """Writes documents as GB/T 9704-2012 DOCX files."""
 
-    def __init__(self, fonts: Fonts | None = None) -> None:
+    def __init__(self, fonts: Fonts | None = None, sealed: bool | None = None) -> None:
         self.fonts = fonts or Fonts()
+        self.sealed = sealed  # REPORTBOT_SEAL: wins over the document's (the profile's) choice
         self.role_formats = role_formats(self.fonts)
         self._base: bytes | None = None
         self._style_ids: dict[Role, str] = {}
@@ -245,8 +206,8 @@ class DocxWriter:
         section.top_margin, section.bottom_margin = Mm(37), Mm(35)
         section.left_margin, section.right_margin = Mm(28), Mm(26)
         section.header_distance = Mm(15)
-        # The page number's top sits about 7 mm below the type area (35 mm − 7 mm − one 4号 line).
-        section.footer_distance = Mm(23)
+        # The page number's dash sits 7 mm below the type area: 35 mm − 7 mm, less half a 4号 line.
+        section.footer_distance = Mm(25.5)
         grid = _child(section._sectPr, "w:docGrid")
         grid.set(qn("w:type"), "lines")
         grid.set(qn("w:linePitch"), str(LINE_PITCH_TWIPS))
@@ -269,6 +230,7 @@ class DocxWriter:
         normal.font.color.rgb = RGBColor(0, 0, 0)
         set_fonts(normal.element.get_or_add_rPr(), self.fonts.body, BODY_PT)
         _spacing(normal.element.get_or_add_pPr())
+        normal.paragraph_format.widow_control = True  # a split paragraph leaves 2 lines each side
         for role, role_format in self.role_formats.items():
             style = styles.add_style(role_format.style, WD_STYLE_TYPE.PARAGRAPH)
             style.base_style = normal
@@ -279,8 +241,11 @@ class DocxWriter:
             _spacing(ppr)
             style.paragraph_format.alignment = role_format.align
             _indent(ppr, role_format, role_format.size)
+            if role in (Role.TITLE, Role.AUTHOR, Role.HEADING1, Role.HEADING2, Role.HEADING3):
+                style.paragraph_format.keep_with_next = True  # never the last line of a page
             if role is Role.TITLE:
-                style.paragraph_format.keep_with_next = True
+                # Off the line grid: LibreOffice would give a 2号 line two grid lines (57.9 pt).
+                _child(ppr, "w:snapToGrid").set(qn("w:val"), "0")
         footer_style = styles.add_style("页码", WD_STYLE_TYPE.PARAGRAPH)
         footer_style.base_style = normal
         set_fonts(footer_style.element.get_or_add_rPr(), self.fonts.page_number, PAGE_NUMBER_PT)
@@ -336,9 +301,13 @@ class DocxWriter:
             ],
         )
 
-    def _paragraph(self, docx: Any, para: Paragraph) -> None:
+    def _paragraph(self, docx: Any, para: Paragraph, right_chars: float | None = None) -> Any:
         role_format = self.role_formats[para.role]
         out = self._add(docx, para.role)
+        if right_chars is not None:
+            ind = _child(out._p.get_or_add_pPr(), "w:ind")
+            ind.set(qn("w:rightChars"), str(round(right_chars * 100)))
+            ind.set(qn("w:right"), str(round(right_chars * role_format.size * 20)))
         if para.role is Role.TITLE:
             lines = split_title(para.text) if not any(r.placeholder for r in para.runs) else [para.text]
             if len(lines) > 1:
@@ -346,24 +315,44 @@ class DocxWriter:
                     self._run(out, line, role_format.font, role_format.size)
                     if n < len(lines) - 1:
                         out.runs[-1].add_break()
-                return
+                return out
         for run in para.runs:
             self._run(out, run.text, role_format.font, role_format.size, run.placeholder)
+        return out
 
-    def _blank(self, docx: Any) -> None:
-        self._add(docx, Role.BODY)
+    def _blank(self, docx: Any) -> Any:
+        return self._add(docx, Role.BODY)
+
+    def _signature_block(self, document: Document) -> dict[int, float]:
+        """The right indent, in characters, of each signature and date paragraph (GB/T 7.3.5)."""
+        sealed = self.sealed if self.sealed is not None else document.sealed
+        paragraphs = document.paragraphs
+        indents: dict[int, float] = {}
+        for n, para in enumerate(paragraphs):
+            if para.role is Role.DATE:
+                signature = paragraphs[n - 1] if n and paragraphs[n - 1].role is Role.SIGNATURE else None
+                sig, day = block_indents(signature.text if signature else "", para.text, sealed is not False)
+                indents[n] = day
+                if signature is not None:
+                    indents[n - 1] = sig
+        return indents
 
     def build(self, document: Document) -> Any:
         """The python-docx document for ``document``."""
         docx = self._new_document()
         previous: Role | None = None
-        for para in document.paragraphs:
+        indents = self._signature_block(document)
+        kept = kept_with_next(document)
+        for n, para in enumerate(document.paragraphs):
             after_title = previous is Role.TITLE and para.role is not Role.AUTHOR
             if after_title or (previous is Role.AUTHOR and para.role is not Role.AUTHOR):
                 self._blank(docx)  # one blank line under the title block
             if para.role is Role.SIGNATURE or (para.role is Role.DATE and previous is not Role.SIGNATURE):
-                self._blank(docx)  # one blank line between the body and the signature
-            self._paragraph(docx, para)
+                # One blank line between the body and the signature, on the signature's page.
+                self._blank(docx).paragraph_format.keep_with_next = True
+            out = self._paragraph(docx, para, indents.get(n))
+            if n in kept:
+                out.paragraph_format.keep_with_next = True
             previous = para.role
         docx.core_properties.title = document.title
         docx.core_properties.author = "reportbot"

@@ -50,6 +50,7 @@ class Document:
 
     title: str
     paragraphs: tuple[Paragraph, ...]
+    sealed: bool | None = None  # the signature block's layout (GB/T 7.3.5); None: the writer's default
 
     @property
     def text(self) -> str:

@@ -46,9 +46,9 @@ class Renderer:
     writer: DocxWriter
 
     @classmethod
-    def create(cls, templates_root: Path, fonts: Fonts | None = None) -> Renderer:
-        """A renderer over the templates folder."""
-        return cls(Composer(templates_root), DocxWriter(fonts))
+    def create(cls, templates_root: Path, fonts: Fonts | None = None, sealed: bool | None = None) -> Renderer:
+        """A renderer over the templates folder (``sealed``: REPORTBOT_SEAL, None for the profile's)."""
+        return cls(Composer(templates_root), DocxWriter(fonts, sealed))
 
     def compose(self, definition: ReportType, answers: Mapping[str, Value]) -> Document:
         """The document model for ``answers`` (missing facts as placeholders)."""
