@@ -15,14 +15,15 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/reportbot start
 
-# LibreOffice opens the generated DOCX files in the tests (Debian package, installed once).
+# LibreOffice opens the generated DOCX files in the tests and poppler's pdftotext reads the
+# pages it lays out (Debian packages, installed once).
 system-deps:
-	@command -v soffice >/dev/null 2>&1 || { \
-	  echo "Installing LibreOffice Writer (Debian packages) for the DOCX tests..."; \
+	@{ command -v soffice && command -v pdftotext; } >/dev/null 2>&1 || { \
+	  echo "Installing LibreOffice Writer and poppler-utils (Debian packages) for the DOCX tests..."; \
 	  SUDO=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends \
-	    libreoffice-writer-nogui >/dev/null; }
+	    libreoffice-writer-nogui poppler-utils >/dev/null; }
 
 test: $(STAMP) system-deps
 	$(BIN)/reportbot templates check

@@ -6,8 +6,6 @@ half-width digit counts as half a character, as it takes half the room.
 
 from __future__ import annotations
 
-import math
-
 from bot.document.model import Document, Role
 from bot.document.title_lines import width
 
@@ -57,6 +55,8 @@ def kept_with_next(document: Document) -> set[int]:
     n = closing - 1
     while n >= 0 and paragraphs[n].role is Role.BODY and lines < CLOSING_BODY_LINES:
         kept.add(n)
-        lines += math.ceil((width(paragraphs[n].text) + 2) / BODY_LINE_CHARS)
+        # Widow control brings two lines of a split paragraph along, never more; a paragraph
+        # counts as two only when it surely fills two lines, even in a narrower substitute font.
+        lines += 2 if width(paragraphs[n].text) + 2 > 2 * BODY_LINE_CHARS else 1
         n -= 1
     return kept
