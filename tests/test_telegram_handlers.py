@@ -111,7 +111,7 @@ async def test_typed_answer_progress_and_rejection(bot: Bot) -> None:
     await chat.send("/new")
     await chat.press("单位意识形态")
     calls = await chat.send("某市交通运输局")
-    assert "【第1/8部分 · 第2/11题】" in texts(calls)
+    assert "【第1/8部分 · 第2/12题】" in texts(calls)
     # One Bot API call per typed answer: the previous question keeps its (now expired) buttons.
     assert [c.method for c in calls] == ["sendMessage"]
     await chat.send("我局")
