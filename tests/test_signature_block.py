@@ -90,6 +90,9 @@ def test_columns_count_half_width_digits_as_half() -> None:
     assert block_indents("中共某县人民医院委员会", "2026年10月18日", sealed=False) == (2, 4)
     # Unsealed, the date longer than the signature: the date 右空二字, the signature moves left.
     assert block_indents("张三", "2026年10月18日", sealed=False) == (9, 2)
+    # A signature longer than a line never pushes the date off it.
+    assert block_indents("长" * 60, "2026年10月18日", sealed=False)[1] == 28 - 7
+    assert block_indents("长" * 60, "2026年10月18日", sealed=True) == (0, 4)
 
 
 def test_seal_setting() -> None:

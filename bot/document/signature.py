@@ -29,7 +29,8 @@ def block_indents(signature: str, date: str, sealed: bool) -> tuple[float, float
         return max(0.0, SEALED_DATE_RIGHT + (day - sig) / 2), SEALED_DATE_RIGHT
     date_right = UNSEALED_RIGHT + sig - UNSEALED_SHIFT - day
     if date_right >= UNSEALED_RIGHT:
-        return UNSEALED_RIGHT, date_right
+        # A signature longer than a line wraps; its date stays on the line.
+        return UNSEALED_RIGHT, min(date_right, max(UNSEALED_RIGHT, BODY_LINE_CHARS - day))
     return UNSEALED_RIGHT + day + UNSEALED_SHIFT - sig, UNSEALED_RIGHT
 
 
