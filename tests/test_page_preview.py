@@ -15,6 +15,7 @@ import pytest
 from bot.cli.settings import Settings, SettingsError
 from bot.document.pages import ConversionFailed, PageMaker, PageSettings
 from bot.service.reports import Templates
+from tests.support.cli import run_cli, stored
 from tests.support.fakes import Call, Chat, document_of, texts
 from tests.support.interviews import full_script
 from tests.support.telegram_app import Bot, make_bot
@@ -216,3 +217,37 @@ async def test_off_sends_the_docx_alone(bot: Bot) -> None:
     await start_report(chat)
     calls = await chat.send("/preview")
     assert len(documents(calls)) == 1 and not photos(calls)
+
+
+def test_export_writes_pdf_and_pictures(cli_env: dict[str, str], tmp_path: Path) -> None:
+    run_cli(cli_env, "chat", "--user", "hank", stdin="unit_periodic\n某市交通运输局\n我局\n")
+    [(rid, _, _, _)] = stored(cli_env, "console:hank")
+    out, pages = tmp_path / "draft.docx", tmp_path / "pages"
+    result = run_cli(
+        cli_env, "export", str(rid), "-o", str(out), "--pdf", "--pages", str(pages), "--user", "hank"
+    )
+    assert result.returncode == 0, result.stderr
+    pdf = tmp_path / "draft.pdf"
+    assert pdf.read_bytes().startswith(b"%PDF") and str(pdf) in result.stdout
+    pictures = sorted(pages.glob("*.png"))
+    assert pictures and all(str(p) in result.stdout for p in pictures)
+    broken = run_cli(
+        {**cli_env, "REPORTBOT_SOFFICE": str(tmp_path / "none")},
+        "export",
+        str(rid),
+        "--pdf",
+        "--user",
+        "hank",
+    )
+    assert broken.returncode != 0 and "the DOCX was written" in broken.stderr
+
+
+def test_console_says_where_pdf_and_pictures_are(cli_env: dict[str, str]) -> None:
+    env = {**cli_env, "REPORTBOT_PAGE_PREVIEW": "on"}
+    result = run_cli(env, "chat", "--user", "ivy", stdin="study_speech\n/preview\n")
+    assert result.returncode == 0, result.stderr
+    out = Path(cli_env["REPORTBOT_OUTPUT"])
+    [pdf] = out.glob("*.pdf")
+    assert f"PDF 已生成：{pdf}" in result.stdout and pdf.read_bytes().startswith(b"%PDF")
+    folder = pdf.with_suffix("")
+    assert f"已写入：{folder}" in result.stdout and list(folder.glob("*.png"))

@@ -186,3 +186,29 @@ class PageMaker:
             raise ConversionFailed(
                 "failed", f"{program} exited {process.returncode}: {err.decode(errors='replace')[-300:]}"
             )
+
+
+@dataclass(frozen=True)
+class Written:
+    """Where a report's PDF and page pictures were written (None: not asked for)."""
+
+    pdf: Path | None
+    pictures: list[Path]
+    substitute_fonts: bool
+
+
+def write_pages(settings: PageSettings, docx: Path, pdf: Path | None, pictures_dir: Path | None) -> Written:
+    """Convert the DOCX file and write its PDF and/or page pictures (blocking; ConversionFailed)."""
+    with tempfile.TemporaryDirectory(prefix="reportbot-lo-") as profiles:
+        pages = asyncio.run(PageMaker(settings, Path(profiles)).convert(docx.read_bytes(), docx.name))
+    if pdf is not None:
+        pdf.parent.mkdir(parents=True, exist_ok=True)
+        pdf.write_bytes(pages.pdf)
+    written: list[Path] = []
+    if pictures_dir is not None:
+        pictures_dir.mkdir(parents=True, exist_ok=True)
+        for n, picture in enumerate(pages.pictures, 1):
+            path = pictures_dir / f"{docx.stem}-{n:02d}.png"
+            path.write_bytes(picture)
+            written.append(path)
+    return Written(pdf, written, pages.substitute_fonts)
