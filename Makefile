@@ -12,17 +12,18 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-run: $(STAMP)
+run: $(STAMP) system-deps
 	$(BIN)/reportbot start
 
-# LibreOffice opens the generated DOCX files in the tests (Debian package, installed once).
+# LibreOffice opens the generated DOCX files in the tests and makes the PDF of each report;
+# pdftoppm (poppler-utils) draws its pages as pictures (Debian packages, installed once).
 system-deps:
-	@command -v soffice >/dev/null 2>&1 || { \
-	  echo "Installing LibreOffice Writer (Debian packages) for the DOCX tests..."; \
+	@{ command -v soffice && command -v pdftoppm; } >/dev/null 2>&1 || { \
+	  echo "Installing LibreOffice Writer and poppler-utils (Debian packages)..."; \
 	  SUDO=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends \
-	    libreoffice-writer-nogui >/dev/null; }
+	    libreoffice-writer-nogui poppler-utils >/dev/null; }
 
 test: $(STAMP) system-deps
 	$(BIN)/reportbot templates check
