@@ -273,6 +273,8 @@ class Emulator:
             message, text = None, str(params.get("text") or "")
         else:
             chat_id = int(params.get("chat_id", 0))
+            if isinstance(result, list) and result:  # an album: its first picture, with the caption
+                result = result[0]
             found = self._find_any(chat_id, int(result["message_id"])) if isinstance(result, dict) else None
             # A snapshot: a later edit must not change what this call showed.
             message = replace(found, keyboard=[list(row) for row in found.keyboard]) if found else None
