@@ -117,6 +117,8 @@ class PageMaker:
             self._slots = asyncio.Queue()
             for n in range(self.settings.at_once):
                 self._slots.put_nowait(self._root / f"profile-{n}")
+        if self._missing_fonts is None:  # fc-list once, off the event loop
+            self._missing_fonts = await asyncio.to_thread(fonts_missing)
         profile = await self._slots.get()
         try:
             with tempfile.TemporaryDirectory(prefix="reportbot-pages-") as work:
