@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from pathlib import Path
 
 from telegram import InputMediaPhoto
-from telegram.error import BadRequest
+from telegram.constants import ChatAction
+from telegram.error import BadRequest, TelegramError
 
 from bot.document.pages import ConversionFailed, PageMaker, Pages
 from bot.interview.messages import Messages
@@ -39,6 +41,8 @@ async def convert_and_send(
     bot: BotApiClient, chat_id: int, maker: PageMaker, messages: Messages, docx: bytes, name: str
 ) -> None:
     """Convert ``docx``; send the pictures (an album) and the PDF, or why they are missing."""
+    with contextlib.suppress(TelegramError):  # only a hint: the upload hint of the DOCX has ended
+        await bot.send_chat_action(chat_id, ChatAction.UPLOAD_PHOTO)
     try:
         pages = await maker.convert(docx, name)
     except ConversionFailed as exc:
