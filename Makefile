@@ -12,14 +12,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-run: $(STAMP)
+run: $(STAMP) system-deps
 	$(BIN)/reportbot start
 
-# LibreOffice opens the generated DOCX files in the tests and poppler's pdftotext reads the
-# pages it lays out (Debian packages, installed once).
+# LibreOffice opens the generated DOCX files in the tests and makes the PDF of each report;
+# poppler-utils draws its pages as pictures (pdftoppm) and reads their layout in the tests
+# (pdftotext). Debian packages, installed once.
 system-deps:
-	@{ command -v soffice && command -v pdftotext; } >/dev/null 2>&1 || { \
-	  echo "Installing LibreOffice Writer and poppler-utils (Debian packages) for the DOCX tests..."; \
+	@{ command -v soffice && command -v pdftoppm && command -v pdftotext; } >/dev/null 2>&1 || { \
+	  echo "Installing LibreOffice Writer and poppler-utils (Debian packages)..."; \
 	  SUDO=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends \

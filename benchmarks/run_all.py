@@ -35,6 +35,11 @@ BENCHES: dict[str, tuple[str, list[str], list[str]]] = {
         ["--reports", "10000", "100000"],
         ["--reports", "20", "--answers", "3", "--ops", "3"],
     ),
+    "pages": (
+        "benchmarks.bench_pages",
+        ["--runs", "10", "--cold-runs", "3"],
+        ["--runs", "1", "--cold-runs", "1"],
+    ),
     "memory": ("benchmarks.bench_memory", ["--drafts", "10000", "--runs", "3"], ["--drafts", "5"]),
     "e2e100": ("benchmarks.load_telegram", ["--users", "100", "--runs", "3"], ["--users", "2"]),
     "load": ("benchmarks.load_telegram", ["--users", "200", "--runs", "3"], ["--users", "3"]),

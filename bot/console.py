@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.document.model import file_name
+from bot.document.pages import ConversionFailed, PageSettings, write_pages
 from bot.document.render import Renderer
 from bot.interview.engine import Step
 from bot.interview.messages import Messages
@@ -37,7 +38,9 @@ class ConsoleChat:
         zone: dt.tzinfo,
         renderer: Renderer,
         output_dir: Path,
+        pages: PageSettings | None = None,
     ) -> None:
+        self.pages = pages  # the PDF and page pictures beside each DOCX; None: off
         self.reports = reports
         self.renderer = renderer
         self.output_dir = output_dir
@@ -170,7 +173,25 @@ class ConsoleChat:
         else:
             path = self.renderer.write(document, None, self.output_dir)
             self.say(self.messages.text("console.written", path=path))
+        self._write_pages(path)
         self.say(self.reports.findings(self.owner, self.report_id, document))
+
+    def _write_pages(self, docx: Path) -> None:
+        """The PDF beside the DOCX and page pictures in a folder of the same name; say where."""
+        if self.pages is None:
+            return
+        try:
+            written = write_pages(self.pages, docx, docx.with_suffix(".pdf"), docx.with_suffix(""))
+        except ConversionFailed as exc:
+            log.warning("page preview not made: %s", exc)
+            key = {"missing": "pages.missing", "timeout": "pages.timeout"}.get(exc.reason, "pages.failed")
+            self.say(self.messages.text(key))
+            return
+        self.say(self.messages.text("pages.console_pdf", path=written.pdf))
+        folder = docx.with_suffix("")
+        self.say(self.messages.text("pages.console_pictures", count=len(written.pictures), path=folder))
+        if written.substitute_fonts:
+            self.say(self.messages.text("pages.substitute_fonts"))
 
     def _export(self) -> None:
         assert self.report_id is not None

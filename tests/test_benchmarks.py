@@ -53,6 +53,13 @@ def test_load_benchmark_runs() -> None:
     assert row.endswith("| 0 |")  # no problems
 
 
+def test_pages_benchmark_runs() -> None:
+    out = bench(
+        "benchmarks.bench_pages", "--runs", "1", "--cold-runs", "1", "--users", "2", "--types", "study_speech"
+    )
+    assert "| study_speech |" in out
+
+
 def test_make_bench_rewrites_the_measured_blocks(tmp_path: Path) -> None:
     target = tmp_path / "BENCHMARKS.md"
     shutil.copy(REPO / "BENCHMARKS.md", target)

@@ -18,6 +18,7 @@ from bot.console import ConsoleChat
 from bot.document.compose import Composer
 from bot.document.lint import describe as describe_findings
 from bot.document.lint import lint
+from bot.document.pages import ConversionFailed, write_pages
 from bot.document.render import AnswersFileError, Renderer, answer_problems, read_answers_file
 from bot.interview.definition import describe
 from bot.interview.definition_file import DefinitionError, load_definition, report_folders
@@ -124,7 +125,14 @@ def _chat(settings: Settings, user: str | None) -> None:
     try:
         renderer = Renderer.create(settings.templates_dir, settings.fonts, settings.sealed)
         session = ConsoleChat(
-            reports, _owner(user), sys.stdin, sys.stdout, settings.zone(), renderer, settings.output_dir
+            reports,
+            _owner(user),
+            sys.stdin,
+            sys.stdout,
+            settings.zone(),
+            renderer,
+            settings.output_dir,
+            settings.pages if settings.pages.enabled else None,
         )
         sys.exit(session.run())
     except KeyboardInterrupt:
@@ -228,9 +236,16 @@ def _answers(loaded: Templates, answers_file: Path, *, complete: bool) -> tuple[
     type=click.Path(dir_okay=False, path_type=Path),
     help="Where to write the DOCX (default: the output folder, named by the title).",
 )
+@click.option("--pdf", is_flag=True, help="Also write a PDF beside the DOCX (LibreOffice).")
+@click.option(
+    "--pages",
+    "pages_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Also write pictures of the first pages (PNG) into this folder.",
+)
 @click.option("--user", help="Console user name (default: your login name).")
-def export(report_id: int, output: Path | None, user: str | None) -> None:
-    """Write a stored report (a draft shows 【待填写】 marks) as a DOCX."""
+def export(report_id: int, output: Path | None, pdf: bool, pages_dir: Path | None, user: str | None) -> None:
+    """Write a stored report (a draft shows 【待填写】 marks) as a DOCX, maybe a PDF and page pictures."""
     settings = _settings()
     reports = _reports(settings)
     try:
@@ -240,7 +255,24 @@ def export(report_id: int, output: Path | None, user: str | None) -> None:
         raise click.ClickException(f"no report {report_id} for this user") from None
     finally:
         reports.close()
-    click.echo(renderer.write(document, output, settings.output_dir))
+    path = renderer.write(document, output, settings.output_dir)
+    click.echo(path)
+    if pdf or pages_dir is not None:
+        _export_pages(settings, path, path.with_suffix(".pdf") if pdf else None, pages_dir)
+
+
+def _export_pages(settings: Settings, docx: Path, pdf: Path | None, pages_dir: Path | None) -> None:
+    """Write the PDF and page pictures of ``docx``; a conversion that fails exits non-zero."""
+    try:
+        written = write_pages(settings.pages, docx, pdf, pages_dir)
+    except ConversionFailed as exc:
+        raise click.ClickException(f"PDF/page pictures not made ({exc}); the DOCX was written") from None
+    if written.pdf is not None:
+        click.echo(written.pdf)
+    for picture in written.pictures:
+        click.echo(picture)
+    if written.substitute_fonts:
+        click.echo("note: report fonts missing (fc-list); the PDF and pictures use substitutes", err=True)
 
 
 # The files SQLite keeps beside a database: writing over any of them loses committed data.

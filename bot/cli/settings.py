@@ -11,6 +11,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.document.docx_writer import Fonts
+from bot.document.pages import PageSettings
 from bot.document.signature import seal_setting
 from bot.service.reports import Limits
 
@@ -98,6 +99,13 @@ def _port(raw: str) -> int:
     return int(raw)
 
 
+def _pages(env: Mapping[str, str]) -> PageSettings:
+    try:
+        return PageSettings.from_settings(env)
+    except ValueError as exc:
+        raise SettingsError(str(exc)) from None
+
+
 @dataclass(frozen=True)
 class Settings:
     """Where the data lives and how the bot runs."""
@@ -118,6 +126,7 @@ class Settings:
     webhook_secret: str = ""
     limits: Limits = field(default_factory=Limits)
     rate_limiter: bool = True
+    pages: PageSettings = field(default_factory=PageSettings)
 
     @classmethod
     def load(cls, environ: Mapping[str, str] | None = None, dotenv: Path | None = None) -> Settings:
@@ -142,6 +151,7 @@ class Settings:
             webhook_port=_port(env.get("WEBHOOK_PORT") or "8443"),
             webhook_secret=_webhook_secret((env.get("WEBHOOK_SECRET_TOKEN") or "").strip()),
             rate_limiter=_switch(env, "TELEGRAM_RATE_LIMITER"),
+            pages=_pages(env),
             limits=Limits(
                 max_drafts=_positive(env, "REPORTBOT_MAX_DRAFTS", Limits.max_drafts),
                 max_report_chars=_positive(env, "REPORTBOT_MAX_REPORT_CHARS", Limits.max_report_chars),

@@ -20,7 +20,10 @@ from typing import Any
 from telegram.constants import ChatAction
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
+from bot.document.pages import PageMaker
+from bot.interview.messages import Messages
 from bot.telegram.client import BotApiClient, Keyboard
+from bot.telegram.page_album import convert_and_send
 from storage import Store
 
 log = logging.getLogger("reportbot.outbox")
@@ -77,8 +80,16 @@ DocxMaker = Callable[[int, int, bool], Awaitable[Docx]]
 class Outbox:
     """Sends owed replies in order, notes each update whose replies all went out."""
 
-    def __init__(self, store: Store, bot: BotApiClient, docx: DocxMaker, apology: str) -> None:
+    def __init__(
+        self,
+        store: Store,
+        bot: BotApiClient,
+        docx: DocxMaker,
+        apology: str,
+        pages: tuple[PageMaker, Messages] | None = None,
+    ) -> None:
         self.store = store
+        self.pages = pages  # pictures and a PDF beside each DOCX; None: off
         self.bot = bot
         self.docx = docx
         self.apology = apology  # sent instead of an item that cannot be made (a DOCX that fails)
@@ -138,6 +149,11 @@ class Outbox:
                 await bot.send_chat_action(chat_id, ChatAction.UPLOAD_DOCUMENT)
             made = await self.docx(chat_id, item["document"], item["draft"])
             await bot.send_document(chat_id, document=made.data, filename=made.name, caption=made.caption)
+            if self.pages is not None:
+                # Converted while sending (the DOCX is never held back): LibreOffice runs as a
+                # subprocess, so only this user's replies wait for it.
+                maker, texts = self.pages
+                await convert_and_send(bot, chat_id, maker, texts, made.data, made.name)
             await bot.send_text(chat_id, made.findings)
         elif "text" in item:
             message_id = await bot.send_text(chat_id, item["text"], item["keyboard"])

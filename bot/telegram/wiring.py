@@ -22,6 +22,7 @@ from telegram.ext import (
 from telegram.request import HTTPXRequest
 
 from bot.cli.settings import Settings
+from bot.document.pages import PageMaker
 from bot.document.render import Renderer
 from bot.service.reports import LimitReached, Reports
 from bot.telegram import commands
@@ -147,9 +148,9 @@ def build_application(
         builder = builder.update_queue(HandledQueue(intake))
     application = builder.build()
     apology = reports.templates.messages.text("telegram.error")
-    state = BotState(
-        settings, reports, renderer, Outbox(reports.store, bot, docx_maker(reports, renderer), apology)
-    )
+    pages = (PageMaker(settings.pages), reports.templates.messages) if settings.pages.enabled else None
+    outbox = Outbox(reports.store, bot, docx_maker(reports, renderer), apology, pages)
+    state = BotState(settings, reports, renderer, outbox)
     processor.outbox = state.outbox
     application.bot_data["reportbot"] = state
     add_handlers(application)

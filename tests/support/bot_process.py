@@ -40,6 +40,8 @@ class BotProcess:
             "REPORTBOT_DB": str(self.db),
             "REPORTBOT_OUTPUT": str(tmp_path / "out"),
             "ALLOWED_USER_IDS": "",
+            # Page pictures cost a LibreOffice run per report: only the tests of them turn it on.
+            "REPORTBOT_PAGE_PREVIEW": "off",
         }
         self.proc: subprocess.Popen[bytes] | None = None
 

@@ -1,9 +1,10 @@
 """A local Telegram Bot API emulator on 127.0.0.1 for end-to-end tests of the real bot process.
 
 It speaks enough of the Bot API for python-telegram-bot: getMe, getUpdates (long poll),
-sendMessage, editMessageText, editMessageReplyMarkup, answerCallbackQuery, sendDocument
-(multipart), sendChatAction, setMyCommands, deleteMessage, deleteWebhook. Test code plays the
-users: it queues their messages and button presses and reads what the bot sent.
+sendMessage, editMessageText, editMessageReplyMarkup, answerCallbackQuery, sendDocument,
+sendPhoto, sendMediaGroup (multipart), sendChatAction, setMyCommands, deleteMessage,
+deleteWebhook. Test code plays the users: it queues their messages and button presses and reads
+what the bot sent.
 
 Delivery is Telegram's: an update stays queued until a getUpdates call with a higher offset
 confirms it, and every getUpdates before that hands it out again, also to a restarted bot. Every
@@ -221,6 +222,13 @@ class Emulator:
                 "file_name": message.document[0],
                 "file_size": len(message.document[1]),
             }
+        elif message.photo:
+            size = {"width": 900, "height": 1270, "file_size": len(message.photo[1])}
+            data["photo"] = [
+                {"file_id": f"p{message.message_id}", "file_unique_id": f"p{message.message_id}", **size}
+            ]
+            if message.text:
+                data["caption"] = message.text
         else:
             data["text"] = message.text
         if message.keyboard:
@@ -265,6 +273,8 @@ class Emulator:
             message, text = None, str(params.get("text") or "")
         else:
             chat_id = int(params.get("chat_id", 0))
+            if isinstance(result, list) and result:  # an album: its first picture, with the caption
+                result = result[0]
             found = self._find_any(chat_id, int(result["message_id"])) if isinstance(result, dict) else None
             # A snapshot: a later edit must not change what this call showed.
             message = replace(found, keyboard=[list(row) for row in found.keyboard]) if found else None
@@ -304,6 +314,8 @@ class Emulator:
             self._by_chat.setdefault(message.chat_id, []).append(message)
             self._chat_wait(message.chat_id).notify_all()
             return self._message_json(message)
+        if method in ("sendPhoto", "sendMediaGroup"):
+            return self._photos(method, params, files)
         if method in ("editMessageText", "editMessageReplyMarkup"):
             found = self._find(params)
             if found is None:
@@ -321,6 +333,30 @@ class Emulator:
             self._by_chat[found.chat_id].remove(found)
             return True
         raise LookupError(f"method {method} is not emulated")
+
+    def _photos(self, method: str, params: dict[str, Any], files: dict[str, tuple[str, bytes]]) -> Any:
+        """sendPhoto (one message) or sendMediaGroup (an album: 2 to 10 messages)."""
+        if method == "sendPhoto":
+            items = [{"media": "attach://photo", "caption": params.get("caption", "")}]
+        else:
+            raw = params.get("media", "[]")
+            items = json.loads(raw) if isinstance(raw, str) else raw
+            if not 2 <= len(items) <= 10:
+                raise LookupError("media group must include 2-10 items")
+        sent = []
+        for item in items:
+            attached = str(item.get("media", "")).removeprefix("attach://")
+            if attached not in files:
+                raise LookupError("photo must be uploaded as a file")
+            message = SentMessage(
+                int(params["chat_id"]), next(self._message_ids), text=str(item.get("caption") or "")
+            )
+            message.photo = files[attached]
+            self.sent.append(message)
+            self._by_chat.setdefault(message.chat_id, []).append(message)
+            sent.append(self._message_json(message))
+        self._chat_wait(int(params["chat_id"])).notify_all()
+        return sent[0] if method == "sendPhoto" else sent
 
     def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         """Telegram's delivery: a higher offset confirms (and forgets) the updates below it; the

@@ -26,6 +26,7 @@ class SentMessage:
     text: str = ""
     keyboard: list[list[dict[str, Any]]] = field(default_factory=list)
     document: tuple[str, bytes] | None = None
+    photo: tuple[str, bytes] | None = None  # sendPhoto, or one picture of a sendMediaGroup album
     edits: int = 0
 
     def buttons(self) -> list[dict[str, Any]]:
@@ -40,6 +41,8 @@ CHAT_METHODS = frozenset(
         "editMessageText",
         "editMessageReplyMarkup",
         "sendDocument",
+        "sendPhoto",
+        "sendMediaGroup",
         "answerCallbackQuery",
         "deleteMessage",
     }
@@ -60,7 +63,7 @@ class Call:
     @property
     def new_message(self) -> bool:
         """Whether the call sent a new message (rather than editing one or answering a press)."""
-        return self.method in ("sendMessage", "sendDocument")
+        return self.method in ("sendMessage", "sendDocument", "sendPhoto", "sendMediaGroup")
 
 
 Expect = Callable[[Call], bool]

@@ -95,6 +95,16 @@ class RecordingRequest(BaseRequest):
                     else params["reply_markup"]
                 )
             result = self._message(params, call.message_id, **extra)
+        elif name in ("sendPhoto", "sendMediaGroup"):
+            media = params.get("media", [{}])
+            items = json.loads(media) if isinstance(media, str) else media
+            photos = []
+            for _ in items:
+                message_id = next(self._ids)
+                call.message_id = call.message_id or message_id
+                photo = [{"file_id": "p", "file_unique_id": "p", "width": 900, "height": 1270}]
+                photos.append(self._message(params, message_id, photo=photo))
+            result = photos[0] if name == "sendPhoto" else photos
         elif name in ("editMessageText", "editMessageReplyMarkup"):
             result = self._message(params, int(params.get("message_id", 0)), text=params.get("text", ""))
         if self.record:

@@ -39,6 +39,8 @@ async def make_bot(
     tmp_path: Path, templates: Templates, request: RecordingRequest | None = None, **env: str
 ) -> Bot:
     """The real Application over a fresh database, its Bot API calls answered by ``request``."""
+    # Page pictures cost a LibreOffice run per report: only the tests of them turn it on.
+    env = {"REPORTBOT_PAGE_PREVIEW": "off", **env}
     settings = Settings.load({"TELEGRAM_BOT_TOKEN": TOKEN, **env}, dotenv=tmp_path / "none")
     reports = Reports(Store.open(tmp_path / "tg.db"), templates, lambda: TODAY)
     request = request or RecordingRequest()

@@ -1,0 +1,216 @@
+"""A DOCX as a PDF and as pictures of its first pages (LibreOffice headless, then pdftoppm).
+
+Conversions run as asyncio subprocesses, at most ``at_once`` together, so nothing else waits
+for them. Each slot has its own LibreOffice profile directory: two soffice processes sharing one
+profile refuse to start, and a profile kept between conversions spares the first-start cost
+(about a second) of a fresh one. A conversion over its time limit is killed with its process
+group (soffice starts child processes).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import re
+import shutil
+import signal
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# The licensed fonts of GB/T 9704; without them LibreOffice draws substitutes.
+REPORT_FONTS = ("方正小标宋简体", "仿宋_GB2312", "楷体_GB2312")
+
+
+class ConversionFailed(Exception):
+    """A conversion did not finish; ``reason`` is ``missing``, ``timeout`` or ``failed``."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class PageSettings:
+    """Whether pages are made, with which programs, how long one may take."""
+
+    enabled: bool = True
+    soffice: str = "soffice"
+    pdftoppm: str = "pdftoppm"
+    timeout: float = 60.0
+    max_pages: int = 10  # an album holds at most 10 pictures
+    resolution: int = 110  # dots per inch: an A4 page about 900 pixels wide, readable on a phone
+    at_once: int = 2
+
+    @classmethod
+    def from_settings(cls, env: Mapping[str, str]) -> PageSettings:
+        """From REPORTBOT_PAGE_PREVIEW, _SOFFICE, _PDFTOPPM and _CONVERT_TIMEOUT (ValueError if bad)."""
+        raw = (env.get("REPORTBOT_PAGE_PREVIEW") or "on").strip().lower()
+        if raw not in ("on", "off"):
+            raise ValueError(f"REPORTBOT_PAGE_PREVIEW must be on or off, not {raw!r}")
+        timeout_raw = (env.get("REPORTBOT_CONVERT_TIMEOUT") or "60").strip()
+        try:
+            timeout = float(timeout_raw)
+        except ValueError:
+            timeout = -1.0
+        if not timeout > 0:
+            raise ValueError(
+                f"REPORTBOT_CONVERT_TIMEOUT must be a positive number of seconds, not {timeout_raw!r}"
+            )
+        return cls(
+            enabled=raw == "on",
+            soffice=(env.get("REPORTBOT_SOFFICE") or "soffice").strip(),
+            pdftoppm=(env.get("REPORTBOT_PDFTOPPM") or "pdftoppm").strip(),
+            timeout=timeout,
+        )
+
+
+@dataclass(frozen=True)
+class Pages:
+    """A converted report: the PDF, pictures of its first pages, whether fonts were substituted."""
+
+    pdf: bytes
+    pictures: list[bytes] = field(default_factory=list)
+    substitute_fonts: bool = False
+
+    @property
+    def page_count(self) -> int:
+        """Pages in the PDF (LibreOffice writes one ``/Type /Page`` object per page)."""
+        return max(len(re.findall(rb"/Type\s*/Page\b", self.pdf)), len(self.pictures))
+
+
+def fonts_missing(fc_list: str = "fc-list") -> list[str]:
+    """The report fonts fontconfig does not know (all of them when fc-list is absent)."""
+    path = shutil.which(fc_list)
+    if path is None:
+        return list(REPORT_FONTS)
+    import subprocess  # only here: the rest of the module runs processes through asyncio
+
+    try:
+        out = subprocess.run([path, ":", "family"], capture_output=True, text=True, timeout=10).stdout
+    except (OSError, subprocess.SubprocessError):
+        return list(REPORT_FONTS)
+    return [font for font in REPORT_FONTS if font not in out]
+
+
+class PageMaker:
+    """Converts DOCX files, at most ``settings.at_once`` at a time, each slot with its own profile."""
+
+    def __init__(self, settings: PageSettings, profiles: Path | None = None) -> None:
+        self.settings = settings
+        self._root = profiles or Path(tempfile.mkdtemp(prefix="reportbot-lo-"))
+        self._slots: asyncio.Queue[Path] | None = None  # made on first use, inside the event loop
+        self._missing_fonts: list[str] | None = None
+
+    @property
+    def substitute_fonts(self) -> bool:
+        """Whether LibreOffice lacks a report font (checked once)."""
+        if self._missing_fonts is None:
+            self._missing_fonts = fonts_missing()
+        return bool(self._missing_fonts)
+
+    async def convert(self, docx: bytes, name: str = "report.docx") -> Pages:
+        """The PDF and page pictures of ``docx``; ConversionFailed when that cannot be done."""
+        if self._slots is None:
+            self._slots = asyncio.Queue()
+            for n in range(self.settings.at_once):
+                self._slots.put_nowait(self._root / f"profile-{n}")
+        if self._missing_fonts is None:  # fc-list once, off the event loop
+            self._missing_fonts = await asyncio.to_thread(fonts_missing)
+        profile = await self._slots.get()
+        try:
+            with tempfile.TemporaryDirectory(prefix="reportbot-pages-") as work:
+                return await self._convert(docx, name, profile, Path(work))
+        finally:
+            self._slots.put_nowait(profile)
+
+    async def _convert(self, docx: bytes, name: str, profile: Path, work: Path) -> Pages:
+        source = work / (Path(name).stem + ".docx")
+        source.write_bytes(docx)
+        await self._run(
+            self.settings.soffice,
+            f"-env:UserInstallation={profile.as_uri()}",
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(work),
+            str(source),
+        )
+        pdf = source.with_suffix(".pdf")
+        if not pdf.is_file():
+            raise ConversionFailed("failed", "LibreOffice wrote no PDF")
+        await self._run(
+            self.settings.pdftoppm,
+            "-png",
+            "-r",
+            str(self.settings.resolution),
+            "-l",
+            str(self.settings.max_pages),
+            str(pdf),
+            str(work / "page"),
+        )
+        pictures = [p.read_bytes() for p in sorted(work.glob("page*.png"))]
+        if not pictures:
+            raise ConversionFailed("failed", "pdftoppm wrote no pictures")
+        return Pages(pdf.read_bytes(), pictures, self.substitute_fonts)
+
+    async def _run(self, program: str, *args: str) -> None:
+        """Run one program under the time limit; kill its process group when it runs over."""
+        path = shutil.which(program)
+        if path is None:
+            raise ConversionFailed("missing", program)
+        try:
+            process = await asyncio.create_subprocess_exec(
+                path,
+                *args,
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.DEVNULL,
+                stderr=asyncio.subprocess.PIPE,
+                start_new_session=True,  # its own process group, so its children die with it
+            )
+        except OSError as exc:
+            raise ConversionFailed("missing", f"{program}: {exc}") from exc
+        try:
+            _, err = await asyncio.wait_for(process.communicate(), self.settings.timeout)
+        except (TimeoutError, asyncio.CancelledError) as exc:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            with contextlib.suppress(ProcessLookupError):
+                await process.wait()
+            if isinstance(exc, asyncio.CancelledError):
+                raise
+            raise ConversionFailed("timeout", f"{program} ran over {self.settings.timeout} s") from exc
+        if process.returncode != 0:
+            raise ConversionFailed(
+                "failed", f"{program} exited {process.returncode}: {err.decode(errors='replace')[-300:]}"
+            )
+
+
+@dataclass(frozen=True)
+class Written:
+    """Where a report's PDF and page pictures were written (None: not asked for)."""
+
+    pdf: Path | None
+    pictures: list[Path]
+    substitute_fonts: bool
+
+
+def write_pages(settings: PageSettings, docx: Path, pdf: Path | None, pictures_dir: Path | None) -> Written:
+    """Convert the DOCX file and write its PDF and/or page pictures (blocking; ConversionFailed)."""
+    with tempfile.TemporaryDirectory(prefix="reportbot-lo-") as profiles:
+        pages = asyncio.run(PageMaker(settings, Path(profiles)).convert(docx.read_bytes(), docx.name))
+    if pdf is not None:
+        pdf.parent.mkdir(parents=True, exist_ok=True)
+        pdf.write_bytes(pages.pdf)
+    written: list[Path] = []
+    if pictures_dir is not None:
+        pictures_dir.mkdir(parents=True, exist_ok=True)
+        for n, picture in enumerate(pages.pictures, 1):
+            path = pictures_dir / f"{docx.stem}-{n:02d}.png"
+            path.write_bytes(picture)
+            written.append(path)
+    return Written(pdf, written, pages.substitute_fonts)
