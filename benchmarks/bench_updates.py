@@ -181,8 +181,15 @@ def _lanes(users: int, interviews: int, interview: Callable[[int], list[Update]]
     }
 
 
-async def run_reportbot(users: int, workdir: Path, interviews: int = 1, synchronous: str = "FULL") -> Result:
-    """The interview through reportbot's own Application (``NORMAL``: commits not waiting for the disk)."""
+async def run_reportbot(
+    users: int, workdir: Path, interviews: int = 1, synchronous: str = "FULL", previews: int = 0
+) -> Result:
+    """The interview through reportbot's own Application (``NORMAL``: commits not waiting for the disk).
+
+    With ``previews``, as many other users each start a report and ask for its draft at the same
+    moment, so LibreOffice turns their DOCX into a PDF and page pictures (at most two at once)
+    while the timed users answer.
+    """
     templates = Templates.load(DEFAULT_TEMPLATES)
     settings = Settings.load({"TELEGRAM_BOT_TOKEN": TOKEN}, dotenv=workdir / "none")
     store = Store.open(workdir / "bench.db", synchronous=synchronous)
@@ -197,9 +204,16 @@ async def run_reportbot(users: int, workdir: Path, interviews: int = 1, synchron
     def interview(uid: int) -> list[Update]:
         return [_press(app.bot, uid, new), *(_message(app.bot, uid, x) for x in lines)]
 
+    async def previewer(uid: int) -> None:
+        for update in (_press(app.bot, uid, new), _message(app.bot, uid, "/preview")):
+            _arrives(update)
+            await app.update_processor.process_update(update, app.process_update(update))
+
+    asking = [asyncio.create_task(previewer(900_000 + n)) for n in range(previews)]
     try:
         return await _drive(app, interview(0), _lanes(users, interviews, interview))
     finally:
+        await asyncio.gather(*asking)
         await app.shutdown()
         reports.store.close()
 
@@ -309,6 +323,26 @@ def measure(users: int, runs: int, min_updates: int) -> dict[str, list[Result]]:
     return results
 
 
+def compare_previews(levels: list[int], runs: int, min_updates: int, previews: int) -> None:
+    """Answers' times alone and with page previews converting meanwhile, alternating, per round."""
+    print(
+        f"| users | round | p99 ms alone | p99 ms with {previews} previews | ratio | updates/s alone / with |"
+    )
+    print("| ---: | ---: | ---: | ---: | ---: | ---: |")
+    for users in levels:
+        interviews = interviews_per_user(users, min_updates)
+        for n in range(1, runs + 1):
+            pair = []
+            for count in (0, previews):
+                with tempfile.TemporaryDirectory() as tmp:
+                    pair.append(asyncio.run(run_reportbot(users, Path(tmp), interviews, previews=count)))
+            alone, busy = pair
+            print(
+                f"| {users} | {n} | {alone.pct(99):.2f} | {busy.pct(99):.2f} | "
+                f"{busy.pct(99) / alone.pct(99):.2f}× | {alone.per_second:,.0f} / {busy.per_second:,.0f} |"
+            )
+
+
 def main() -> None:
     """Print a Markdown table."""
     parser = argparse.ArgumentParser()
@@ -317,7 +351,16 @@ def main() -> None:
     parser.add_argument(
         "--min-updates", type=int, default=3000, help="users repeat the interview until a run has this many"
     )
+    parser.add_argument(
+        "--previews",
+        type=int,
+        default=0,
+        help="instead: reportbot alone, then with this many page previews converting meanwhile",
+    )
     args = parser.parse_args()
+    if args.previews:
+        compare_previews(args.users, args.runs, args.min_updates, args.previews)
+        return
     print("| users | approach | updates/s (median, min–max) | p50 ms | p99 ms |")
     print("| ---: | --- | ---: | ---: | ---: |")
     for users in args.users:

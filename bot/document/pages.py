@@ -163,9 +163,12 @@ class PageMaker:
         path = shutil.which(program)
         if path is None:
             raise ConversionFailed("missing", program)
+        # The lowest CPU priority: a conversion takes what the bot's answers leave over.
+        nice = shutil.which("nice")
+        command = (nice, "-n", "19", path) if nice else (path,)
         try:
             process = await asyncio.create_subprocess_exec(
-                path,
+                *command,
                 *args,
                 stdin=asyncio.subprocess.DEVNULL,
                 stdout=asyncio.subprocess.DEVNULL,
