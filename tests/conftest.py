@@ -18,6 +18,8 @@ from bot.interview.engine import Interview
 from bot.interview.messages import Messages
 from bot.service.reports import Reports, Templates
 from storage import Store
+from tests.support.bot_process import TOKEN
+from tests.support.emulator import Emulator
 from tests.support.interviews import MINI_TOML, TODAY, Driver
 from tests.support.paths import TEMPLATES
 from tests.support.telegram_app import Bot, make_bot
@@ -92,3 +94,11 @@ async def bot(tmp_path: Path, templates: Templates) -> AsyncIterator[Bot]:
     b = await make_bot(tmp_path, templates)
     yield b
     await b.close()
+
+
+@pytest.fixture
+def emulator() -> Iterator[Emulator]:
+    """A local Bot API emulator, stopped after the test."""
+    emu = Emulator(TOKEN).start()
+    yield emu
+    emu.stop()

@@ -28,13 +28,6 @@ EDITED = says("已修改")  # a changed answer is confirmed (then the review or 
 
 
 @pytest.fixture
-def emulator() -> Iterator[Emulator]:
-    emu = Emulator(TOKEN).start()
-    yield emu
-    emu.stop()
-
-
-@pytest.fixture
 def bot(emulator: Emulator, tmp_path: Path) -> Iterator[BotProcess]:
     process = BotProcess(emulator, tmp_path)
     process.start()

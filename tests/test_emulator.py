@@ -4,22 +4,13 @@ from __future__ import annotations
 
 import http.client
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
+from tests.support.bot_process import TOKEN
 from tests.support.emulator import Emulator
 from tests.support.emulator_calls import Dropped, says
-
-TOKEN = "123456:emulator-self-test"
-
-
-@pytest.fixture
-def emulator() -> Iterator[Emulator]:
-    emu = Emulator(TOKEN).start()
-    yield emu
-    emu.stop()
 
 
 def call(emulator: Emulator, method: str, **params: Any) -> dict[str, Any]:

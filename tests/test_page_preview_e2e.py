@@ -4,23 +4,13 @@ with the reason."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
-from tests.support.bot_process import TOKEN, BotProcess, User, question
+from tests.support.bot_process import BotProcess, User, question
 from tests.support.emulator import Emulator
 from tests.support.emulator_calls import Call, says
 
 UNIT = "单位意识形态"
-
-
-@pytest.fixture
-def emulator() -> Iterator[Emulator]:
-    emu = Emulator(TOKEN).start()
-    yield emu
-    emu.stop()
 
 
 def start(emulator: Emulator, tmp_path: Path, **env: str) -> BotProcess:
