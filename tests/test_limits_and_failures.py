@@ -84,5 +84,4 @@ async def test_unwritable_database_tells_user_and_keeps_running(
         calls = await chat.send("阐述")  # the bot kept running
         assert "第一点的做法或例子" in texts(calls) or "例子" in texts(calls)
     finally:
-        await bot.app.shutdown()
-        bot.reports.store.close()
+        await bot.close()

@@ -54,5 +54,4 @@ async def test_requests_at_once_are_limited_and_every_reply_still_goes(
         assert helped == {str(uid) for uid in range(100, 100 + 2 * SENDING_AT_ONCE)}
         assert request.most == SENDING_AT_ONCE
     finally:
-        await bot.app.shutdown()
-        bot.reports.store.close()
+        await bot.close()

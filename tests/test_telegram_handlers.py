@@ -275,8 +275,7 @@ async def test_not_allowed_users_refused_once_and_nothing_stored(
         friend = b.chat(2)
         assert "报告助手" in texts(await friend.send("/start"))
     finally:
-        await b.app.shutdown()
-        b.reports.store.close()
+        await b.close()
 
 
 async def test_refused_button_presses_change_nothing(tmp_path: Path, templates: Templates) -> None:
@@ -289,8 +288,7 @@ async def test_refused_button_presses_change_nothing(tmp_path: Path, templates: 
         assert [c.method for c in calls] == ["answerCallbackQuery"] and "只在私聊中使用" in texts(calls)
         assert b.reports.store.db["users"].count == 0
     finally:
-        await b.app.shutdown()
-        b.reports.store.close()
+        await b.close()
 
 
 async def test_edited_messages_are_not_answered_again(bot: Bot) -> None:

@@ -75,8 +75,7 @@ async def test_an_unreadable_update_is_skipped_and_confirmed_and_the_others_answ
         if b.app.updater.running:
             await b.app.updater.stop()
         await b.app.stop()
-        await b.app.shutdown()
-        b.reports.store.close()
+        await b.close()
 
 
 async def test_a_button_whose_data_is_not_a_string_is_refused_politely(
