@@ -4,9 +4,7 @@ a conversion that cannot be done still sends the DOCX, with the reason; nobody e
 from __future__ import annotations
 
 import asyncio
-import stat
 import struct
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,60 +14,18 @@ from bot.cli.settings import Settings, SettingsError
 from bot.document.pages import ConversionFailed, PageMaker, PageSettings
 from bot.service.reports import Templates
 from tests.support.cli import run_cli, stored
-from tests.support.fakes import Call, Chat, document_of, texts
+from tests.support.fakes import Call, document_of, texts
 from tests.support.interviews import full_script
+from tests.support.preview import (
+    TYPE_NAME,
+    alive_in_group,
+    documents,
+    fake_soffice,
+    photos,
+    start_report,
+    until,
+)
 from tests.support.telegram_app import Bot, make_bot
-
-TYPE_NAME = "单位意识形态"
-
-
-def fake_soffice(tmp_path: Path, body: str) -> Path:
-    """An executable shell script standing in for soffice."""
-    script = tmp_path / "fake-soffice"
-    script.write_text(f"#!/bin/sh\n{body}\n", encoding="utf-8")
-    script.chmod(script.stat().st_mode | stat.S_IXUSR)
-    return script
-
-
-def alive_in_group(group: int) -> list[int]:
-    """Processes of a process group that still run (zombies waiting for their parent aside)."""
-    alive = []
-    for stat_file in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat_file.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[2]) == group and fields[0] != "Z":  # fields: state, ppid, pgrp, ...
-            alive.append(int(stat_file.parent.name))
-    return alive
-
-
-async def until(condition: Callable[[], bool], limit: float = 20.0) -> None:
-    """Wait for ``condition`` with a time limit."""
-    deadline = time.monotonic() + limit
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        await asyncio.sleep(0.02)
-
-
-def photos(calls: list[Call]) -> list[bytes]:
-    """The pictures sent as an album or a single photo."""
-    return [
-        bytes(content)
-        for c in calls
-        if c.method in ("sendMediaGroup", "sendPhoto")
-        for _, content in c.files.values()
-    ]
-
-
-def documents(calls: list[Call]) -> list[tuple[str, bytes]]:
-    return [(str(n), bytes(b)) for c in calls if c.method == "sendDocument" for n, b in c.files.values()]
-
-
-async def start_report(chat: Chat) -> None:
-    await chat.send("/new")
-    await chat.press(TYPE_NAME)
-    await chat.send("甲局")
 
 
 async def test_preview_sends_pictures_and_pdf(tmp_path: Path, templates: Templates) -> None:

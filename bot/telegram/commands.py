@@ -136,7 +136,7 @@ async def cmd_section(update: Update, context: ContextTypes.DEFAULT_TYPE, report
 @needs_report
 async def cmd_preview(update: Update, context: ContextTypes.DEFAULT_TYPE, report_id: int) -> None:
     """The draft DOCX with 【待填写】 marks."""
-    await send(update, context, [document(report_id, draft=True)])
+    await send(update, context, document(report_id, draft=True))
 
 
 @needs_report
@@ -148,7 +148,7 @@ async def cmd_export(update: Update, context: ContextTypes.DEFAULT_TYPE, report_
         labels = "、".join(q.label for q in step.missing)
         await say(update, context, "telegram.export_incomplete", count=len(step.missing), labels=labels)
         return
-    await send(update, context, [document(report_id, draft=False)])
+    await send(update, context, document(report_id, draft=False))
 
 
 async def cmd_profile(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -23,7 +23,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from bot.document.pages import PageMaker
 from bot.interview.messages import Messages
 from bot.telegram.client import BotApiClient, Keyboard
-from bot.telegram.page_album import convert_and_send
+from bot.telegram.page_album import Preview, send_pages
 from storage import Store
 
 log = logging.getLogger("reportbot.outbox")
@@ -58,9 +58,11 @@ def answer(query_id: str, text: str | None = None) -> Item:
     return {"answer": query_id, "text": text}
 
 
-def document(report_id: int, draft: bool) -> Item:
-    """The report as DOCX, composed when it is sent, then what the lint finds."""
-    return {"document": report_id, "draft": draft}
+def document(report_id: int, draft: bool) -> list[Item]:
+    """The report as DOCX (composed when it is sent), pictures of its pages and its PDF (when
+    they are on), then what the lint finds: three items, so that a reply resumed after a dropped
+    connection does not send the DOCX again."""
+    return [{kind: report_id, "draft": draft} for kind in ("document", "pages", "findings")]
 
 
 @dataclass(frozen=True)
@@ -94,29 +96,56 @@ class Outbox:
         self.docx = docx
         self.apology = apology  # sent instead of an item that cannot be made (a DOCX that fails)
         self._sent: dict[int, int] = {}  # update id -> items already sent (after a failure)
+        # update id -> its report as made for this reply: the pages and the findings items use
+        # the DOCX the document item sent, and a retry of the pages item does not convert again.
+        self._made: dict[int, tuple[Docx, Preview] | None] = {}
+        self._rest: dict[int, tuple[int, list[Item]]] = {}  # update id -> what waits for deliver_rest
         self.behind: set[int] = set()  # chats whose replies could not be sent yet
         self.failed = asyncio.Event()  # set when a reply is left owed: the retry loop wakes
 
-    async def deliver(self, update_id: int, chat_id: int, items: list[Item]) -> bool:
-        """Send what is owed for ``update_id``; False when Telegram could not be reached."""
+    def close(self) -> None:
+        """Remove the page converter's profile folders (once no reply is being sent)."""
+        if self.pages is not None:
+            self.pages[0].close()
+
+    async def deliver(
+        self, update_id: int, chat_id: int, items: list[Item], *, slow_later: bool = False
+    ) -> bool:
+        """Send what is owed for ``update_id``; False when Telegram could not be reached.
+
+        With ``slow_later``, the items from the pages on (a conversion of seconds) are kept for
+        :meth:`deliver_rest`, which the caller makes once it no longer holds others up.
+        """
         try:
             for n in range(self._sent.get(update_id, 0), len(items)):
-                await self._send(chat_id, items[n])
+                if slow_later and "pages" in items[n] and self.pages is not None:
+                    self._rest[update_id] = (chat_id, items)
+                    return True
+                await self._send(update_id, chat_id, items[n])
                 self._sent[update_id] = n + 1
         except (NetworkError, RetryAfter) as exc:
             log.warning("reply to update %s not sent (%s); it stays owed", update_id, type(exc).__name__)
+            self._made.pop(update_id, None)  # made again when retried: no files held through an outage
             self.behind.add(chat_id)
             self.failed.set()
             return False
         except Forbidden:
             log.info("chat %s blocked the bot; reply to update %s dropped", chat_id, update_id)
         self._sent.pop(update_id, None)
+        self._made.pop(update_id, None)
         self.store.delivered(update_id)
         return True
 
-    async def _send(self, chat_id: int, item: Item) -> None:
+    async def deliver_rest(self, update_id: int) -> bool:
+        """Send what :meth:`deliver` kept for later for ``update_id`` (nothing: True)."""
+        rest = self._rest.pop(update_id, None)
+        if rest is None:
+            return True
+        return await self.deliver(update_id, *rest)
+
+    async def _send(self, update_id: int, chat_id: int, item: Item) -> None:
         try:
-            await _with_retries(lambda: self._call(chat_id, item))
+            await _with_retries(lambda: self._call(update_id, chat_id, item))
         except BadRequest as exc:
             # Not something a retry mends (a message already without buttons, a press answered
             # too late, a chat that is gone): the rest of the reply still goes.
@@ -127,9 +156,19 @@ class Outbox:
             # A fault of the bot's own (composing a DOCX): sending it again would fail again and
             # hold back every reply after it. The user is told; the rest of the reply goes.
             log.exception("chat %s: could not make %s", chat_id, next(iter(item)))
-            await _with_retries(lambda: self._call(chat_id, message(self.apology)))
+            await _with_retries(lambda: self._call(update_id, chat_id, message(self.apology)))
 
-    async def _call(self, chat_id: int, item: Item) -> None:
+    async def _made_for(self, update_id: int, chat_id: int, item: Item) -> tuple[Docx, Preview] | None:
+        """The report this reply sends, made once per reply (again after a restart or an outage);
+        None when it could not be made and the user was told so."""
+        if update_id in self._made:
+            return self._made[update_id]
+        self._made[update_id] = None  # if making fails, the apology is sent once, not per item
+        report_id = next(v for k, v in item.items() if k != "draft")
+        made = self._made[update_id] = (await self.docx(chat_id, report_id, item["draft"]), Preview())
+        return made
+
+    async def _call(self, update_id: int, chat_id: int, item: Item) -> None:
         bot = self.bot
         if "answer" in item:
             await bot.answer_callback_query(item["answer"], text=item["text"])
@@ -147,14 +186,16 @@ class Outbox:
         elif "document" in item:
             with contextlib.suppress(TelegramError):  # only a hint that a file is coming
                 await bot.send_chat_action(chat_id, ChatAction.UPLOAD_DOCUMENT)
-            made = await self.docx(chat_id, item["document"], item["draft"])
-            await bot.send_document(chat_id, document=made.data, filename=made.name, caption=made.caption)
-            if self.pages is not None:
-                # Converted while sending (the DOCX is never held back): LibreOffice runs as a
-                # subprocess, so only this user's replies wait for it.
+            if made := await self._made_for(update_id, chat_id, item):
+                docx = made[0]
+                await bot.send_document(chat_id, document=docx.data, filename=docx.name, caption=docx.caption)
+        elif "pages" in item:
+            if self.pages is not None and (made := await self._made_for(update_id, chat_id, item)):
                 maker, texts = self.pages
-                await convert_and_send(bot, chat_id, maker, texts, made.data, made.name)
-            await bot.send_text(chat_id, made.findings)
+                await send_pages(bot, chat_id, maker, texts, made[0].data, made[0].name, made[1])
+        elif "findings" in item:
+            if made := await self._made_for(update_id, chat_id, item):
+                await bot.send_text(chat_id, made[0].findings)
         elif "text" in item:
             message_id = await bot.send_text(chat_id, item["text"], item["keyboard"])
             if item["keyboard"]:

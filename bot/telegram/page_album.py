@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 
 from telegram import InputMediaPhoto
@@ -37,28 +38,57 @@ def failure_text(error: ConversionFailed, messages: Messages) -> str:
     return messages.text("pages.failed")
 
 
-async def convert_and_send(
-    bot: BotApiClient, chat_id: int, maker: PageMaker, messages: Messages, docx: bytes, name: str
+@dataclass
+class Preview:
+    """One reply's page pictures and PDF as far as they went: converted (or why not), shown."""
+
+    made: Pages | ConversionFailed | None = None
+    shown: bool = False  # the pictures, or why there are none, were sent
+
+
+async def send_pages(
+    bot: BotApiClient,
+    chat_id: int,
+    maker: PageMaker,
+    messages: Messages,
+    docx: bytes,
+    name: str,
+    preview: Preview,
 ) -> None:
-    """Convert ``docx``; send the pictures (an album) and the PDF, or why they are missing."""
-    with contextlib.suppress(TelegramError):  # only a hint: the upload hint of the DOCX has ended
-        await bot.send_chat_action(chat_id, ChatAction.UPLOAD_PHOTO)
-    try:
-        pages = await maker.convert(docx, name)
-    except ConversionFailed as exc:
-        log.warning("chat %s: page preview not made (%s)", chat_id, exc)
-        await bot.send_text(chat_id, failure_text(exc, messages))
+    """Convert ``docx``; send the pictures (an album) and the PDF, or why they are missing.
+
+    ``preview`` keeps what was done, so that a retry after a dropped connection neither converts
+    again nor sends the pictures twice.
+    """
+    if preview.made is None:
+        with contextlib.suppress(TelegramError):  # only a hint: the upload hint of the DOCX has ended
+            await bot.send_chat_action(chat_id, ChatAction.UPLOAD_PHOTO)
+        try:
+            preview.made = await maker.convert(docx, name)
+        except ConversionFailed as exc:
+            log.warning("chat %s: page preview not made (%s)", chat_id, exc)
+            preview.made = exc
+    pages = preview.made
+    if isinstance(pages, ConversionFailed):
+        if not preview.shown:
+            await bot.send_text(chat_id, failure_text(pages, messages))
+            preview.shown = True
         return
-    caption = pages_caption(pages, messages)
     try:
-        if len(pages.pictures) == 1:  # an album holds 2 to 10 items
-            await bot.send_photo(chat_id, pages.pictures[0], caption=caption)
-        else:
-            media = [
-                InputMediaPhoto(picture, caption=caption if n == 0 else None, filename=f"page-{n + 1}.png")
-                for n, picture in enumerate(pages.pictures)
-            ]
-            await bot.send_media_group(chat_id, media)
+        if not preview.shown:
+            await _send_pictures(bot, chat_id, pages, pages_caption(pages, messages))
+            preview.shown = True
         await bot.send_document(chat_id, document=pages.pdf, filename=str(Path(name).with_suffix(".pdf")))
     except BadRequest as exc:  # a picture Telegram refuses: the DOCX has been sent all the same
         log.info("chat %s: page preview not sent: %s", chat_id, exc.message)
+
+
+async def _send_pictures(bot: BotApiClient, chat_id: int, pages: Pages, caption: str) -> None:
+    if len(pages.pictures) == 1:  # an album holds 2 to 10 items
+        await bot.send_photo(chat_id, pages.pictures[0], caption=caption)
+        return
+    media = [
+        InputMediaPhoto(picture, caption=caption if n == 0 else None, filename=f"page-{n + 1}.png")
+        for n, picture in enumerate(pages.pictures)
+    ]
+    await bot.send_media_group(chat_id, media)

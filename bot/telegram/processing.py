@@ -20,23 +20,28 @@ log = logging.getLogger("reportbot.telegram")
 
 
 RECENT_USERS = 2000  # users kept in memory by the store: more than are writing at any moment
-UPDATES_IN_FLIGHT = 20  # at once, across users (BENCHMARKS.md, "Updates")
+UPDATES_IN_FLIGHT = 20  # handlers running at once, across users (BENCHMARKS.md, "Updates")
+WAITING_UNCAPPED = 2**31 - 1  # updates waiting for their user's turn hold only a task each
 RETRY_AFTER_OUTAGE = (1.0, 30.0)  # seconds between rounds of sending owed replies: first, at most
 
 
 class PerUserProcessor(BaseUpdateProcessor):
     """Concurrent across users, in order per user, each update applied once, every reply sent.
 
-    Updates in flight at the same time share commits (:class:`storage.WriteBatch`); each is on
-    disk with its reply before anything is sent. The cap on updates in flight trades the commits
-    they share against how long an answer waits for the others' work before its reply (chosen in
-    BENCHMARKS.md, "Updates"). The Bot API requests those updates make are limited apart
-    (:data:`bot.telegram.client.SENDING_AT_ONCE`). Replies left owed by a crash or an outage are
-    sent by a background task, in order and under the user's lock.
+    Updates handled at the same time share commits (:class:`storage.WriteBatch`); each is on
+    disk with its reply before anything is sent. The cap on handlers running at once (the
+    slots) trades the commits they share against how long an answer waits for the others' work
+    before its reply (chosen in BENCHMARKS.md, "Updates"). The Bot API requests those updates
+    make are limited apart (:data:`bot.telegram.client.SENDING_AT_ONCE`). Replies left owed by
+    a crash or an outage are sent by a background task, in order and under the user's lock.
     """
 
-    def __init__(self, store: Store, intake: Intake, max_concurrent_updates: int = UPDATES_IN_FLIGHT) -> None:
-        super().__init__(max_concurrent_updates)
+    def __init__(self, store: Store, intake: Intake, slots: int = UPDATES_IN_FLIGHT) -> None:
+        # python-telegram-bot's own cap would count updates still waiting for their user's turn;
+        # the cap that matters is on handlers running (``slots``), taken once the turn has come.
+        super().__init__(WAITING_UNCAPPED)
+        self.slots = slots
+        self._slots = asyncio.Semaphore(slots)
         self.store = store
         self.intake = intake
         self.outbox: Outbox | None = None  # set once the bot exists
@@ -66,10 +71,21 @@ class PerUserProcessor(BaseUpdateProcessor):
                 self._locks[key] = (lock, users - 1)
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        """Run the update's handlers under its user's lock, unless it was applied before."""
+        """Run the update's handlers in its user's turn, unless it was applied before.
+
+        An update waits for its user's turn before it takes a slot, so a user whose reply is slow
+        (or who sends a burst meanwhile) holds back no one else. What the reply leaves for after
+        the slot (pictures of the pages, converted for seconds) is sent once the slot is given
+        back, still in the user's turn, so their replies keep their order.
+        """
         user = update.effective_user if isinstance(update, Update) else None
         async with self._turn(user.id if user else None):
-            await self._apply_once(update, coroutine)
+            try:
+                async with self._slots:
+                    await self._apply_once(update, coroutine)
+            finally:
+                if self.outbox is not None and isinstance(update, Update):
+                    await self.outbox.deliver_rest(update.update_id)
 
     async def _apply_once(self, update: object, coroutine: Awaitable[Any]) -> None:
         if not isinstance(update, Update):
@@ -166,6 +182,8 @@ class PerUserProcessor(BaseUpdateProcessor):
                 await task
 
     async def shutdown(self) -> None:
-        """Commit what is open; later writes commit one by one again."""
+        """Commit what is open (later writes commit one by one again); remove temporary files."""
         await self.stop_delivering()
         self.store.stop_serving()
+        if self.outbox is not None:
+            self.outbox.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from telegram import Update
@@ -32,7 +33,9 @@ async def send(update: Update, context: ContextTypes.DEFAULT_TYPE, items: list[I
     state.reports.store.owe(update.update_id, chat.id, items)
     await state.reports.store.on_disk()
     bot_of(context).intake.handled(update.update_id)  # on disk with its reply: it may be confirmed
-    await state.outbox.deliver(update.update_id, chat.id, items)
+    # The pages, converted for seconds, follow once the update's slot is given back
+    # (PerUserProcessor.do_process_update).
+    await state.outbox.deliver(update.update_id, chat.id, items, slow_later=True)
 
 
 def messages_of(replies: list[Reply]) -> list[Item]:
@@ -48,7 +51,7 @@ def step_items(state: BotState, report_id: int, step: Step, lead: str = "") -> l
         items.insert(0, message(lead))
     if step.finished:
         items = [clear(), *items, message(state.messages.text("telegram.finished"))]
-        items.append(document(report_id, draft=False))
+        items.extend(document(report_id, draft=False))
     return items
 
 
@@ -57,13 +60,19 @@ async def say(update: Update, context: ContextTypes.DEFAULT_TYPE, key: str, **pa
     await send(update, context, [message(state_of(context).messages.text(key, **params))])
 
 
+# DOCX files are written one at a time off the event loop: writing holds the interpreter most
+# of the time, and several written at once would leave the answers a small share of it (BENCHMARKS.md,
+# "Page preview").
+_WRITER = ThreadPoolExecutor(1, thread_name_prefix="reportbot-docx")
+
+
 def docx_maker(reports: Reports, renderer: Renderer) -> Callable[[int, int, bool], Awaitable[Docx]]:
     """Composes a chat's report for the outbox (the owner of a private chat is its user)."""
 
     async def make(chat_id: int, report_id: int, draft: bool) -> Docx:
         owner = f"tg:{chat_id}"
         doc = reports.document(owner, report_id, renderer.composer)
-        data = await asyncio.to_thread(renderer.writer.to_bytes, doc)
+        data = await asyncio.get_running_loop().run_in_executor(_WRITER, renderer.writer.to_bytes, doc)
         name = file_name(doc.title + ("（草稿）" if draft else ""))
         caption = reports.templates.messages.text("telegram.preview_caption") if draft else None
         return Docx(data, name, caption, reports.findings(owner, report_id, doc))

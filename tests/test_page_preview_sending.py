@@ -1,0 +1,147 @@
+"""Page pictures go out after the update's slot is given back, still in the user's turn: however
+many conversions run or wait, other users are answered; the user's own replies keep their order;
+a dropped connection resends only what did not arrive; the converter's folders go at shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+from telegram.error import NetworkError
+from telegram.request import RequestData
+
+from bot.service.reports import Templates
+from bot.telegram.processing import PerUserProcessor
+from tests.support.fakes import RecordingRequest, texts
+from tests.support.preview import documents, fake_soffice, photos, start_report, until
+from tests.support.telegram_app import make_bot
+
+LIMIT = 20.0  # seconds any awaited reply may take
+
+
+def held_soffice(tmp_path: Path) -> tuple[Path, Path]:
+    """A soffice that waits until the returned file exists, then fails; and that file."""
+    release = tmp_path / "release"
+    return fake_soffice(tmp_path, f"while [ ! -e {release} ]; do sleep 0.02; done\nexit 1"), release
+
+
+async def test_conversions_in_every_slot_hold_back_no_one(tmp_path: Path, templates: Templates) -> None:
+    soffice, release = held_soffice(tmp_path)
+    bot = await make_bot(tmp_path, templates, REPORTBOT_PAGE_PREVIEW="on", REPORTBOT_SOFFICE=str(soffice))
+    try:
+        processor = bot.app.update_processor
+        assert isinstance(processor, PerUserProcessor)
+        chats = [bot.chat(700 + n) for n in range(processor.slots)]
+        for chat in chats:
+            await start_report(chat)
+        previews = [asyncio.create_task(c.deliver(c.message_update("/preview"))) for c in chats]
+        # Every DOCX is out: each preview now only waits for its conversion (two run, the rest queue).
+        await until(lambda: len(documents(bot.request.calls)) == len(chats))
+        calls = await asyncio.wait_for(bot.chat(799).send("/help"), LIMIT)
+        assert "/preview" in texts(calls)
+        assert not any(p.done() for p in previews)
+        release.touch()
+        await asyncio.wait_for(asyncio.gather(*previews), LIMIT)
+        assert all("转换失败" in texts(chat.new_calls()) for chat in chats)
+    finally:
+        release.touch()
+        await bot.close()
+
+
+async def test_a_burst_while_converting_waits_its_turn_and_holds_back_no_one(
+    tmp_path: Path, templates: Templates
+) -> None:
+    soffice, release = held_soffice(tmp_path)
+    bot = await make_bot(tmp_path, templates, REPORTBOT_PAGE_PREVIEW="on", REPORTBOT_SOFFICE=str(soffice))
+    try:
+        slow = bot.chat(710)
+        await start_report(slow)
+        slow.new_calls()
+        preview = asyncio.create_task(slow.deliver(slow.message_update("/preview")))
+        await until(lambda: len(documents(bot.request.calls)) == 1)
+        assert isinstance(bot.app.update_processor, PerUserProcessor)
+        burst = [
+            asyncio.create_task(slow.deliver(slow.message_update("/help")))
+            for _ in range(bot.app.update_processor.slots + 5)
+        ]
+        calls = await asyncio.wait_for(bot.chat(711).send("/help"), LIMIT)
+        assert "/preview" in texts(calls)
+        assert not preview.done() and not any(b.done() for b in burst)
+        release.touch()
+        await asyncio.wait_for(asyncio.gather(preview, *burst), LIMIT)
+        sent = [
+            c
+            for c in slow.new_calls()
+            if c.method in ("sendMessage", "sendDocument") and int(c.params["chat_id"]) == 710
+        ]
+        kinds = [
+            "docx" if c.method == "sendDocument" else "failed" if "转换失败" in texts([c]) else "help"
+            for c in sent
+            if c.method == "sendDocument" or "转换失败" in texts([c]) or "/preview" in texts([c])
+        ]
+        # The preview's reply, whole, before anything sent later: the user's order holds.
+        assert kinds == ["docx", "failed", *["help"] * len(burst)]
+        after_failure = next(n for n, c in enumerate(sent) if "转换失败" in texts([c])) + 1
+        assert "排版前请留意" in texts([sent[after_failure]])  # the lint's findings close the preview
+    finally:
+        release.touch()
+        await bot.close()
+
+
+class DropsFirstPdf(RecordingRequest):
+    """The connection drops once, while the PDF is being sent (after the DOCX and the album)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.dropped = False
+
+    async def do_request(
+        self, url: str, method: str, request_data: RequestData | None = None, *args: Any, **kwargs: Any
+    ) -> tuple[int, bytes]:
+        if (
+            not self.dropped
+            and url.endswith("/sendDocument")
+            and request_data is not None
+            and any(str(v[0]).endswith(".pdf") for v in request_data.multipart_data.values())
+        ):
+            self.dropped = True
+            raise NetworkError("connection reset")
+        return await super().do_request(url, method, request_data, *args, **kwargs)
+
+
+async def test_a_dropped_connection_resends_only_the_pdf(tmp_path: Path, templates: Templates) -> None:
+    request = DropsFirstPdf()
+    bot = await make_bot(tmp_path, templates, request=request, REPORTBOT_PAGE_PREVIEW="on")
+    try:
+        chat = bot.chat(720)
+        await start_report(chat)
+        calls = await chat.send("/preview")
+        assert request.dropped
+        assert [n.rsplit(".", 1)[1] for n, _ in documents(calls)] == ["docx", "pdf"]
+        albums = [c for c in calls if c.method in ("sendMediaGroup", "sendPhoto")]
+        assert len(albums) == 1 and photos(calls)
+        findings = [c for c in calls if c.method == "sendMessage" and "排版前请留意" in texts([c])]
+        assert len(findings) == 1 and calls[-1] is findings[0]
+    finally:
+        await bot.close()
+
+
+async def test_the_converters_folders_are_removed_at_shutdown(
+    tmp_path: Path, templates: Templates, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    soffice = fake_soffice(tmp_path, "exit 1")
+    bot = await make_bot(tmp_path, templates, REPORTBOT_PAGE_PREVIEW="on", REPORTBOT_SOFFICE=str(soffice))
+    try:
+        chat = bot.chat(730)
+        await start_report(chat)
+        assert "转换失败" in texts(await chat.send("/preview"))
+        assert list(temp.glob("reportbot-lo-*"))
+    finally:
+        await bot.close()
+    assert not list(temp.iterdir())
