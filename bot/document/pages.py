@@ -100,9 +100,16 @@ class PageMaker:
 
     def __init__(self, settings: PageSettings, profiles: Path | None = None) -> None:
         self.settings = settings
-        self._root = profiles or Path(tempfile.mkdtemp(prefix="reportbot-lo-"))
+        self._root = profiles  # None: a temporary folder, made on first use, removed by close()
+        self._owns_root = profiles is None
         self._slots: asyncio.Queue[Path] | None = None  # made on first use, inside the event loop
         self._missing_fonts: list[str] | None = None
+
+    def close(self) -> None:
+        """Remove the profile folders this maker made (call when no conversion runs)."""
+        if self._owns_root and self._root is not None:
+            shutil.rmtree(self._root, ignore_errors=True)
+            self._root, self._slots = None, None
 
     @property
     def substitute_fonts(self) -> bool:
@@ -114,6 +121,8 @@ class PageMaker:
     async def convert(self, docx: bytes, name: str = "report.docx") -> Pages:
         """The PDF and page pictures of ``docx``; ConversionFailed when that cannot be done."""
         if self._slots is None:
+            if self._root is None:
+                self._root = Path(tempfile.mkdtemp(prefix="reportbot-lo-"))
             self._slots = asyncio.Queue()
             for n in range(self.settings.at_once):
                 self._slots.put_nowait(self._root / f"profile-{n}")
@@ -163,9 +172,7 @@ class PageMaker:
         path = shutil.which(program)
         if path is None:
             raise ConversionFailed("missing", program)
-        # The lowest CPU priority: a conversion takes what the bot's answers leave over.
-        nice = shutil.which("nice")
-        command = (nice, "-n", "19", path) if nice else (path,)
+        command = (*_background(), path)
         try:
             process = await asyncio.create_subprocess_exec(
                 *command,
@@ -191,6 +198,24 @@ class PageMaker:
             raise ConversionFailed(
                 "failed", f"{program} exited {process.returncode}: {err.decode(errors='replace')[-300:]}"
             )
+
+
+def _background() -> tuple[str, ...]:
+    """The command prefix that keeps a conversion off the bot's way.
+
+    The lowest CPU priority is not enough on its own: LibreOffice starting on every CPU slows
+    the bot's commits sevenfold (BENCHMARKS.md, "Page preview"), so conversions are also kept
+    off one CPU, which the bot then always has to itself.
+    """
+    prefix: tuple[str, ...] = ()
+    cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
+    taskset = shutil.which("taskset")
+    if len(cpus) > 1 and taskset:
+        prefix += (taskset, "-c", ",".join(map(str, cpus[1:])))
+    nice = shutil.which("nice")
+    if nice:
+        prefix += (nice, "-n", "19")
+    return prefix
 
 
 @dataclass(frozen=True)
