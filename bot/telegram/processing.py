@@ -41,7 +41,7 @@ class PerUserProcessor(BaseUpdateProcessor):
         # the cap that matters is on handlers running (``slots``), taken once the turn has come.
         super().__init__(WAITING_UNCAPPED)
         self.slots = slots
-        self._slots = asyncio.Semaphore(slots)
+        self._free_slots = asyncio.Semaphore(slots)
         self.store = store
         self.intake = intake
         self.outbox: Outbox | None = None  # set once the bot exists
@@ -81,7 +81,7 @@ class PerUserProcessor(BaseUpdateProcessor):
         user = update.effective_user if isinstance(update, Update) else None
         async with self._turn(user.id if user else None):
             try:
-                async with self._slots:
+                async with self._free_slots:
                     await self._apply_once(update, coroutine)
             finally:
                 if self.outbox is not None and isinstance(update, Update):
