@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import importlib.util
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -100,3 +101,9 @@ def test_no_test_imports_another_test_or_conftest() -> None:
         name = f"tests.{path.stem}"
         wrong = {m for m in imported(path, name) if m.startswith("tests.test_") or m == "tests.conftest"}
         assert not wrong, name
+
+
+def test_httpcore_finds_sniffio() -> None:
+    # httpcore imports sniffio each time it makes a lock; when the import fails it carries on,
+    # slowly (about 15% of the bot's CPU under load), so the package must be installed.
+    assert importlib.util.find_spec("sniffio") is not None
