@@ -1,15 +1,15 @@
 """Update throughput and latency: complete interviews replayed through Application.process_update.
 
-Side by side in one run:
+Side by side, in rounds that alternate the contenders (each round starts with the next one):
 - reportbot: the real Application (per-user ordering, de-duplication, every answer committed
   with synchronous=FULL before its reply; users in flight share commits);
-- reportbot, sync NORMAL: the same with commits that do not wait for the disk, to show what
-  the wait costs (not how the bot runs);
-- stock: the same interview written the usual python-telegram-bot way, a ConversationHandler with
-  PicklePersistence (default flush interval), answers kept in user_data, each reply sent with
-  reply_text: the same texts and buttons reportbot sends, worked out beforehand;
-- stock, bare prompts: the same with each question's bare prompt and no buttons.
-All use a request class that answers every Bot API call instantly.
+- stock + sqlite3 commit: the same interview the usual python-telegram-bot way (a
+  ConversationHandler, the same texts and buttons as reportbot), each answer committed to SQLite
+  (WAL, synchronous=FULL) before its reply;
+- stock + pickle written: the same with PicklePersistence written before each reply;
+- stock, nothing written: the same keeping everything in memory; not the same job, a ceiling.
+See ``benchmarks.stock_bots``. All use a request class that answers every Bot API call instantly.
+reportbot's rate is divided by each peer's within each round.
 
 Run: .venv/bin/python -m benchmarks.bench_updates [--users 1 100 1000] [--runs 3] [--min-updates 3000]
 """
@@ -29,25 +29,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import (
-    Application,
-    ApplicationBuilder,
-    CommandHandler,
-    ContextTypes,
-    ConversationHandler,
-    MessageHandler,
-    PicklePersistence,
-    filters,
-)
+from telegram import Update
+from telegram.ext import Application
 
+from benchmarks.stock_bots import MEMORY, PICKLE, SQLITE, TOKEN, interview_messages, stock_application
 from bot.cli.settings import DEFAULT_TEMPLATES, Settings
 from bot.document.render import Renderer
-from bot.interview.engine import State
 from bot.service.reports import Reports, Templates
-from bot.telegram.client import Keyboard
 from bot.telegram.keys import encode
-from bot.telegram.views import step_replies
 from bot.telegram.wiring import build_application
 from storage import Store
 from tests.support.fakes import RecordingRequest
@@ -55,10 +44,7 @@ from tests.support.interviews import TODAY, full_script
 from tests.support.stats import percentile_ms, spread
 
 TYPE_ID = "study_speech"
-NO_DISK_WAIT = "reportbot, sync NORMAL"  # the same, committing without waiting for the disk
-STOCK = "stock"  # sending the same messages as reportbot
-STOCK_BARE = "stock, bare prompts"  # each question's prompt alone, without buttons
-TOKEN = "123456789:AAEbenchBENCHbenchBENCHbenchBENCH_12"
+REPORTBOT = "reportbot"
 
 
 _update_ids = itertools.count(1)
@@ -137,25 +123,27 @@ async def _drive(
     ``warmup`` goes first, untimed (first calls fill caches and compile patterns). ``alongside``
     starts with the timed users and is awaited after them, untimed.
 
-    The time per update runs from when the update processor starts on it to its last reply. The
-    processor works on at most its number of slots at once (the stock one on one); the
-    wait for a free slot is queueing before the work starts and is left out, for both approaches.
+    The time per update runs from when the user sends it (the moment the last reply was out, or
+    the start) to its last reply, so it includes every wait on the way: for the event loop, for
+    the user's turn and for a free slot in the update processor (reportbot's 20, the stock bot's
+    one at a time). In this closed loop that is about users ÷ updates per second for anyone.
     """
     latencies: list[float] = []
     processor = app.update_processor
-    # reportbot's handlers take a slot once the user's turn has come; the stock processor's cap
-    # is python-telegram-bot's own.
-    slots = asyncio.Semaphore(getattr(processor, "slots", processor.max_concurrent_updates))
     for update in warmup:
         await processor.process_update(update, app.process_update(update))
 
-    async def user(updates: list[Update]) -> None:
+    async def user(updates: list[Update], sent: float) -> None:
         for update in updates:
             _arrives(update)
-            async with slots:
-                start = time.perf_counter()
-                await processor.process_update(update, app.process_update(update))
-                latencies.append(time.perf_counter() - start)
+            await processor.process_update(update, app.process_update(update))
+            replied = time.perf_counter()
+            latencies.append(replied - sent)
+            sent = replied
+            # The next message reaches the bot behind those the others sent meanwhile. Without this
+            # a bot that never waits (the stock ones here: replies are answered at once) would run
+            # one user's whole interview while the others' messages wait unseen by its processor.
+            await asyncio.sleep(0)
 
     # The prepared updates are the harness's, not the bot's: keep them out of garbage collection,
     # or a full collection scans them all and shows up as a pause in whichever update runs.
@@ -164,7 +152,7 @@ async def _drive(
     try:
         side = asyncio.ensure_future(alongside()) if alongside else None
         started = time.perf_counter()
-        await asyncio.gather(*(user(u) for u in scripts.values()))
+        await asyncio.gather(*(user(u, started) for u in scripts.values()))
         elapsed = time.perf_counter() - started
         if side is not None:
             await side
@@ -239,83 +227,11 @@ async def run_reportbot(
         reports.store.close()
 
 
-Shown = list[tuple[str, InlineKeyboardMarkup | None]]
-
-
-def interview_messages(templates: Templates, lines: list[str], *, same_as_reportbot: bool) -> list[Shown]:
-    """What the stock bot sends at the start and after each answer.
-
-    ``same_as_reportbot``: the very texts and buttons reportbot shows at that point (its progress
-    header, prompt, example and 上一题 button), worked out once beforehand, so that both send the
-    same interview; otherwise just each question's bare prompt, without buttons.
-    """
-    interview = templates.interview(TYPE_ID)
-    if not same_as_reportbot:
-        prompts = [q.prompt for q in interview.definition.questions]
-        return [[(prompts[n], None)] for n in range(len(lines) + 1)]
-    answers: dict[str, Any] = {}
-    step = interview.start({}, {})
-    shown: list[Shown] = []
-    for line in [None, *lines]:
-        if line is not None:
-            step = interview.answer(State(answers, step.cursor, {}), line, TODAY)
-            answers = {**answers, **step.changes}
-        position = step.prompt.position if step.prompt is not None else None
-        replies = step_replies(step, 1, position, templates.messages)
-        shown.append([(r.text, _markup(r.keyboard)) for r in replies])
-    return shown
-
-
-def _markup(keyboard: Keyboard | None) -> InlineKeyboardMarkup | None:
-    if keyboard is None:
-        return None
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in keyboard]
-    )
-
-
-def stock_application(shown: list[Shown], path: Path) -> Application[Any, Any, Any, Any, Any, Any]:
-    """The interview the stock way: a state per question, answers in user_data, replies by reply_text."""
-    last = len(shown) - 1
-
-    def asker(n: int) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, int]]:
-        async def handle(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-            assert update.effective_message is not None and context.user_data is not None
-            if n > 0:
-                context.user_data[n] = update.effective_message.text
-            for text, markup in shown[n]:
-                await update.effective_message.reply_text(text, reply_markup=markup)
-            return ConversationHandler.END if n == last else n
-
-        return handle
-
-    conversation = ConversationHandler(
-        entry_points=[CommandHandler("new", asker(0))],
-        states={n: [MessageHandler(filters.TEXT & ~filters.COMMAND, asker(n + 1))] for n in range(last)},
-        fallbacks=[],
-        name="interview",
-        persistent=True,
-    )
-    app = (
-        ApplicationBuilder()
-        .token(TOKEN)
-        .request(RecordingRequest(record=False))
-        .get_updates_request(RecordingRequest(record=False))
-        .persistence(PicklePersistence(path))
-        .build()
-    )
-    app.add_handler(conversation)
-    return app
-
-
-async def run_stock(
-    users: int, workdir: Path, interviews: int = 1, *, same_as_reportbot: bool = True
-) -> Result:
-    """The interview through the stock ConversationHandler + PicklePersistence."""
+async def run_stock(users: int, workdir: Path, interviews: int = 1, *, kind: str = SQLITE) -> Result:
+    """The interview through a stock ConversationHandler of ``kind`` (see ``benchmarks.stock_bots``)."""
     templates = Templates.load(DEFAULT_TEMPLATES)
     lines = full_script(templates.interview(TYPE_ID))[:-1]
-    shown = interview_messages(templates, lines, same_as_reportbot=same_as_reportbot)
-    app = stock_application(shown, workdir / "stock.pickle")
+    app, close = stock_application(interview_messages(templates, TYPE_ID, lines), kind, workdir)
     await app.initialize()
 
     def interview(uid: int) -> list[Update]:
@@ -325,23 +241,35 @@ async def run_stock(
         return await _drive(app, interview(0), _lanes(users, interviews, interview))
     finally:
         await app.shutdown()
+        close()
 
 
-def measure(users: int, runs: int, min_updates: int) -> dict[str, list[Result]]:
-    """Both approaches, alternating, ``runs`` times each."""
+def measure(users: int, runs: int, min_updates: int, pickle_users: int) -> dict[str, list[Result]]:
+    """Every contender once per round, ``runs`` rounds, each round starting with the next one.
+
+    The pickle peer only up to ``pickle_users`` users: it writes the whole file for every answer,
+    so its time grows with the square of the users (about two minutes a round at 1,000).
+    """
     runners: dict[str, Callable[[int, Path, int], Coroutine[Any, Any, Result]]] = {
-        "reportbot": run_reportbot,
-        NO_DISK_WAIT: functools.partial(run_reportbot, synchronous="NORMAL"),
-        STOCK: run_stock,
-        STOCK_BARE: functools.partial(run_stock, same_as_reportbot=False),
+        REPORTBOT: run_reportbot,
+        SQLITE: functools.partial(run_stock, kind=SQLITE),
+        PICKLE: functools.partial(run_stock, kind=PICKLE),
+        MEMORY: functools.partial(run_stock, kind=MEMORY),
     }
-    results: dict[str, list[Result]] = {name: [] for name in runners}
+    names = [name for name in runners if name != PICKLE or users <= pickle_users]
+    results: dict[str, list[Result]] = {name: [] for name in names}
     interviews = interviews_per_user(users, min_updates)
-    for _ in range(runs):
-        for name, runner in runners.items():
+    for n in range(runs):
+        for name in names[n % len(names) :] + names[: n % len(names)]:
             with tempfile.TemporaryDirectory() as tmp:
-                results[name].append(asyncio.run(runner(users, Path(tmp), interviews)))
+                results[name].append(asyncio.run(runners[name](users, Path(tmp), interviews)))
     return results
+
+
+def ratios(ours: list[Result], theirs: list[Result]) -> str:
+    """reportbot's rate over a peer's, round by round: ``min / median / max``."""
+    per_round = sorted(a.per_second / b.per_second for a, b in zip(ours, theirs, strict=True))
+    return " / ".join(f"{r:.2f}×" for r in (per_round[0], statistics.median(per_round), per_round[-1]))
 
 
 def compare_previews(levels: list[int], runs: int, min_updates: int, previews: int) -> None:
@@ -384,23 +312,26 @@ def main() -> None:
         default=0,
         help="instead: reportbot alone, with this many previews asked meanwhile, and with them converting",
     )
+    parser.add_argument(
+        "--pickle-users", type=int, default=100, help="run the pickle peer only up to this many users"
+    )
     args = parser.parse_args()
     if args.previews:
         compare_previews(args.users, args.runs, args.min_updates, args.previews)
         return
-    print("| users | approach | updates/s (median, min–max) | p50 ms | p99 ms |")
-    print("| ---: | --- | ---: | ---: | ---: |")
+    print(
+        "| users | contender | updates/s (median, min–max) | p50 ms | p99 ms "
+        "| reportbot ÷ it, per round (min / median / max) |"
+    )
+    print("| ---: | --- | ---: | ---: | ---: | ---: |")
     for users in args.users:
-        results = measure(users, args.runs, args.min_updates)
+        results = measure(users, args.runs, args.min_updates, args.pickle_users)
         for name, runs in results.items():
             rates = [r.per_second for r in runs]
             p50 = statistics.median(r.pct(50) for r in runs)
             p99 = statistics.median(r.pct(99) for r in runs)
-            print(f"| {users} | {name} | {spread(rates)} | {p50:.2f} | {p99:.2f} |")
-        ours = statistics.median(r.per_second for r in results["reportbot"])
-        for name in (STOCK, STOCK_BARE):
-            ratio = ours / statistics.median(r.per_second for r in results[name])
-            print(f"| {users} | reportbot ÷ {name} | {ratio:.2f}× | | |")
+            ratio = "" if name == REPORTBOT else ratios(results[REPORTBOT], runs)
+            print(f"| {users} | {name} | {spread(rates)} | {p50:.2f} | {p99:.2f} | {ratio} |")
 
 
 if __name__ == "__main__":

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import pickle
 import shutil
+import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 from pathlib import Path
 
+from benchmarks.bench_updates import run_stock
+from benchmarks.stock_bots import MEMORY, PICKLE, SQLITE
 from tests.support.interviews import TYPE_IDS
 from tests.support.paths import REPO
 
@@ -32,9 +38,26 @@ def test_render_benchmark_runs() -> None:
 
 
 def test_update_benchmark_runs() -> None:
-    out = bench("benchmarks.bench_updates", "--users", "2", "--runs", "1", "--min-updates", "40")
-    assert "| 2 | reportbot |" in out and "| 2 | stock |" in out
-    assert "reportbot ÷ stock" in out
+    out = bench("benchmarks.bench_updates", "--users", "2", "--runs", "2", "--min-updates", "40")
+    assert "| 2 | reportbot |" in out
+    for peer in (SQLITE, PICKLE, MEMORY):
+        row = next(line for line in out.splitlines() if line.startswith(f"| 2 | {peer} |"))
+        assert row.rstrip(" |").endswith("×") and row.count("×") == 3  # min / median / max per round
+
+
+def test_the_writing_stock_peers_keep_every_answer(tmp_path: Path) -> None:
+    (tmp_path / "sqlite").mkdir()
+    (tmp_path / "pickle").mkdir()
+    done = asyncio.run(run_stock(2, tmp_path / "sqlite", kind=SQLITE))
+    asyncio.run(run_stock(2, tmp_path / "pickle", kind=PICKLE))
+    answers = done.updates // 2 - 1  # each user's /new and their answers
+    with closing(sqlite3.connect(tmp_path / "sqlite" / "stock.db")) as db:
+        per_user = db.execute("SELECT user_id, COUNT(*) FROM answers GROUP BY user_id").fetchall()
+    # the warm-up user (0) and the two timed ones, every answer committed
+    assert per_user == [(0, answers), (1, answers), (2, answers)]
+    with (tmp_path / "pickle" / "stock.pickle").open("rb") as file:
+        kept = pickle.load(file)
+    assert {uid: len(data) for uid, data in kept["user_data"].items()} == {0: answers, 1: answers, 2: answers}
 
 
 def test_storage_benchmark_runs() -> None:
