@@ -25,6 +25,7 @@ from bot.interview.parsing import Rejected, parse_typed
 from bot.interview.presenter import format_value
 from bot.interview.suggestions import profile_updates, suggest
 from bot.service.chat import Chats
+from bot.service.limits import Limits as Limits
 from storage import COMPLETE, DRAFT, Report, ReportNotFound, Store
 
 # The engine operations a front end may run on a stored report, by name.
@@ -57,14 +58,6 @@ class LimitReached(Exception):
         super().__init__(key)
         self.key = key
         self.params = params
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Per-user limits that keep one user from filling the disk."""
-
-    max_drafts: int = 20
-    max_report_chars: int = 60_000
 
 
 def answers_size(answers: Mapping[str, Any]) -> int:
