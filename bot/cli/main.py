@@ -5,7 +5,6 @@ from __future__ import annotations
 import getpass
 import json
 import logging
-import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -13,12 +12,14 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from bot.cli import logs
+from bot.cli.live_files import live_file
 from bot.cli.settings import Settings, SettingsError
 
 # Each command imports what it uses inside its function: a process runs one command, and
 # importing every command's needs (Telegram, SQLite, python-docx, Jinja2) cost more than the
 # work of `render` itself (BENCHMARKS.md, "Start-up").
 if TYPE_CHECKING:
+    from bot.interview.definition import ReportType
     from bot.interview.engine import Interview
     from bot.service.reports import Reports, Templates
     from storage import Store
@@ -149,10 +150,20 @@ def _chat(settings: Settings, user: str | None) -> None:
         reports.close()
 
 
+def _types(settings: Settings) -> dict[str, ReportType]:
+    """The report types alone: listing or describing them needs neither messages nor the service."""
+    from bot.interview.definition_file import DefinitionError, load_report_types
+
+    try:
+        return load_report_types(settings.templates_dir)
+    except DefinitionError as exc:
+        raise click.ClickException(f"report definitions are broken: {exc}") from None
+
+
 @main.command()
 def types() -> None:
     """List the report types with their Chinese names."""
-    for type_id, definition in _templates(_settings()).types.items():
+    for type_id, definition in _types(_settings()).items():
         click.echo(f"{type_id}\t{definition.name}")
 
 
@@ -162,11 +173,10 @@ def schema(type_id: str) -> None:
     """Print a report type's definition as JSON."""
     from bot.interview.definition import describe
 
-    loaded = _templates(_settings())
-    if type_id not in loaded.types:
-        known = ", ".join(loaded.types)
-        raise click.ClickException(f"unknown report type '{type_id}'; known types: {known}")
-    click.echo(json.dumps(describe(loaded.types[type_id]), ensure_ascii=False, indent=2))
+    loaded = _types(_settings())
+    if type_id not in loaded:
+        raise click.ClickException(f"unknown report type '{type_id}'; known types: {', '.join(loaded)}")
+    click.echo(json.dumps(describe(loaded[type_id]), ensure_ascii=False, indent=2))
 
 
 @main.command()
@@ -311,30 +321,6 @@ def _export_pages(settings: Settings, docx: Path, pdf: Path | None, pages_dir: P
         click.echo("note: report fonts missing (fc-list); the PDF and pictures use substitutes", err=True)
 
 
-# The files SQLite keeps beside a database: writing over any of them loses committed data.
-LIVE_SUFFIXES = ("", "-wal", "-shm", "-journal")
-
-
-def _live_file(dest: Path, db_path: Path) -> Path | None:
-    """The live database file (or its WAL, shared-memory or journal file) ``dest`` would overwrite.
-
-    Compared by resolved path (a symlink, ``..`` or a relative path lead to the same name) and,
-    where both exist, by device and inode (a hard link is another name for the same file).
-    """
-    target = dest.resolve()
-    # SQLite names the WAL after the database's real path when REPORTBOT_DB is a symlink.
-    names = dict.fromkeys([db_path, db_path.resolve()])
-    for live in [base.with_name(base.name + suffix) for base in names for suffix in LIVE_SUFFIXES]:
-        if target == live.resolve():
-            return live
-        try:
-            if os.path.samefile(dest, live):
-                return live
-        except OSError:
-            continue  # one of them does not exist: then they are not the same file
-    return None
-
-
 @main.command()
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 def backup(path: Path) -> None:
@@ -343,7 +329,7 @@ def backup(path: Path) -> None:
     from storage.schema import DatabaseUnavailable, describe_os_error
 
     settings = _settings()
-    live = _live_file(path, settings.db_path)
+    live = live_file(path, settings.db_path)
     if live is not None:
         raise click.ClickException(
             f"{path} is the live database's file {live}; a backup there would destroy it. "
