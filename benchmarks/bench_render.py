@@ -135,6 +135,15 @@ def measure(runs: int) -> dict[str, Rounds]:
     return results
 
 
+def process_env(folder: Path) -> dict[str, str]:
+    """The environment for timed processes: compiled modules kept (in ``folder``), as an installed
+    bot keeps them, even where PYTHONDONTWRITEBYTECODE is set; otherwise each start would compile
+    every module of the bot, but not of the libraries, which were compiled when installed."""
+    env = {**os.environ, "PYTHONPYCACHEPREFIX": str(folder / "pycache")}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
 def measure_processes(runs: int) -> dict[str, Rounds]:
     """Per report type, paired rounds of whole processes: ``reportbot render`` on an answers file
     against a script that fills the equivalent Word template with docxtpl (benchmarks/docxtpl_render)."""
@@ -144,7 +153,7 @@ def measure_processes(runs: int) -> dict[str, Rounds]:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         env = {
-            **os.environ,
+            **process_env(folder),
             "REPORTBOT_DB": str(folder / "unused.db"),
             "REPORTBOT_OUTPUT": str(folder),
             "REPORTBOT_PAGE_PREVIEW": "off",

@@ -74,3 +74,15 @@ def test_lint_imports_neither_telegram_nor_the_database(
 
 def test_drafts_opens_the_database_but_does_not_import_telegram(cli_env: dict[str, str]) -> None:
     assert "telegram" not in imported(cli_env, "drafts")
+
+
+def test_the_bot_starts_without_jinja2_or_python_docx() -> None:
+    # Both are first needed for a DOCX, at the end of an interview, not for the first answers.
+    probe = (
+        "import sys, bot.cli.main, bot.telegram.wiring, bot.service.reports, storage;"
+        "print(sorted({m.partition('.')[0] for m in sys.modules} & {'jinja2', 'docx', 'lxml', 'telegram'}))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=REPO, timeout=60, check=True
+    )
+    assert result.stdout.split() == ["['telegram']"]
