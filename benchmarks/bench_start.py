@@ -87,10 +87,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=10)
     args = parser.parse_args()
-    print(f"{args.runs} paired rounds:\n")
     print(
-        "| start to first reply | reportbot median / worst ms | echo bot median / worst ms "
-        "| reportbot ÷ echo bot per round, min / median / max |"
+        f"| start to first reply, {args.runs} paired rounds | reportbot median / worst ms "
+        "| echo bot median / worst ms | reportbot ÷ echo bot per round, min / median / max |"
     )
     print("| --- | ---: | ---: | ---: |")
     print(measure(args.runs).row("`reportbot run` / echo bot"))

@@ -29,6 +29,7 @@ BENCHES: dict[str, tuple[str, list[str], list[str]]] = {
         ["--runs", "100", "--process-runs", "10"],
         ["--runs", "2", "--process-runs", "1"],
     ),
+    "start": ("benchmarks.bench_start", ["--runs", "10"], ["--runs", "1"]),
     "updates": (
         "benchmarks.bench_updates",
         ["--users", "1", "100", "1000", "--runs", "5"],

@@ -31,6 +31,11 @@ def test_render_benchmark_runs() -> None:
         assert out.count(f"| {type_id} |") == 2  # in process, and as whole processes
 
 
+def test_start_benchmark_runs() -> None:
+    out = bench("benchmarks.bench_start", "--runs", "1")
+    assert "| `reportbot run` / echo bot |" in out
+
+
 def test_update_benchmark_runs() -> None:
     out = bench("benchmarks.bench_updates", "--users", "2", "--runs", "1", "--min-updates", "40")
     assert "| 2 | reportbot |" in out and "| 2 | stock |" in out
