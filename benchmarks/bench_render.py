@@ -1,6 +1,10 @@
-"""Render benchmark: compose and write each report type's full report, median and worst.
+"""Render benchmark: compose and write each report type's full report, beside docxtpl.
 
-Run: .venv/bin/python -m benchmarks.bench_render [--runs N]
+Both sides run in turn, one of each per round, and each round's ratio is kept: drift of the
+shared machine then moves both alike instead of the ratio. A second table does the same with
+whole processes, ``reportbot render`` against a docxtpl script.
+
+Run: .venv/bin/python -m benchmarks.bench_render [--runs N] [--process-runs N]
 """
 
 from __future__ import annotations
@@ -8,11 +12,17 @@ from __future__ import annotations
 import argparse
 import functools
 import io
+import json
 import os
 import platform
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from docxtpl import DocxTemplate
@@ -24,15 +34,49 @@ from bot.interview.definition import ReportType, Value
 from bot.service.reports import Templates
 from tests.support.interviews import complete_answers
 
+ROOT = Path(__file__).resolve().parent.parent
 
-def _timed(op: Callable[[], object], runs: int) -> tuple[float, float]:
-    op()  # warm-up: template compilation, imports
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        op()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times), max(times)
+
+def _ms(op: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    op()
+    return (time.perf_counter() - start) * 1000
+
+
+def interleaved(ours: Callable[[], object], theirs: Callable[[], object], runs: int) -> Rounds:
+    """Both sides in turn, one of each per round (the first of the pair alternating), so the
+    machine's drift falls on both alike; a warm-up of each first (template compilation, imports)."""
+    ours(), theirs()
+    rounds = Rounds()
+    for n in range(runs):
+        if n % 2:
+            theirs_ms, ours_ms = _ms(theirs), _ms(ours)
+        else:
+            ours_ms, theirs_ms = _ms(ours), _ms(theirs)
+        rounds.add(ours_ms, theirs_ms)
+    return rounds
+
+
+@dataclass
+class Rounds:
+    """Paired timings, reportbot's and the other side's, in milliseconds."""
+
+    ours: list[float] = field(default_factory=list)
+    theirs: list[float] = field(default_factory=list)
+
+    def add(self, ours: float, theirs: float) -> None:
+        """One round's pair."""
+        self.ours.append(ours)
+        self.theirs.append(theirs)
+
+    def row(self, name: str) -> str:
+        """A table row: each side's median / worst, then the per-round ratio min / median / max."""
+        ratios = [a / b for a, b in zip(self.ours, self.theirs, strict=True)]
+        return (
+            f"| {name} | {statistics.median(self.ours):.1f} / {max(self.ours):.1f} | "
+            f"{statistics.median(self.theirs):.1f} / {max(self.theirs):.1f} | "
+            f"{min(ratios):.2f} / {statistics.median(ratios):.2f} / {max(ratios):.2f}× |"
+        )
 
 
 def docxtpl_template(
@@ -75,20 +119,63 @@ def render_docxtpl(template: bytes, context: dict[str, str]) -> bytes:
     return out.getvalue()
 
 
-def measure(runs: int) -> dict[str, dict[str, tuple[float, float]]]:
-    """Median and worst milliseconds per report type: reportbot, and docxtpl on the same content."""
+def measure(runs: int) -> dict[str, Rounds]:
+    """Per report type, paired rounds in one process: reportbot, and docxtpl on the same content."""
     templates = Templates.load(DEFAULT_TEMPLATES)
     composer, writer = Composer(DEFAULT_TEMPLATES), DocxWriter()
-    results: dict[str, dict[str, tuple[float, float]]] = {}
+    results: dict[str, Rounds] = {}
     for type_id, definition in templates.types.items():
         answers = complete_answers(templates.interview(type_id))
         template, context = docxtpl_template(composer, writer, definition, answers)
-        results[type_id] = {
-            "reportbot": _timed(
-                functools.partial(render_reportbot, composer, writer, definition, answers), runs
-            ),
-            "docxtpl": _timed(functools.partial(render_docxtpl, template, context), runs),
+        results[type_id] = interleaved(
+            functools.partial(render_reportbot, composer, writer, definition, answers),
+            functools.partial(render_docxtpl, template, context),
+            runs,
+        )
+    return results
+
+
+def process_env(folder: Path) -> dict[str, str]:
+    """The environment for timed processes: compiled modules kept (in ``folder``), as an installed
+    bot keeps them, even where PYTHONDONTWRITEBYTECODE is set; otherwise each start would compile
+    every module of the bot, but not of the libraries, which were compiled when installed."""
+    env = {**os.environ, "PYTHONPYCACHEPREFIX": str(folder / "pycache")}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
+def measure_processes(runs: int) -> dict[str, Rounds]:
+    """Per report type, paired rounds of whole processes: ``reportbot render`` on an answers file
+    against a script that fills the equivalent Word template with docxtpl (benchmarks/docxtpl_render)."""
+    templates = Templates.load(DEFAULT_TEMPLATES)
+    composer, writer = Composer(DEFAULT_TEMPLATES), DocxWriter()
+    results: dict[str, Rounds] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        env = {
+            **process_env(folder),
+            "REPORTBOT_DB": str(folder / "unused.db"),
+            "REPORTBOT_OUTPUT": str(folder),
+            "REPORTBOT_PAGE_PREVIEW": "off",
         }
+        for type_id, definition in templates.types.items():
+            answers = complete_answers(templates.interview(type_id))
+            template, context = docxtpl_template(composer, writer, definition, answers)
+            files = {name: folder / f"{type_id}.{name}" for name in ("answers", "docx", "context", "out")}
+            files["answers"].write_text(
+                json.dumps({"type": type_id, "answers": answers}, ensure_ascii=False, default=str),
+                encoding="utf-8",
+            )
+            files["docx"].write_bytes(template)
+            files["context"].write_text(json.dumps(context, ensure_ascii=False), encoding="utf-8")
+            ours = [sys.executable, "-m", "bot", "render", str(files["answers"]), "-o", str(files["out"])]
+            theirs = [sys.executable, "-m", "benchmarks.docxtpl_render"]
+            theirs += [str(files["docx"]), str(files["context"]), str(files["out"])]
+            results[type_id] = interleaved(
+                functools.partial(subprocess.run, ours, env=env, cwd=ROOT, check=True, capture_output=True),
+                functools.partial(subprocess.run, theirs, env=env, cwd=ROOT, check=True, capture_output=True),
+                runs,
+            )
     return results
 
 
@@ -105,23 +192,29 @@ def cpu_model() -> str:
 
 
 def main() -> None:
-    """Print a Markdown table of the results."""
+    """Print Markdown tables of the results: in one process, then as whole processes."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=50)
+    parser.add_argument("--process-runs", type=int, default=10, help="paired process rounds per type")
     args = parser.parse_args()
     print(
         f"machine: {cpu_model()} · {os.cpu_count()} cores · Python {platform.python_version()} · "
         f"{time.strftime('%Y-%m-%d')}"
     )
     print(f"runs per type: {args.runs}\n")
-    print("| report type | reportbot median / worst ms | docxtpl median / worst ms | reportbot ÷ docxtpl |")
+    header = "| report type | reportbot median / worst ms | docxtpl median / worst ms | {} |"
+    print(header.format("reportbot ÷ docxtpl per round, min / median / max"))
     print("| --- | ---: | ---: | ---: |")
-    for type_id, sides in measure(args.runs).items():
-        (ours, our_worst), (theirs, their_worst) = sides["reportbot"], sides["docxtpl"]
-        print(
-            f"| {type_id} | {ours:.1f} / {our_worst:.1f} | {theirs:.1f} / {their_worst:.1f} | "
-            f"{ours / theirs:.2f}× |"
-        )
+    for type_id, rounds in measure(args.runs).items():
+        print(rounds.row(type_id))
+    print(
+        f"\nAs whole processes, {args.process_runs} paired rounds per type: `reportbot render` "
+        "against a docxtpl script filling the equivalent Word template:\n"
+    )
+    print(header.format("render ÷ docxtpl script per round, min / median / max"))
+    print("| --- | ---: | ---: | ---: |")
+    for type_id, rounds in measure_processes(args.process_runs).items():
+        print(rounds.row(type_id))
 
 
 if __name__ == "__main__":

@@ -24,7 +24,12 @@ BENCHMARKS_MD = ROOT / "BENCHMARKS.md"
 
 # name -> (module, full arguments, quick arguments for a smoke run)
 BENCHES: dict[str, tuple[str, list[str], list[str]]] = {
-    "render": ("benchmarks.bench_render", ["--runs", "100"], ["--runs", "2"]),
+    "render": (
+        "benchmarks.bench_render",
+        ["--runs", "100", "--process-runs", "10"],
+        ["--runs", "2", "--process-runs", "1"],
+    ),
+    "start": ("benchmarks.bench_start", ["--runs", "10"], ["--runs", "1"]),
     "updates": (
         "benchmarks.bench_updates",
         ["--users", "1", "100", "1000", "--runs", "5"],

@@ -32,9 +32,14 @@ def bench(module: str, *args: str) -> str:
 
 
 def test_render_benchmark_runs() -> None:
-    out = bench("benchmarks.bench_render", "--runs", "1")
+    out = bench("benchmarks.bench_render", "--runs", "1", "--process-runs", "1")
     for type_id in TYPE_IDS:
-        assert f"| {type_id} |" in out
+        assert out.count(f"| {type_id} |") == 2  # in process, and as whole processes
+
+
+def test_start_benchmark_runs() -> None:
+    out = bench("benchmarks.bench_start", "--runs", "1")
+    assert "| `reportbot run` / echo bot |" in out
 
 
 def test_update_benchmark_runs() -> None:

@@ -5,28 +5,24 @@ from __future__ import annotations
 import getpass
 import json
 import logging
-import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from bot.cli import logs
+from bot.cli.live_files import live_file
 from bot.cli.settings import Settings, SettingsError
-from bot.console import ConsoleChat
-from bot.document.compose import Composer
-from bot.document.lint import describe as describe_findings
-from bot.document.lint import lint
-from bot.document.pages import ConversionFailed, write_pages
-from bot.document.render import AnswersFileError, Renderer, answer_problems, read_answers_file
-from bot.interview.definition import describe
-from bot.interview.definition_file import DefinitionError, load_definition, report_folders
-from bot.interview.engine import Interview
-from bot.interview.messages import Messages, MessagesError
-from bot.service.reports import Reports, Templates
-from storage import ReportNotFound, Store
-from storage.schema import DatabaseUnavailable, describe_os_error
+
+# Each command imports what it uses inside its function: a process runs one command, and
+# importing every command's needs (Telegram, SQLite, python-docx, Jinja2) cost more than the
+# work of `render` itself (BENCHMARKS.md, "Start-up").
+if TYPE_CHECKING:
+    from bot.interview.definition import ReportType
+    from bot.interview.engine import Interview
+    from bot.service.reports import Reports, Templates
+    from storage import Store
 
 
 def _settings() -> Settings:
@@ -37,6 +33,10 @@ def _settings() -> Settings:
 
 
 def _templates(settings: Settings) -> Templates:
+    from bot.interview.definition_file import DefinitionError
+    from bot.interview.messages import MessagesError
+    from bot.service.reports import Templates
+
     try:
         return Templates.load(settings.templates_dir)
     except (DefinitionError, MessagesError) as exc:
@@ -45,6 +45,9 @@ def _templates(settings: Settings) -> Templates:
 
 def _open_store(path: Path) -> Store:
     """The live database, or one line saying why it cannot be used and what to do."""
+    from storage import Store
+    from storage.schema import DatabaseUnavailable
+
     try:
         return Store.open(path)
     except DatabaseUnavailable as exc:
@@ -55,6 +58,8 @@ def _open_store(path: Path) -> Store:
 
 
 def _reports(settings: Settings) -> Reports:
+    from bot.service.reports import Reports
+
     return Reports(_open_store(settings.db_path), _templates(settings), settings.today, settings.limits)
 
 
@@ -91,6 +96,7 @@ def run() -> None:
 def _run_bot(settings: Settings) -> None:
     from telegram.error import InvalidToken
 
+    from bot.document.render import Renderer
     from bot.telegram.wiring import run as run_bot
 
     # First of all: from here on no log line, traceback included, may show the token.
@@ -121,6 +127,9 @@ def chat(user: str | None) -> None:
 
 
 def _chat(settings: Settings, user: str | None) -> None:
+    from bot.console import ConsoleChat
+    from bot.document.render import Renderer
+
     reports = _reports(settings)
     try:
         renderer = Renderer.create(settings.templates_dir, settings.fonts, settings.sealed)
@@ -141,10 +150,20 @@ def _chat(settings: Settings, user: str | None) -> None:
         reports.close()
 
 
+def _types(settings: Settings) -> dict[str, ReportType]:
+    """The report types alone: listing or describing them needs neither messages nor the service."""
+    from bot.interview.definition_file import DefinitionError, load_report_types
+
+    try:
+        return load_report_types(settings.templates_dir)
+    except DefinitionError as exc:
+        raise click.ClickException(f"report definitions are broken: {exc}") from None
+
+
 @main.command()
 def types() -> None:
     """List the report types with their Chinese names."""
-    for type_id, definition in _templates(_settings()).types.items():
+    for type_id, definition in _types(_settings()).items():
         click.echo(f"{type_id}\t{definition.name}")
 
 
@@ -152,11 +171,12 @@ def types() -> None:
 @click.argument("type_id")
 def schema(type_id: str) -> None:
     """Print a report type's definition as JSON."""
-    loaded = _templates(_settings())
-    if type_id not in loaded.types:
-        known = ", ".join(loaded.types)
-        raise click.ClickException(f"unknown report type '{type_id}'; known types: {known}")
-    click.echo(json.dumps(describe(loaded.types[type_id]), ensure_ascii=False, indent=2))
+    from bot.interview.definition import describe
+
+    loaded = _types(_settings())
+    if type_id not in loaded:
+        raise click.ClickException(f"unknown report type '{type_id}'; known types: {', '.join(loaded)}")
+    click.echo(json.dumps(describe(loaded[type_id]), ensure_ascii=False, indent=2))
 
 
 @main.command()
@@ -189,8 +209,10 @@ def drafts(user: str | None) -> None:
 )
 def render(answers_file: Path, output: Path | None) -> None:
     """Render ANSWERS_FILE ({"type": TYPE, "answers": {...}}) as a DOCX."""
+    from bot.document.render import Renderer
+
     settings = _settings()
-    interview, answers = _answers(_templates(settings), answers_file, complete=True)
+    interview, answers = _answers(settings, answers_file, complete=True)
     renderer = Renderer.create(settings.templates_dir, settings.fonts, settings.sealed)
     document = renderer.compose(interview.definition, answers)
     click.echo(renderer.write(document, output, settings.output_dir))
@@ -201,31 +223,50 @@ def render(answers_file: Path, output: Path | None) -> None:
 def lint_command(answers_file: Path) -> None:
     """Compose ANSWERS_FILE (complete or not) and list what to look at before sending it: repeated
     clauses, long enumerations and paragraphs, facts still to fill in, length. Exits 1 on findings."""
+    from bot.document.compose import Composer
+    from bot.document.lint import describe as describe_findings
+    from bot.document.lint import lint
+
     settings = _settings()
-    loaded = _templates(settings)
-    interview, answers = _answers(loaded, answers_file, complete=False)
+    interview, answers = _answers(settings, answers_file, complete=False)
     document = Composer(settings.templates_dir).compose(interview.definition, answers)
     findings = lint(document, interview.definition)
     if not findings:
-        click.echo(loaded.messages.text("lint.none"))
+        click.echo(interview.messages.text("lint.none"))
         return
-    click.echo(describe_findings(findings, interview.definition, loaded.messages))
+    click.echo(describe_findings(findings, interview.definition, interview.messages))
     sys.exit(1)
 
 
-def _answers(loaded: Templates, answers_file: Path, *, complete: bool) -> tuple[Interview, dict[str, Any]]:
+def _answers(settings: Settings, answers_file: Path, *, complete: bool) -> tuple[Interview, dict[str, Any]]:
     """The interview and the answers of an answers file, checked (for completeness too if asked)."""
+    from bot.document.render import AnswersFileError, answer_problems, read_answers_file
+
     try:
         type_id, answers = read_answers_file(answers_file)
     except AnswersFileError as exc:
         raise click.ClickException(str(exc)) from None
-    if type_id not in loaded.types:
-        raise click.ClickException(f"unknown report type '{type_id}'; known types: {', '.join(loaded.types)}")
-    interview = loaded.interview(type_id)
+    interview = _interview(settings.templates_dir, type_id)
     problems = answer_problems(interview, answers, complete=complete)
     if problems:
         raise click.ClickException("invalid answers:\n  " + "\n  ".join(problems))
     return interview, answers
+
+
+def _interview(root: Path, type_id: str) -> Interview:
+    """The interview of one report type, loading only that type's definition (not all of them)."""
+    from bot.interview.definition_file import DefinitionError, load_definition, report_folders
+    from bot.interview.engine import Interview
+    from bot.interview.messages import Messages, MessagesError
+
+    try:
+        folders = {folder.name: folder for folder in report_folders(root)}
+        if type_id not in folders:
+            known = ", ".join(folders)
+            raise click.ClickException(f"unknown report type '{type_id}'; known types: {known}")
+        return Interview(load_definition(folders[type_id]), Messages.load(root))
+    except (OSError, DefinitionError, MessagesError) as exc:
+        raise click.ClickException(f"report definitions are broken: {exc}") from None
 
 
 @main.command()
@@ -246,6 +287,9 @@ def _answers(loaded: Templates, answers_file: Path, *, complete: bool) -> tuple[
 @click.option("--user", help="Console user name (default: your login name).")
 def export(report_id: int, output: Path | None, pdf: bool, pages_dir: Path | None, user: str | None) -> None:
     """Write a stored report (a draft shows 【待填写】 marks) as a DOCX, maybe a PDF and page pictures."""
+    from bot.document.render import Renderer
+    from storage import ReportNotFound
+
     settings = _settings()
     reports = _reports(settings)
     try:
@@ -263,6 +307,8 @@ def export(report_id: int, output: Path | None, pdf: bool, pages_dir: Path | Non
 
 def _export_pages(settings: Settings, docx: Path, pdf: Path | None, pages_dir: Path | None) -> None:
     """Write the PDF and page pictures of ``docx``; a conversion that fails exits non-zero."""
+    from bot.document.pages import ConversionFailed, write_pages
+
     try:
         written = write_pages(settings.pages, docx, pdf, pages_dir)
     except ConversionFailed as exc:
@@ -275,36 +321,15 @@ def _export_pages(settings: Settings, docx: Path, pdf: Path | None, pages_dir: P
         click.echo("note: report fonts missing (fc-list); the PDF and pictures use substitutes", err=True)
 
 
-# The files SQLite keeps beside a database: writing over any of them loses committed data.
-LIVE_SUFFIXES = ("", "-wal", "-shm", "-journal")
-
-
-def _live_file(dest: Path, db_path: Path) -> Path | None:
-    """The live database file (or its WAL, shared-memory or journal file) ``dest`` would overwrite.
-
-    Compared by resolved path (a symlink, ``..`` or a relative path lead to the same name) and,
-    where both exist, by device and inode (a hard link is another name for the same file).
-    """
-    target = dest.resolve()
-    # SQLite names the WAL after the database's real path when REPORTBOT_DB is a symlink.
-    names = dict.fromkeys([db_path, db_path.resolve()])
-    for live in [base.with_name(base.name + suffix) for base in names for suffix in LIVE_SUFFIXES]:
-        if target == live.resolve():
-            return live
-        try:
-            if os.path.samefile(dest, live):
-                return live
-        except OSError:
-            continue  # one of them does not exist: then they are not the same file
-    return None
-
-
 @main.command()
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 def backup(path: Path) -> None:
     """Copy the live database to PATH consistently, even while the bot runs."""
+    from storage import Store
+    from storage.schema import DatabaseUnavailable, describe_os_error
+
     settings = _settings()
-    live = _live_file(path, settings.db_path)
+    live = live_file(path, settings.db_path)
     if live is not None:
         raise click.ClickException(
             f"{path} is the live database's file {live}; a backup there would destroy it. "
@@ -342,6 +367,9 @@ def templates() -> None:
 )
 def templates_check(directory: Path | None) -> None:
     """Validate every report definition and the message catalogue; fail on the first problem."""
+    from bot.interview.definition_file import DefinitionError, load_definition, report_folders
+    from bot.interview.messages import Messages, MessagesError
+
     root = directory or _settings().templates_dir
     if not root.is_dir():
         raise click.ClickException(f"{root}: not a folder")

@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.document.docx_writer import Fonts
-from bot.document.pages import PageSettings
+from bot.document.fonts import Fonts
+from bot.document.page_settings import PageSettings
 from bot.document.signature import seal_setting
-from bot.service.reports import Limits
+from bot.service.limits import Limits
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DB = PROJECT_ROOT / "data" / "reportbot.db"

@@ -5,15 +5,19 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bot.document.compose import Composer
-from bot.document.docx_writer import DocxWriter, Fonts
+from bot.document.fonts import Fonts
 from bot.document.model import Document, file_name
 from bot.interview.definition import ReportType, Value
-from bot.interview.engine import Interview
 from bot.interview.parsing import check_value
+
+if TYPE_CHECKING:
+    from bot.document.compose import Composer
+    from bot.document.docx_writer import DocxWriter
+    from bot.interview.engine import Interview
 
 
 class AnswersFileError(ValueError):
@@ -40,15 +44,34 @@ def answer_problems(interview: Interview, answers: Mapping[str, Any], *, complet
 
 @dataclass
 class Renderer:
-    """Composes and writes reports."""
+    """Composes and writes reports.
 
-    composer: Composer
-    writer: DocxWriter
+    The composer (Jinja2) and the writer (python-docx) are made on first use: the bot answers
+    its first messages, which are questions, without importing either (BENCHMARKS.md, "Start-up").
+    """
+
+    templates_root: Path
+    fonts: Fonts | None = None
+    sealed: bool | None = None  # REPORTBOT_SEAL, None for the profile's
 
     @classmethod
     def create(cls, templates_root: Path, fonts: Fonts | None = None, sealed: bool | None = None) -> Renderer:
         """A renderer over the templates folder (``sealed``: REPORTBOT_SEAL, None for the profile's)."""
-        return cls(Composer(templates_root), DocxWriter(fonts, sealed))
+        return cls(templates_root, fonts, sealed)
+
+    @cached_property
+    def composer(self) -> Composer:
+        """The templates' composer."""
+        from bot.document.compose import Composer
+
+        return Composer(self.templates_root)
+
+    @cached_property
+    def writer(self) -> DocxWriter:
+        """The DOCX writer."""
+        from bot.document.docx_writer import DocxWriter
+
+        return DocxWriter(self.fonts, self.sealed)
 
     def compose(self, definition: ReportType, answers: Mapping[str, Value]) -> Document:
         """The document model for ``answers`` (missing facts as placeholders)."""

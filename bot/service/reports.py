@@ -11,12 +11,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bot.document.compose import Composer
-from bot.document.lint import describe as describe_findings
-from bot.document.lint import lint
-from bot.document.model import Document
 from bot.interview.definition import Kind, Question, ReportType, Value
 from bot.interview.definition_file import load_report_types
 from bot.interview.engine import Cursor, Interview, SectionStatus, State, Step
@@ -25,7 +21,12 @@ from bot.interview.parsing import Rejected, parse_typed
 from bot.interview.presenter import format_value
 from bot.interview.suggestions import profile_updates, suggest
 from bot.service.chat import Chats
+from bot.service.limits import Limits as Limits
 from storage import COMPLETE, DRAFT, Report, ReportNotFound, Store
+
+if TYPE_CHECKING:  # composing imports Jinja2, which no step needs: the bot starts without it
+    from bot.document.compose import Composer
+    from bot.document.model import Document
 
 # The engine operations a front end may run on a stored report, by name.
 OPERATIONS: dict[str, Callable[..., Step]] = {
@@ -57,14 +58,6 @@ class LimitReached(Exception):
         super().__init__(key)
         self.key = key
         self.params = params
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Per-user limits that keep one user from filling the disk."""
-
-    max_drafts: int = 20
-    max_report_chars: int = 60_000
 
 
 def answers_size(answers: Mapping[str, Any]) -> int:
@@ -277,6 +270,9 @@ class Reports:
 
     def findings(self, owner: str, report_id: int, document: Document) -> str:
         """What the lint finds in ``document`` (this report's), as a short Chinese list."""
+        from bot.document.lint import describe as describe_findings
+        from bot.document.lint import lint
+
         definition = self.templates.interview(self.store.load_report(owner, report_id).type).definition
         found = lint(document, definition)
         if not found:
