@@ -1,0 +1,61 @@
+"""A trivial echo bot: the baseline reportbot is compared with under the same emulator and load.
+
+Run (as tests/support/load.py does): TELEGRAM_BOT_TOKEN=… TELEGRAM_BASE_URL=… python -m benchmarks.echo_bot
+A stock python-telegram-bot Application: long polling, updates handled concurrently, default
+connection pools, no rate limiter. It answers a message with its text and a button press with
+the button's data, so the players of tests/support/load.py can drive it as they drive reportbot.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from telegram import BotCommand, Update
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+
+async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Reply with the message's text."""
+    message = update.effective_message
+    if message is not None and message.text is not None:
+        await message.reply_text(message.text)
+
+
+async def pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answer a button press and send its data as a message."""
+    query = update.callback_query
+    if query is not None and query.message is not None:
+        await query.answer()
+        await context.bot.send_message(query.message.chat.id, query.data or "")
+
+
+async def ready(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    # Like reportbot, the bot sets its commands before polling: the harness waits for that call.
+    await application.bot.set_my_commands([BotCommand("start", "echo")])
+
+
+def main() -> None:
+    """Poll until interrupted."""
+    application = (
+        ApplicationBuilder()
+        .token(os.environ["TELEGRAM_BOT_TOKEN"])
+        .base_url(os.environ.get("TELEGRAM_BASE_URL", "https://api.telegram.org/bot"))
+        .concurrent_updates(True)
+        .post_init(ready)
+        .build()
+    )
+    application.add_handler(MessageHandler(filters.TEXT, echo))
+    application.add_handler(CallbackQueryHandler(pressed))
+    application.run_polling(allowed_updates=Update.ALL_TYPES)
+
+
+if __name__ == "__main__":
+    main()
