@@ -2,8 +2,10 @@
 
 Run (as tests/support/load.py does): TELEGRAM_BOT_TOKEN=… TELEGRAM_BASE_URL=… python -m benchmarks.echo_bot
 A stock python-telegram-bot Application: long polling, updates handled concurrently, default
-connection pools, no rate limiter. It answers a message with its text and a button press with
-the button's data, so the players of tests/support/load.py can drive it as they drive reportbot.
+connection pools, no rate limiter; ECHO_AT_ONCE=N instead handles N updates at once over N
+connections, as reportbot bounds its own (the httpx pool costs more the more requests run at
+once). It answers a message with its text and a button press with the button's data, so the
+players of tests/support/load.py can drive it as they drive reportbot.
 """
 
 from __future__ import annotations
@@ -44,14 +46,17 @@ async def ready(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
 
 def main() -> None:
     """Poll until interrupted."""
-    application = (
+    builder = (
         ApplicationBuilder()
         .token(os.environ["TELEGRAM_BOT_TOKEN"])
         .base_url(os.environ.get("TELEGRAM_BASE_URL", "https://api.telegram.org/bot"))
         .concurrent_updates(True)
         .post_init(ready)
-        .build()
     )
+    at_once = int(os.environ.get("ECHO_AT_ONCE") or 0)
+    if at_once:
+        builder = builder.concurrent_updates(at_once).connection_pool_size(at_once)
+    application = builder.build()
     application.add_handler(MessageHandler(filters.TEXT, echo))
     application.add_handler(CallbackQueryHandler(pressed))
     application.run_polling(allowed_updates=Update.ALL_TYPES)

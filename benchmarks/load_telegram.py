@@ -29,12 +29,12 @@ def _children_cpu() -> float:
 
 
 def one_run(
-    users: int, templates: Templates, *, echo: bool, rate_limiter: bool
+    users: int, templates: Templates, *, echo: bool, rate_limiter: bool, env: dict[str, str]
 ) -> tuple[LoadResult, float, list[str]]:
     """One run: its result, the bot process's CPU ms per update, and the problems found."""
     with tempfile.TemporaryDirectory() as tmp:
         before = _children_cpu()  # the bot process is waited for when stopped, so it counts here
-        result, bot, emulator = run_load(users, Path(tmp), echo=echo, rate_limiter=rate_limiter)
+        result, bot, emulator = run_load(users, Path(tmp), echo=echo, rate_limiter=rate_limiter, env=env)
         cpu = (_children_cpu() - before) * 1000 / result.updates
         found = (verify_echo if echo else verify)(result, bot, emulator, templates)
         if found:
@@ -64,6 +64,9 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=200)
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--echo", action="store_true", help="pair each run with the echo bot's")
+    parser.add_argument(
+        "--echo-at-once", type=int, default=0, help="echo bot: updates and connections at once (0: stock)"
+    )
     parser.add_argument("--rate-limiter", action="store_true", help="reportbot with flood limits on")
     args = parser.parse_args()
     templates = Templates.load(DEFAULT_TEMPLATES)
@@ -72,7 +75,10 @@ def main() -> None:
         # Alternate which bot goes first, so drift on the machine falls on both alike.
         order = [False, True] if n % 2 == 0 else [True, False]
         for echo in order if args.echo else [False]:
-            runs[echo].append(one_run(args.users, templates, echo=echo, rate_limiter=args.rate_limiter))
+            env = {"ECHO_AT_ONCE": str(args.echo_at_once)} if echo else {}
+            runs[echo].append(
+                one_run(args.users, templates, echo=echo, rate_limiter=args.rate_limiter, env=env)
+            )
     head = "| users | runs | updates a run | updates/s | reply p50 ms | reply p99 ms | reply max ms "
     head += "| bot CPU ms per update | problems |"
     rule = "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
@@ -91,7 +97,8 @@ def main() -> None:
         print("| bot " + head)
         print("| --- " + rule)
         print(table_row(f"reportbot | {args.users} | ", False))
-        print(table_row(f"echo bot | {args.users} | ", True))
+        kind = f"{args.echo_at_once} at once" if args.echo_at_once else "stock"
+        print(table_row(f"echo bot ({kind}) | {args.users} | ", True))
         pairs = list(zip((r for r, _, _ in runs[False]), (r for r, _, _ in runs[True]), strict=True))
         figures: list[tuple[str, Callable[[LoadResult, LoadResult], float]]] = [
             ("updates/s: reportbot ÷ echo", lambda rb, ec: rb.throughput / ec.throughput),

@@ -94,12 +94,18 @@ def script_for(user_id: int, templates: Templates) -> list[str]:
 
 
 def run_load(
-    users: int, workdir: Path, *, echo: bool = False, rate_limiter: bool = False
+    users: int,
+    workdir: Path,
+    *,
+    echo: bool = False,
+    rate_limiter: bool = False,
+    env: dict[str, str] | None = None,
 ) -> tuple[LoadResult, BotProcess, Emulator]:
     """Play ``users`` users at once; returns the result with the (stopped) bot and emulator.
 
     ``echo``: against benchmarks/echo_bot.py instead of reportbot, the same players and load.
     ``rate_limiter``: reportbot keeps Telegram's flood limits (the deployment's setting).
+    ``env``: more environment for the bot process.
     """
     templates = Templates.load(DEFAULT_TEMPLATES)
     emulator = Emulator(TOKEN).start()
@@ -108,6 +114,7 @@ def run_load(
         bot.command = [sys.executable, "-m", "benchmarks.echo_bot"]
     # The emulator has no flood limits to respect; off unless the limiter itself is measured.
     bot.env["TELEGRAM_RATE_LIMITER"] = "on" if rate_limiter else "off"
+    bot.env.update(env or {})
     bot.start()
     scripts = {uid: script_for(uid, templates) for uid in range(100_001, 100_001 + users)}
     result = LoadResult(users, sum(len(s) + 1 for s in scripts.values()), 0.0)
