@@ -20,7 +20,7 @@ from pathlib import Path
 from bot.cli.settings import DEFAULT_TEMPLATES
 from bot.service.reports import Templates
 from tests.support.load import LoadResult, run_load, verify, verify_echo
-from tests.support.stats import spread
+from tests.support.stats import percentile_ms, spread
 
 
 def _children_cpu() -> float:
@@ -49,7 +49,8 @@ def row(first: str, results: Sequence[LoadResult], cpu: Sequence[float], problem
         f"| {spread([r.throughput for r in results])} "
         f"| {spread([r.percentile(50) for r in results])} "
         f"| {spread([r.percentile(99) for r in results])} "
-        f"| {spread([max(r.latencies) * 1000 for r in results])} | {spread(cpu, 1)} | {problems} |"
+        f"| {spread([max(r.latencies) * 1000 for r in results])} "
+        f"| {spread([percentile_ms(r.last, 50) for r in results])} | {spread(cpu, 1)} | {problems} |"
     )
 
 
@@ -80,8 +81,8 @@ def main() -> None:
                 one_run(args.users, templates, echo=echo, rate_limiter=args.rate_limiter, env=env)
             )
     head = "| users | runs | updates a run | updates/s | reply p50 ms | reply p99 ms | reply max ms "
-    head += "| bot CPU ms per update | problems |"
-    rule = "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+    head += "| last reply p50 ms | bot CPU ms per update | problems |"
+    rule = "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
     problems = [p for run in runs[False] + runs[True] for p in run[2]]
 
     def table_row(prefix: str, echo: bool) -> str:

@@ -33,6 +33,7 @@ class LoadResult:
     seconds: float
     latencies: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    last: list[float] = field(default_factory=list)  # each user's last reply (reportbot: the DOCX)
 
     @property
     def throughput(self) -> float:
@@ -81,6 +82,8 @@ def _user(
             emulator.wait_for_message(user_id, last_reply if last else middle, seen, 300)
             with lock:
                 result.latencies.append(time.monotonic() - sent)
+                if last:
+                    result.last.append(result.latencies[-1])
     except Exception as exc:  # collected and reported
         with lock:
             result.errors.append(f"user {user_id}: {exc!r}")
