@@ -14,19 +14,14 @@ import contextlib
 import datetime as dt
 import json
 import logging
-import select
-import ssl
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
-import httpcore
-import httpx
 from telegram import Update
 from telegram._utils.defaultvalue import DEFAULT_NONE, DefaultValue
 from telegram._utils.types import JSONDict, ODVInput, TimePeriod
 from telegram.ext import ExtBot
-from telegram.request import HTTPXRequest
 
 log = logging.getLogger("reportbot.telegram")
 
@@ -150,95 +145,6 @@ class RareLog:
         self._last[kind] = (now, 0)
         suffix = f" ({left_out} more like it not logged)" if left_out else ""
         log.warning(message + suffix, *args)
-
-
-def _readable(sock: Any) -> bool:
-    """Whether a socket has data or an end to read (a gone socket counts: its read ends)."""
-    fd = -1 if sock is None else sock.fileno()
-    if fd < 0:
-        return True
-    if hasattr(select, "poll"):
-        poller = select.poll()
-        poller.register(fd, select.POLLIN)
-        return bool(poller.poll(0))
-    return bool(select.select([fd], [], [], 0)[0])
-
-
-class _Stream(httpcore.AsyncNetworkStream):
-    """A connection that keeps its socket: httpcore asks every idle connection whether it is
-    readable each time a request starts or ends, and anyio answered by building a dict of the
-    socket's attributes (with a getpeername call) each time — an eighth of the bot's CPU under
-    load (BENCHMARKS.md, "End to end")."""
-
-    def __init__(self, stream: httpcore.AsyncNetworkStream) -> None:
-        self._stream = stream
-        self._socket = stream.get_extra_info("socket")
-
-    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        """Read up to ``max_bytes``."""
-        return await self._stream.read(max_bytes, timeout)
-
-    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        """Write all of ``buffer``."""
-        await self._stream.write(buffer, timeout)
-
-    async def aclose(self) -> None:
-        """Close the connection."""
-        await self._stream.aclose()
-
-    async def start_tls(
-        self, ssl_context: ssl.SSLContext, server_hostname: str | None = None, timeout: float | None = None
-    ) -> httpcore.AsyncNetworkStream:
-        """The connection over TLS."""
-        return _Stream(await self._stream.start_tls(ssl_context, server_hostname, timeout))
-
-    def get_extra_info(self, info: str) -> Any:
-        """What httpcore asks of a connection; readability from the kept socket."""
-        if info == "is_readable":
-            return _readable(self._socket)
-        return self._stream.get_extra_info(info)
-
-
-class _Backend(httpcore.AsyncNetworkBackend):
-    """httpcore's own network backend, whose connections keep their socket."""
-
-    def __init__(self, backend: httpcore.AsyncNetworkBackend) -> None:
-        self._backend = backend
-
-    async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Any = None,
-    ) -> httpcore.AsyncNetworkStream:
-        """A TCP connection."""
-        return _Stream(await self._backend.connect_tcp(host, port, timeout, local_address, socket_options))
-
-    async def connect_unix_socket(
-        self, path: str, timeout: float | None = None, socket_options: Any = None
-    ) -> httpcore.AsyncNetworkStream:
-        """A Unix socket connection."""
-        return _Stream(await self._backend.connect_unix_socket(path, timeout, socket_options))
-
-    async def sleep(self, seconds: float) -> None:
-        """Sleep as the backend does."""
-        await self._backend.sleep(seconds)
-
-
-class BotRequest(HTTPXRequest):
-    """python-telegram-bot's request class, its connections keeping their socket (``_Stream``)."""
-
-    def _build_client(self) -> httpx.AsyncClient:
-        client = super()._build_client()
-        # httpx offers no way to choose httpcore's network backend; where the pool is not where
-        # this httpx version keeps it, the client stays as built (slower, not wrong).
-        pool = getattr(getattr(client, "_transport", None), "_pool", None)
-        backend = getattr(pool, "_network_backend", None)
-        if isinstance(backend, httpcore.AsyncNetworkBackend) and not isinstance(backend, _Backend):
-            pool._network_backend = _Backend(backend)  # type: ignore[union-attr]
-        return client
 
 
 class BotApiClient(ExtBot[Any]):

@@ -19,6 +19,7 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
+from telegram.request import HTTPXRequest
 
 from bot.cli.settings import Settings
 from bot.document.pages import PageMaker
@@ -28,7 +29,7 @@ from bot.telegram import commands
 from bot.telegram.access import Guard
 from bot.telegram.answers import on_other, on_text
 from bot.telegram.buttons import on_button
-from bot.telegram.client import SENDING_AT_ONCE, BotApiClient, BotRequest, HandledQueue, Intake
+from bot.telegram.client import SENDING_AT_ONCE, BotApiClient, HandledQueue, Intake
 from bot.telegram.context import BotState, state_of
 from bot.telegram.outbox import Outbox
 from bot.telegram.processing import PerUserProcessor
@@ -130,8 +131,8 @@ def build_application(
         base_file_url=settings.base_file_url,
         # Updates run concurrently, so replies need more than one connection: one per request
         # the bot may make at once.
-        request=request or BotRequest(connection_pool_size=SENDING_AT_ONCE, pool_timeout=30.0),
-        get_updates_request=request or BotRequest(),
+        request=request or HTTPXRequest(connection_pool_size=SENDING_AT_ONCE, pool_timeout=30.0),
+        get_updates_request=request or HTTPXRequest(),
         rate_limiter=rate_limiter,
         on_disk=reports.store.on_disk,
         intake=intake,
