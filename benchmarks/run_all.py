@@ -46,7 +46,16 @@ BENCHES: dict[str, tuple[str, list[str], list[str]]] = {
         ["--runs", "1", "--cold-runs", "1"],
     ),
     "memory": ("benchmarks.bench_memory", ["--drafts", "10000", "--runs", "3"], ["--drafts", "5"]),
-    "e2e100": ("benchmarks.load_telegram", ["--users", "100", "--runs", "3"], ["--users", "2"]),
+    "e2e100": (
+        "benchmarks.load_telegram",
+        ["--users", "100", "--runs", "3", "--echo", "--echo-at-once", "20"],
+        ["--users", "2", "--echo", "--echo-at-once", "20"],
+    ),
+    "e2e-limiter": (
+        "benchmarks.load_telegram",
+        ["--users", "100", "--rate-limiter"],
+        ["--users", "2", "--rate-limiter"],
+    ),
     "load": ("benchmarks.load_telegram", ["--users", "200", "--runs", "3"], ["--users", "3"]),
 }
 

@@ -81,6 +81,17 @@ def test_load_benchmark_runs() -> None:
     assert row.endswith("| 0 |")  # no problems
 
 
+def test_load_benchmark_runs_beside_the_echo_bot_and_with_the_rate_limiter() -> None:
+    out = bench("benchmarks.load_telegram", "--users", "2", "--echo", "--echo-at-once", "20")
+    for first in ("| reportbot | 2 | 1 |", "| echo bot (20 at once) | 2 | 1 |"):
+        assert next(line for line in out.splitlines() if line.startswith(first)).endswith("| 0 |")
+    assert "| updates/s: reportbot ÷ echo |" in out
+    out = bench("benchmarks.load_telegram", "--users", "2", "--rate-limiter")
+    assert next(line for line in out.splitlines() if line.startswith("| rate limiter on | 2 | 1 |")).endswith(
+        "| 0 |"
+    )
+
+
 def test_pages_benchmark_runs() -> None:
     out = bench(
         "benchmarks.bench_pages", "--runs", "1", "--cold-runs", "1", "--users", "2", "--types", "study_speech"
