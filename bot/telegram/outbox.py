@@ -91,7 +91,8 @@ def malloc_trim() -> Callable[[], object] | None:
 
 # Writing and sending a report (lxml trees, the DOCX, its PDF and pictures) frees several MB that
 # glibc keeps: the bot stayed about 10 MB larger after a burst of reports (BENCHMARKS.md, "Memory
-# with 10,000 active drafts"). Handing them back costs under a millisecond, done once no other report is being sent.
+# with 10,000 active drafts"). Handing them back costs under a millisecond, done once no other
+# report is being sent.
 TRIM = malloc_trim()
 
 # Composes a chat's report: (chat, report id, draft) -> the file and what the lint finds.
