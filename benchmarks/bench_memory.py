@@ -1,7 +1,8 @@
-"""Memory: resident size of the bot process once 10,000 users each have an active draft and
-have talked to it (so python-telegram-bot holds their chat data and the processor their locks).
+"""Memory: resident size of the bot process (1) once users have each completed a whole report and
+been sent its DOCX, and (2) once 10,000 users each have an active draft and have talked to it
+(so python-telegram-bot holds their chat data and the processor their locks).
 
-Run: .venv/bin/python -m benchmarks.bench_memory [--drafts 10000]
+Run: .venv/bin/python -m benchmarks.bench_memory [--users 200] [--drafts 10000] [--runs 3]
 """
 
 from __future__ import annotations
@@ -9,15 +10,22 @@ from __future__ import annotations
 import argparse
 import sqlite3
 import tempfile
+import threading
 import time
 from pathlib import Path
 
+from bot.cli.settings import DEFAULT_TEMPLATES
+from bot.service.reports import Templates
+from bot.telegram.keys import encode
 from storage import Store
 from tests.support.bot_process import TOKEN, BotProcess
 from tests.support.emulator import Emulator
+from tests.support.emulator_calls import SentMessage
+from tests.support.load import TYPE_ID, script_for
 from tests.support.stats import spread
 
 FIRST_USER = 200_001
+SETTLE = 2.0  # seconds after the last reply before RSS is read: the bot has nothing left to do
 
 
 def rss_mb(pid: int) -> float:
@@ -47,11 +55,18 @@ def prepare(db: Path, drafts: int) -> None:
     store.close()
 
 
-def measure(drafts: int, workdir: Path) -> tuple[float, float, float]:
-    """RSS at start, after every user answered once, and the seconds that took."""
+def start_bot(workdir: Path, previews: bool) -> tuple[Emulator, BotProcess]:
+    """The emulator, started, and the bot pointed at it (rate limiter off; not started yet)."""
     emulator = Emulator(TOKEN).start()
     bot = BotProcess(emulator, workdir)
     bot.env["TELEGRAM_RATE_LIMITER"] = "off"
+    bot.env["REPORTBOT_PAGE_PREVIEW"] = "on" if previews else "off"
+    return emulator, bot
+
+
+def measure_drafts(drafts: int, workdir: Path) -> tuple[float, float, float]:
+    """RSS at start, after every user answered once, and the seconds that took."""
+    emulator, bot = start_bot(workdir, previews=False)
     prepare(bot.db, drafts)
     bot.start()
     try:
@@ -76,20 +91,95 @@ def measure(drafts: int, workdir: Path) -> tuple[float, float, float]:
         emulator.stop()
 
 
+def play_report(emulator: Emulator, user_id: int, lines: list[str], errors: list[str]) -> None:
+    """One user: a new report, every answer, then wait for the DOCX and what follows it."""
+    try:
+        new = encode("new", list(Templates.load(DEFAULT_TEMPLATES).types).index(TYPE_ID) + 1)
+        seen = len(emulator.messages_to(user_id))
+        emulator.user_presses(user_id, SentMessage(user_id, 0), new)
+        emulator.wait_for_message(user_id, lambda m: "【第" in m.text, seen, 300)
+        for n, line in enumerate(lines):
+            seen = len(emulator.messages_to(user_id))
+            emulator.user_sends(user_id, line)
+            last = n == len(lines) - 1
+            emulator.wait_for_message(
+                user_id,
+                (lambda m: m.document is not None) if last else (lambda m: "【第" in m.text),
+                seen,
+                300,
+            )
+        # The findings are the reply's last message (after the pictures when those are on).
+        emulator.wait_for_message(
+            user_id, lambda m: m.document is None and "【第" not in m.text, seen + 1, 300
+        )
+    except Exception as exc:  # counted and reported
+        errors.append(f"user {user_id}: {exc!r}")
+
+
+def measure_reports(users: int, workdir: Path, previews: bool) -> tuple[float, float, float]:
+    """RSS at start, once every user's report was sent, and the seconds that took."""
+    templates = Templates.load(DEFAULT_TEMPLATES)
+    emulator, bot = start_bot(workdir, previews)
+    bot.start()
+    try:
+        assert bot.proc is not None
+        before = rss_mb(bot.proc.pid)
+        errors: list[str] = []
+        ids = range(FIRST_USER, FIRST_USER + users)
+        threads = [
+            threading.Thread(target=play_report, args=(emulator, uid, script_for(uid, templates), errors))
+            for uid in ids
+        ]
+        started = time.monotonic()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        seconds = time.monotonic() - started
+        if errors:
+            raise SystemExit(f"{len(errors)} users failed, e.g. {errors[0]}\n{bot.log_tail()}")
+        time.sleep(SETTLE)
+        return before, rss_mb(bot.proc.pid), seconds
+    finally:
+        bot.stop()
+        emulator.stop()
+
+
 def main() -> None:
     """Print the figures: median (min–max) over ``--runs`` runs."""
     parser = argparse.ArgumentParser()
-    parser.add_argument("--drafts", type=int, default=10_000)
+    parser.add_argument("--users", type=int, default=200, help="users who each complete a report (0: skip)")
+    parser.add_argument("--drafts", type=int, default=10_000, help="users with an active draft (0: skip)")
+    parser.add_argument("--previews", action="store_true", help="page pictures and PDF on (LibreOffice)")
     parser.add_argument("--runs", type=int, default=1)
     args = parser.parse_args()
-    runs = []
-    for _ in range(args.runs):
-        with tempfile.TemporaryDirectory() as tmp:
-            runs.append(measure(args.drafts, Path(tmp)))
-    before, after, seconds = ([run[n] for run in runs] for n in range(3))
-    print("| active drafts | runs | RSS at start MB | RSS after each user answered MB | seconds |")
-    print("| ---: | ---: | ---: | ---: | ---: |")
-    print(f"| {args.drafts:,} | {args.runs} | {spread(before)} | {spread(after)} | {spread(seconds)} |")
+    if args.users:
+        runs = []
+        for _ in range(args.runs):
+            with tempfile.TemporaryDirectory() as tmp:
+                runs.append(measure_reports(args.users, Path(tmp), args.previews))
+        before, after, seconds = ([run[n] for run in runs] for n in range(3))
+        pictures = "on" if args.previews else "off"
+        print(
+            "| users who completed a report | page pictures | runs | RSS at start MB "
+            "| RSS after all reports were sent MB | seconds |"
+        )
+        print("| ---: | --- | ---: | ---: | ---: | ---: |")
+        print(
+            f"| {args.users:,} | {pictures} | {args.runs} "
+            f"| {spread(before)} | {spread(after)} | {spread(seconds)} |"
+        )
+    if args.users and args.drafts:
+        print()
+    if args.drafts:
+        runs = []
+        for _ in range(args.runs):
+            with tempfile.TemporaryDirectory() as tmp:
+                runs.append(measure_drafts(args.drafts, Path(tmp)))
+        before, after, seconds = ([run[n] for run in runs] for n in range(3))
+        print("| active drafts | runs | RSS at start MB | RSS after each user answered MB | seconds |")
+        print("| ---: | ---: | ---: | ---: | ---: |")
+        print(f"| {args.drafts:,} | {args.runs} | {spread(before)} | {spread(after)} | {spread(seconds)} |")
 
 
 if __name__ == "__main__":

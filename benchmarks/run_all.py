@@ -45,7 +45,11 @@ BENCHES: dict[str, tuple[str, list[str], list[str]]] = {
         ["--runs", "10", "--cold-runs", "3"],
         ["--runs", "1", "--cold-runs", "1"],
     ),
-    "memory": ("benchmarks.bench_memory", ["--drafts", "10000", "--runs", "3"], ["--drafts", "5"]),
+    "memory": (
+        "benchmarks.bench_memory",
+        ["--users", "200", "--drafts", "10000", "--runs", "3"],
+        ["--users", "2", "--drafts", "5"],
+    ),
     "e2e100": (
         "benchmarks.load_telegram",
         ["--users", "100", "--runs", "3", "--echo", "--echo-at-once", "20"],

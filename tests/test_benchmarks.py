@@ -71,8 +71,8 @@ def test_storage_benchmark_runs() -> None:
 
 
 def test_memory_benchmark_runs() -> None:
-    out = bench("benchmarks.bench_memory", "--drafts", "5", "--runs", "2")
-    assert "| 5 | 2 |" in out
+    out = bench("benchmarks.bench_memory", "--users", "2", "--drafts", "5", "--runs", "2")
+    assert "| 2 | off | 2 |" in out and "| 5 | 2 |" in out
 
 
 def test_load_benchmark_runs() -> None:
