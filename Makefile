@@ -17,14 +17,17 @@ run: $(STAMP) system-deps
 
 # LibreOffice opens the generated DOCX files in the tests and makes the PDF of each report;
 # poppler-utils draws its pages as pictures (pdftoppm) and reads their layout in the tests
-# (pdftotext). Debian packages, installed once.
+# (pdftotext); free Chinese fonts stand in for the licensed ones (bot/document/fonts.conf),
+# or the pictures show empty boxes. Debian packages, installed once.
 system-deps:
-	@{ command -v soffice && command -v pdftoppm && command -v pdftotext; } >/dev/null 2>&1 || { \
-	  echo "Installing LibreOffice Writer and poppler-utils (Debian packages)..."; \
+	@{ command -v soffice && command -v pdftoppm && command -v pdftotext && \
+	   fc-list :lang=zh family | grep -q .; } >/dev/null 2>&1 || { \
+	  echo "Installing LibreOffice Writer, poppler-utils and Chinese fonts (Debian packages)..."; \
 	  SUDO=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends \
-	    libreoffice-writer-nogui poppler-utils >/dev/null; }
+	    libreoffice-writer-nogui poppler-utils fontconfig \
+	    fonts-arphic-uming fonts-arphic-ukai fonts-wqy-zenhei >/dev/null; }
 
 test: $(STAMP) system-deps
 	$(BIN)/reportbot templates check

@@ -4,14 +4,16 @@ a conversion that cannot be done still sends the DOCX, with the reason; nobody e
 from __future__ import annotations
 
 import asyncio
+import os
 import struct
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from bot.cli.settings import Settings, SettingsError
-from bot.document.pages import ConversionFailed, PageMaker, PageSettings
+from bot.document.pages import FONTS_CONF, ConversionFailed, PageMaker, PageSettings
 from bot.service.reports import Templates
 from tests.support.cli import run_cli, stored
 from tests.support.fakes import Call, document_of, texts
@@ -19,6 +21,7 @@ from tests.support.interviews import full_script
 from tests.support.preview import (
     TYPE_NAME,
     alive_in_group,
+    chinese_fonts_in,
     documents,
     fake_soffice,
     photos,
@@ -37,6 +40,8 @@ async def test_preview_sends_pictures_and_pdf(tmp_path: Path, templates: Templat
         sent = documents(calls)
         assert [n.rsplit(".", 1)[1] for n, _ in sent] == ["docx", "pdf"]
         assert sent[1][1].startswith(b"%PDF")
+        # Chinese text is drawn with Chinese fonts (free stand-ins here), not as empty boxes.
+        assert chinese_fonts_in(sent[1][1], tmp_path)
         pictures = photos(calls)
         assert 1 <= len(pictures) <= 10
         assert pictures[0].startswith(b"\x89PNG\r\n\x1a\n")
@@ -207,3 +212,23 @@ def test_console_says_where_pdf_and_pictures_are(cli_env: dict[str, str]) -> Non
     assert f"PDF 已生成：{pdf}" in result.stdout and pdf.read_bytes().startswith(b"%PDF")
     folder = pdf.with_suffix("")
     assert f"已写入：{folder}" in result.stdout and list(folder.glob("*.png"))
+
+
+@pytest.mark.parametrize(
+    ("family", "stand_in"),
+    [
+        ("仿宋_GB2312", "AR PL UMing CN"),
+        ("方正小标宋简体", "AR PL UMing CN"),
+        ("楷体_GB2312", "AR PL UKai CN"),
+        ("黑体", "WenQuanYi Zen Hei"),
+    ],
+)
+def test_free_fonts_stand_in_for_the_licensed_ones(family: str, stand_in: str) -> None:
+    matched = subprocess.run(
+        ["fc-match", "-f", "%{family[0]}", family],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "FONTCONFIG_FILE": str(FONTS_CONF)},
+    ).stdout
+    assert matched in (stand_in, family)  # the licensed font itself, where it is installed

@@ -23,6 +23,9 @@ from bot.document.page_settings import PageSettings as PageSettings
 
 # The licensed fonts of GB/T 9704; without them LibreOffice draws substitutes.
 REPORT_FONTS = ("方正小标宋简体", "仿宋_GB2312", "楷体_GB2312")
+# Which free fonts stand in for them (and for 黑体 and 宋体): without it LibreOffice picks any
+# font for Chinese text, or none, and the pictures show empty boxes.
+FONTS_CONF = Path(__file__).with_name("fonts.conf")
 
 
 class ConversionFailed(Exception):
@@ -143,6 +146,7 @@ class PageMaker:
             process = await asyncio.create_subprocess_exec(
                 *command,
                 *args,
+                env={**os.environ, "FONTCONFIG_FILE": str(FONTS_CONF)},
                 stdin=asyncio.subprocess.DEVNULL,
                 stdout=asyncio.subprocess.DEVNULL,
                 stderr=asyncio.subprocess.PIPE,

@@ -6,12 +6,15 @@ LibreOffice converts the files to PDF (its own profile folder, a time limit) and
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
+
+from bot.document.pages import FONTS_CONF
 
 XHTML = "{http://www.w3.org/1999/xhtml}"
 PAGE_NUMBER_RE = re.compile(r"^—\d+—$")
@@ -69,6 +72,7 @@ def to_pdf(files: list[Path], folder: Path, timeout: float = 300) -> list[Path]:
         text=True,
         timeout=timeout,
         check=False,
+        env={**os.environ, "FONTCONFIG_FILE": str(FONTS_CONF)},  # the fonts the bot's pictures use
     )
     pdfs = [folder / (f.stem + ".pdf") for f in files]
     missing = [p.name for p in pdfs if not p.exists()]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import stat
+import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -62,3 +63,15 @@ async def start_report(chat: Chat) -> None:
     await chat.send("/new")
     await chat.press(TYPE_NAME)
     await chat.send("甲局")
+
+
+def chinese_fonts_in(pdf: bytes, folder: Path) -> set[str]:
+    """The fonts embedded in ``pdf`` that have Chinese glyphs (fontconfig's PostScript names)."""
+    path = folder / "fonts-check.pdf"
+    path.write_bytes(pdf)
+    listed = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
+    embedded = {line.split()[0].split("+")[-1] for line in listed.splitlines()[2:] if line.strip()}
+    chinese = subprocess.run(
+        ["fc-list", ":lang=zh", "postscriptname"], capture_output=True, text=True, check=True
+    ).stdout
+    return embedded & {line.split("=", 1)[-1].strip() for line in chinese.splitlines()}
