@@ -130,6 +130,16 @@ def test_draft_placeholders_are_highlighted(templates: Templates) -> None:
     assert plain and all(r.font.highlight_color is None for r in plain)
 
 
+def test_a_drafts_title_breaks_between_words_with_its_marks_highlighted(templates: Templates) -> None:
+    doc = build(templates, "unit_periodic", {"unit_name": "某市交通运输局"})
+    title = doc.paragraphs[0]
+    lines = title.text.split("\n")
+    assert len(lines) > 1 and lines == split_title("".join(lines))
+    assert all(line.count("【") == line.count("】") for line in lines)  # no mark cut open
+    marked = [r for r in title.runs if r.text.startswith("【")]
+    assert marked and all(r.font.highlight_color == WD_COLOR_INDEX.YELLOW for r in marked)
+
+
 def test_long_title_split_into_lines() -> None:
     lines = split_title("在党组理论学习中心组（扩大）学习暨意识形态专题研讨会议上的交流发言")
     assert lines == ["在党组理论学习中心组（扩大）学习暨", "意识形态专题研讨会议上的交流发言"]

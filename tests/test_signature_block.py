@@ -172,3 +172,15 @@ def test_title_line_spacing_is_fixed_and_off_the_grid(templates: Templates) -> N
     assert style_attr(title, "w:spacing", "w:lineRule") == "exact"
     ppr = title.style.element.find(qn("w:pPr"))
     assert ppr.find(qn("w:snapToGrid")).get(qn("w:val")) == "0"
+
+
+def test_a_drafts_title_breaks_beside_its_placeholders_not_inside_a_term() -> None:
+    # A draft's title holds 【待填写：…】 marks, which the period phrase cannot absorb: the line
+    # breaks beside a mark rather than at any character.
+    title = "某市交通运输局关于【待填写：报告年度】年【待填写：报告期间】意识形态工作责任制落实情况的报告"
+    lines = split_title(title)
+    assert "".join(lines) == title and all(width(line) <= 20 for line in lines)
+    cuts = [len("".join(lines[: n + 1])) for n in range(len(lines) - 1)]
+    for start, end in protected_spans(title):
+        assert not any(start < cut < end for cut in cuts), (title[start:end], lines)
+    assert all("【" not in line[1:] or "】" in line for line in lines), lines  # no mark cut open

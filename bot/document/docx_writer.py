@@ -8,6 +8,7 @@ on every style and run, and theme-font attributes are removed, because Word pref
 from __future__ import annotations
 
 import io
+import itertools
 import os
 import tempfile
 from dataclasses import dataclass
@@ -281,16 +282,20 @@ class DocxWriter:
             ind = _child(out._p.get_or_add_pPr(), "w:ind")
             ind.set(qn("w:rightChars"), str(round(right_chars * 100)))
             ind.set(qn("w:right"), str(round(right_chars * role_format.size * 20)))
+        # A title's lines break between words (a draft's 【待填写】 marks, highlighted runs,
+        # included); other paragraphs wrap where Word puts them.
+        cuts: set[int] = set()
         if para.role is Role.TITLE:
-            lines = split_title(para.text) if not any(r.placeholder for r in para.runs) else [para.text]
-            if len(lines) > 1:
-                for n, line in enumerate(lines):
-                    self._run(out, line, role_format.font, role_format.size)
-                    if n < len(lines) - 1:
-                        out.runs[-1].add_break()
-                return out
+            cuts = set(itertools.accumulate(map(len, split_title(para.text)[:-1])))
+        offset = 0
         for run in para.runs:
-            self._run(out, run.text, role_format.font, role_format.size, run.placeholder)
+            text = run.text
+            bounds = [0, *(c - offset for c in sorted(cuts) if offset < c < offset + len(text)), len(text)]
+            for start, end in itertools.pairwise(bounds):
+                self._run(out, text[start:end], role_format.font, role_format.size, run.placeholder)
+                if offset + end in cuts:
+                    out.runs[-1].add_break()
+            offset += len(text)
         return out
 
     def _blank(self, docx: Any) -> Any:

@@ -11,8 +11,8 @@ import math
 import re
 
 TITLE_LINE_CHARS = 20  # 156 mm at 2号 holds about 21 characters
-_BREAK_AFTER = "的于和及与、，度暨"  # not after 年: 2026年|度, 2026年|第三季度 split a period
-_BREAK_BEFORE = ("意识形态", "关于", "工作", "落实", "专题")
+_BREAK_AFTER = "的于和及与、，度暨】"  # not after 年: 2026年|度, 2026年|第三季度 split a period
+_BREAK_BEFORE = ("意识形态", "关于", "工作", "落实", "专题", "【")  # 【…】: a draft's mark, whole
 # Terms a line must never split; a reader takes them as one word.
 KEEP_TOGETHER = (
     "意识形态",
@@ -27,6 +27,7 @@ KEEP_TOGETHER = (
 PREFER_TOGETHER = ("意识形态工作责任制", "意识形态工作")
 # The report period: 2023年第三季度, 2023年上半年, 2023年度, 2023年1—6月.
 PERIOD_RE = re.compile(r"\d{4}年(?:第[一二三四1-4]季度|[上下]半年|度|全年|\d{1,2}[—\-至]\d{1,2}月)?")
+MARK_RE = re.compile(r"【[^】]*】")  # a draft's 【待填写：…】
 
 
 def width(text: str) -> float:
@@ -35,8 +36,8 @@ def width(text: str) -> float:
 
 
 def protected_spans(title: str, terms: tuple[str, ...] = KEEP_TOGETHER) -> list[tuple[int, int]]:
-    """The (start, end) of every listed term and period phrase in ``title``."""
-    spans = [(m.start(), m.end()) for m in PERIOD_RE.finditer(title)]
+    """The (start, end) of every listed term, period phrase and draft mark in ``title``."""
+    spans = [(m.start(), m.end()) for m in (*PERIOD_RE.finditer(title), *MARK_RE.finditer(title))]
     for term in terms:
         spans += [(m.start(), m.start() + len(term)) for m in re.finditer(re.escape(term), title)]
     return spans
