@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.service.reports import Templates
-from tests.support.cli import write_answers
+from tests.support.cli import run_cli, write_answers
 from tests.support.interviews import complete_answers
 from tests.support.paths import REPO
 
@@ -33,15 +33,7 @@ finally:
 
 def imported(env: dict[str, str], *args: str) -> list[str]:
     """The heavy packages a fresh ``reportbot ARGS`` process had imported by its end."""
-    result = subprocess.run(
-        [sys.executable, "-c", PROBE.replace("HEAVY", repr(json.dumps(HEAVY))), *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=REPO,
-        timeout=60,
-        check=False,
-    )
+    result = run_cli(env, *args, entry=("-c", PROBE.replace("HEAVY", repr(json.dumps(HEAVY)))))
     assert result.returncode == 0, result.stderr
     loaded: list[str] = json.loads(result.stderr.strip().splitlines()[-1])
     return loaded

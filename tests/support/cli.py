@@ -13,11 +13,16 @@ from tests.support.paths import REPO
 
 
 def run_cli(
-    env: dict[str, str], *args: str, stdin: str = "", prefix: list[str] | None = None
+    env: dict[str, str],
+    *args: str,
+    stdin: str = "",
+    prefix: list[str] | None = None,
+    entry: tuple[str, ...] = ("-m", "bot"),
 ) -> subprocess.CompletedProcess[str]:
-    """``reportbot ARGS`` as a process (``prefix``: a command to run it under), its output as text."""
+    """``reportbot ARGS`` as a process (``prefix``: a command to run it under; ``entry``: how the
+    interpreter starts it), its output as text."""
     return subprocess.run(
-        [*(prefix or []), sys.executable, "-m", "bot", *args],
+        [*(prefix or []), sys.executable, *entry, *args],
         input=stdin,
         capture_output=True,
         text=True,
