@@ -82,7 +82,13 @@ async def test_finished_report_sends_pictures_and_pdf(tmp_path: Path, templates:
     ("setup", "timeout", "expected"),
     [
         (lambda p: p / "no-such-soffice", "60", "没有可用的 LibreOffice"),
-        (lambda p: fake_soffice(p, 'echo $$ > "$(dirname "$0")/pid"; sleep 60 & wait'), "0.5", "转换超时"),
+        (
+            lambda p: fake_soffice(
+                p, 'cut -d" " -f5 /proc/$$/stat > "$(dirname "$0")/group"; sleep 60 & wait'
+            ),
+            "2",
+            "转换超时",
+        ),
         (lambda p: fake_soffice(p, "echo broken >&2; exit 3"), "60", "转换失败"),
     ],
     ids=["missing", "timeout", "failed"],
@@ -107,9 +113,8 @@ async def test_failed_conversion_still_sends_the_docx_with_the_reason(
         assert [n for n, _ in documents(calls)] == [filename]  # no PDF
         assert not photos(calls)
         assert expected in texts(calls) and "Word 文档" in texts(calls)
-        pid_file = tmp_path / "pid"
-        if pid_file.exists():  # the timed-out script and its child were killed with their group
-            group = int(pid_file.read_text())
+        if expected == "转换超时":  # the timed-out script and its child were killed with their group
+            group = int((tmp_path / "group").read_text())
             await until(lambda: not alive_in_group(group))
     finally:
         await bot.close()

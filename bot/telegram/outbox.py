@@ -124,10 +124,10 @@ class Outbox:
         self.trim = TRIM  # called once the last report being sent went out
         self.failed = asyncio.Event()  # set when a reply is left owed: the retry loop wakes
 
-    def close(self) -> None:
-        """Remove the page converter's profile folders (once no reply is being sent)."""
+    async def close(self) -> None:
+        """Stop the page converter's LibreOffice and remove its folders (once no reply is being sent)."""
         if self.pages is not None:
-            self.pages[0].close()
+            await self.pages[0].close()
 
     async def deliver(
         self, update_id: int, chat_id: int, items: list[Item], *, slow_later: bool = False
