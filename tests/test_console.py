@@ -101,7 +101,7 @@ def test_end_of_input_saves_and_exits(cli_env: dict[str, str]) -> None:
 def test_profile_is_offered_in_the_next_report(templates: Templates, cli_env: dict[str, str]) -> None:
     run(cli_env, "chat", "--user", "fay", stdin="self_inspection\n某区政府办公室\n")
     result = run(cli_env, "chat", "--user", "fay", stdin="unit_periodic\n/ok\n")
-    assert "可沿用：某区政府办公室（发送 /ok 沿用）" in result.stdout
+    assert "沿用上次：某区政府办公室（发送 /ok 沿用）" in result.stdout
     reports = stored(cli_env, "console:fay")
     unit = next(a for _, t, _, a in reports if t == "unit_periodic")
     assert unit == {"unit_name": "某区政府办公室"}
