@@ -15,10 +15,11 @@ from bot.interview.definition import Kind
 from bot.service.reports import Templates
 from bot.telegram.keys import MAX_BYTES, decode, encode
 from bot.telegram.wiring import register_commands
-from tests.support.fakes import Call, Chat, document_of, docx_text, texts
+from tests.support.fakes import Call, document_of, docx_text, texts
 from tests.support.interviews import TYPE_IDS
 from tests.support.paths import TEMPLATES
 from tests.support.telegram_app import Bot, make_bot
+from tests.support.telegram_play import answer_current, readme_lengths
 
 
 def keyboards(calls: list[Call]) -> list[list[dict[str, Any]]]:
@@ -29,31 +30,6 @@ def keyboards(calls: list[Call]) -> list[list[dict[str, Any]]]:
             markup = json.loads(markup) if isinstance(markup, str) else markup
             found.append([b for row in markup["inline_keyboard"] for b in row])
     return found
-
-
-async def answer_current(bot: Bot, chat: Chat, owner: str, report_id: int) -> list[Call]:
-    """Answer the question being asked the way a user would: buttons where there are buttons."""
-    step = bot.reports.current(owner, report_id)
-    assert step.prompt is not None
-    q = step.prompt.question
-    if q.kind in (Kind.SINGLE_CHOICE, Kind.PERIOD):
-        label = "第三季度" if q.kind is Kind.PERIOD else q.options[0]
-        if step.prompt.suggestion == label:
-            label = f"✓ {label}"  # a default among the options is marked on its button
-        return await chat.press(label)
-    if q.kind is Kind.MULTI_CHOICE:
-        await chat.press("1.")
-        await chat.press("2.")
-        return await chat.press("完成")
-    if q.kind is Kind.LIST:
-        await chat.send(f"{q.example}\n第二条写{q.label}")
-        return await chat.press("完成")
-    if q.kind is Kind.DETAILS:
-        calls = await chat.send(f"1 补充{q.label}")
-        assert "已为第 1 条补充具体情况" in texts(calls)
-        return await chat.press("完成")
-    typed = {Kind.INTEGER: "5次", Kind.DATE: "2023年10月8日", Kind.YEAR: "2023"}.get(q.kind, q.example)
-    return await chat.send(typed)
 
 
 @pytest.mark.parametrize("type_id", TYPE_IDS)
@@ -72,6 +48,12 @@ async def test_each_type_completed_in_the_chat_gets_its_docx(bot: Bot, type_id: 
         if bot.reports.current(owner, draft.id).prompt is None:
             break
         calls = await answer_current(bot, chat, owner, draft.id)
+    # The README tells an official how long each interview is: from choosing the type (a press)
+    # to the DOCX, and it must say what this play counted.
+    answers = bot.reports.load(owner, draft.id).answers
+    questions = len(bot.reports.templates.interview(type_id).applicable_questions(answers))
+    counted = (questions, chat.sent - 1, chat.pressed)  # not the /start before choosing
+    assert readme_lengths().get(type_id) == counted, f"README.md: {type_id} takes {counted}"
     assert "全部问题已回答，报告已完成" in texts(calls)
     actions = [c for c in calls if c.method == "sendChatAction"]
     assert actions and actions[0].params["action"] == "upload_document"
