@@ -25,6 +25,7 @@ def test_scripted_session_completes_a_report(
     assert result.returncode == 0, result.stderr
     assert "全部问题已回答，报告已标记为完成" in result.stdout
     assert "Traceback" not in result.stderr
+    assert "沿用" not in result.stdout  # a new user has no earlier answers: only 建议
     [(_, stored_type, status, answers)] = stored(cli_env, "console:bob")
     assert stored_type == type_id and status == COMPLETE
     assert not interview.missing(answers)
@@ -96,6 +97,16 @@ def test_end_of_input_saves_and_exits(cli_env: dict[str, str]) -> None:
     assert result.stdout.rstrip().endswith("下次运行 reportbot chat 即可从中断处继续。")
     [(_, type_id, _, answers)] = stored(cli_env, "console:erin")
     assert type_id == "leader_personal" and answers == {"leader_name": "张三"}
+
+
+def test_piped_input_is_echoed_so_the_transcript_has_both_sides(cli_env: dict[str, str]) -> None:
+    result = run(cli_env, "chat", "--user", "gus", stdin="2\n张三\n/back\n")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "请输入编号（继续草稿或新建报告）：\n\n> 2\n\n已新建：领导干部个人" in out
+    asked, _, rest = out.partition("> 张三\n\n")
+    assert "例如：" in asked.rsplit("【第1/", 1)[1]  # the question, then the answer read
+    assert rest.startswith("【第1/") and "\n\n> /back\n\n【第1/" in rest
 
 
 def test_profile_is_offered_in_the_next_report(templates: Templates, cli_env: dict[str, str]) -> None:
