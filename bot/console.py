@@ -62,7 +62,13 @@ class ConsoleChat:
 
     def _read(self) -> str | None:
         line = self.stdin.readline()
-        return None if line == "" else line.rstrip("\n")
+        if line == "":
+            return None
+        line = line.rstrip("\n")
+        if not self.stdin.isatty():
+            # A terminal shows what was typed; piped input is echoed so a transcript has both sides.
+            self.stdout.write(self.messages.text("console.echo", line=line) + "\n\n")
+        return line
 
     def run(self) -> int:
         """The whole session; returns the exit status."""
