@@ -104,7 +104,7 @@ class PageMaker:
                 self._missing_fonts = await asyncio.to_thread(fonts_missing)
             if self._uno_python is None:  # "" when there is none: soffice per conversion
                 self._uno_python = await asyncio.to_thread(uno_python, self.settings.uno_python) or ""
-            with tempfile.TemporaryDirectory(prefix="reportbot-pages-") as work:
+            with tempfile.TemporaryDirectory(prefix="reportbot-pages-", dir=scratch_dir()) as work:
                 return await self._convert(docx, name, office, Path(work))
         finally:
             if self._slots is slots:  # not closed meanwhile
@@ -114,7 +114,7 @@ class PageMaker:
     def _open(self) -> asyncio.Queue[Office]:
         """The slots, made on first use (inside the event loop: the queue belongs to it)."""
         if self._root is None:
-            self._root = Path(tempfile.mkdtemp(prefix="reportbot-lo-"))
+            self._root = Path(tempfile.mkdtemp(prefix="reportbot-lo-", dir=scratch_dir()))
         soffice = shutil.which(self.settings.soffice) or self.settings.soffice
         env = {**os.environ, "FONTCONFIG_FILE": str(FONTS_CONF)}
         self._offices = [
@@ -197,6 +197,16 @@ class PageMaker:
             )
 
 
+def scratch_dir(shm: Path = Path("/dev/shm")) -> str | None:
+    """Where conversions write their files: memory (tmpfs) where there is one, else the temp folder.
+
+    The DOCX, the PDF, the pictures and LibreOffice's profiles are thrown away after sending.
+    Written to the disk the database is on, they made its commits wait: a commit's flush also
+    flushes what other files wrote meanwhile (BENCHMARKS.md, "Page preview").
+    """
+    return str(shm) if shm.is_dir() and os.access(shm, os.W_OK | os.X_OK) else None
+
+
 def _background() -> tuple[str, ...]:
     """The command prefix that keeps a conversion off the bot's way.
 
@@ -234,7 +244,7 @@ def write_pages(settings: PageSettings, docx: Path, pdf: Path | None, pictures_d
         finally:
             await maker.close()
 
-    with tempfile.TemporaryDirectory(prefix="reportbot-lo-") as profiles:
+    with tempfile.TemporaryDirectory(prefix="reportbot-lo-", dir=scratch_dir()) as profiles:
         pages = asyncio.run(convert(Path(profiles)))
     if pdf is not None:
         pdf.parent.mkdir(parents=True, exist_ok=True)
