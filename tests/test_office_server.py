@@ -44,7 +44,7 @@ def commands_in_group(group: int) -> list[str]:
 
 def assert_converted(pages: Pages) -> None:
     assert pages.pdf.startswith(b"%PDF") and pages.page_count == 1
-    assert len(pages.pictures) == 1 and pages.pictures[0].startswith(b"\x89PNG")
+    assert len(pages.pictures) == 1 and pages.pictures[0].startswith(b"\xff\xd8\xff")
 
 
 async def test_libreoffice_is_kept_between_conversions(tmp_path: Path) -> None:

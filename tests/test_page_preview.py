@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import struct
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -24,6 +23,7 @@ from tests.support.preview import (
     chinese_fonts_in,
     documents,
     fake_soffice,
+    jpeg_size,
     photos,
     start_report,
     until,
@@ -44,8 +44,7 @@ async def test_preview_sends_pictures_and_pdf(tmp_path: Path, templates: Templat
         assert chinese_fonts_in(sent[1][1], tmp_path)
         pictures = photos(calls)
         assert 1 <= len(pictures) <= 10
-        assert pictures[0].startswith(b"\x89PNG\r\n\x1a\n")
-        width, height = struct.unpack(">II", pictures[0][16:24])  # the IHDR chunk
+        width, height = jpeg_size(pictures[0])
         assert 600 < width < height  # an A4 page, upright, readable on a phone
         album = next(c for c in calls if c.method in ("sendMediaGroup", "sendPhoto"))
         caption = str(album.params.get("caption") or album.params.get("media"))
@@ -195,7 +194,7 @@ def test_export_writes_pdf_and_pictures(cli_env: dict[str, str], tmp_path: Path)
     assert result.returncode == 0, result.stderr
     pdf = tmp_path / "draft.pdf"
     assert pdf.read_bytes().startswith(b"%PDF") and str(pdf) in result.stdout
-    pictures = sorted(pages.glob("*.png"))
+    pictures = sorted(pages.glob("*.jpg"))
     assert pictures and all(str(p) in result.stdout for p in pictures)
     broken = run_cli(
         {**cli_env, "REPORTBOT_SOFFICE": str(tmp_path / "none")},
@@ -216,7 +215,7 @@ def test_console_says_where_pdf_and_pictures_are(cli_env: dict[str, str]) -> Non
     [pdf] = out.glob("*.pdf")
     assert f"PDF 已生成：{pdf}" in result.stdout and pdf.read_bytes().startswith(b"%PDF")
     folder = pdf.with_suffix("")
-    assert f"已写入：{folder}" in result.stdout and list(folder.glob("*.png"))
+    assert f"已写入：{folder}" in result.stdout and list(folder.glob("*.jpg"))
 
 
 @pytest.mark.parametrize(

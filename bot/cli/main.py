@@ -282,7 +282,7 @@ def _interview(root: Path, type_id: str) -> Interview:
     "--pages",
     "pages_dir",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Also write pictures of the first pages (PNG) into this folder.",
+    help="Also write pictures of the first pages (JPEG) into this folder.",
 )
 @click.option("--user", help="Console user name (default: your login name).")
 def export(report_id: int, output: Path | None, pdf: bool, pages_dir: Path | None, user: str | None) -> None:

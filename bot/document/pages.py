@@ -150,7 +150,11 @@ class PageMaker:
             raise ConversionFailed("failed", "LibreOffice wrote no PDF")
         await self._run(
             self.settings.pdftoppm,
-            "-png",
+            # JPEG: drawing a page takes pdftoppm about 0.015 s, its PNG encoder 0.2 s more; and
+            # Telegram turns every photo into a JPEG anyway.
+            "-jpeg",
+            "-jpegopt",
+            "quality=85",
             "-r",
             str(self.settings.resolution),
             "-l",
@@ -158,7 +162,7 @@ class PageMaker:
             str(pdf),
             str(work / "page"),
         )
-        pictures = [p.read_bytes() for p in sorted(work.glob("page*.png"))]
+        pictures = [p.read_bytes() for p in sorted(work.glob("page*.jpg"))]
         if not pictures:
             raise ConversionFailed("failed", "pdftoppm wrote no pictures")
         return Pages(pdf.read_bytes(), pictures, self.substitute_fonts)
@@ -253,7 +257,7 @@ def write_pages(settings: PageSettings, docx: Path, pdf: Path | None, pictures_d
     if pictures_dir is not None:
         pictures_dir.mkdir(parents=True, exist_ok=True)
         for n, picture in enumerate(pages.pictures, 1):
-            path = pictures_dir / f"{docx.stem}-{n:02d}.png"
+            path = pictures_dir / f"{docx.stem}-{n:02d}.jpg"
             path.write_bytes(picture)
             written.append(path)
     return Written(pdf, written, pages.substitute_fonts)
