@@ -25,7 +25,7 @@ from bot.cli.settings import Settings
 from bot.document.pages import PageMaker
 from bot.document.render import Renderer
 from bot.service.reports import LimitReached, Reports
-from bot.telegram import commands
+from bot.telegram import commands, section_presses
 from bot.telegram.access import Guard
 from bot.telegram.answers import on_other, on_text
 from bot.telegram.buttons import on_button
@@ -89,6 +89,7 @@ def add_handlers(application: Application[Any, Any, Any, Any, Any, Any]) -> None
     application.add_handler(Guard(state.settings.allowed_user_ids), group=-1)
     # Answers and button presses first: they are nearly all updates, and no command matches them.
     application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, on_text))
+    section_presses.register()
     application.add_handler(CallbackQueryHandler(on_button))
     by_name = {
         "start": commands.cmd_start,
@@ -151,6 +152,11 @@ def build_application(
     pages = (PageMaker(settings.pages), reports.templates.messages) if settings.pages.enabled else None
     outbox = Outbox(reports.store, bot, docx_maker(reports, renderer), apology, pages)
     state = BotState(settings, reports, renderer, outbox)
+    if settings.llm is not None:
+        from bot.telegram.polishing import Polisher
+
+        state.polisher = Polisher(state.drafts, settings.llm, bot)
+        outbox.polish = state.polisher.start
     processor.outbox = state.outbox
     application.bot_data["reportbot"] = state
     add_handlers(application)
