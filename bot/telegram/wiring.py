@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from telegram import BotCommand, Update
@@ -113,6 +114,20 @@ def add_handlers(application: Application[Any, Any, Any, Any, Any, Any]) -> None
     application.add_error_handler(on_error)
 
 
+def _stopping(
+    processor: PerUserProcessor,
+) -> Callable[[Application[Any, Any, Any, Any, Any, Any]], Coroutine[Any, Any, None]]:
+    """What runs once polling stops: owed replies and polish requests stop."""
+
+    async def stop(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        await processor.stop_delivering()
+        polisher = application.bot_data["reportbot"].polisher
+        if polisher is not None:
+            await polisher.stop()
+
+    return stop
+
+
 def build_application(
     settings: Settings, reports: Reports, renderer: Renderer, *, request: Any = None, webhook: bool = False
 ) -> Application[Any, Any, Any, Any, Any, Any]:
@@ -143,7 +158,7 @@ def build_application(
         .bot(bot)
         .concurrent_updates(processor)
         .post_init(register_commands)
-        .post_stop(lambda _: processor.stop_delivering())
+        .post_stop(_stopping(processor))
     )
     if webhook:
         builder = builder.update_queue(HandledQueue(intake))
