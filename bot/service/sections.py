@@ -179,9 +179,11 @@ class SectionDrafts:
             and not step.rejected
             and not before.cursor.get("review")
             and isinstance(asked, str)
-            and asked in {q.id for q in definition.questions}
         ):
-            done = definition.section_of(asked)
+            try:
+                done = definition.section_of(asked)
+            except KeyError:
+                return None, touched  # a question the definition no longer has
             moved = step.prompt is None or step.prompt.section.id != done.id
             if moved and numbers[done.id] not in touched:
                 completed = numbers[done.id]
