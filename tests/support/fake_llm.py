@@ -158,7 +158,7 @@ def fake_llm_server(*replies: Reply) -> Iterator[FakeLlm]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(fake))
     server.daemon_threads = True
     fake.port = server.server_address[1]
-    thread = threading.Thread(target=server.serve_forever, name="fake-llm", daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), name="fake-llm", daemon=True)
     thread.start()
     try:
         yield fake
