@@ -29,10 +29,11 @@ What counts as a fact (``facts.py`` finds them):
 
 The rules:
 
-1. **Nothing missing**: every figure (other than 0), date, period, title and name of the answers
-   that the generated text prints appears in the candidate. (An answer the section does not
-   print — the stock wording of an option whose detail is printed instead, the report date that
-   the heading carries — is not required: the candidate replaces the section's text, no more.)
+1. **Nothing missing**: every figure (other than 0), date, period, title, 【待填写】 mark and name
+   that the generated text states appears in the candidate — the answers' facts as printed, and
+   those the section borrows from other answers (the report period). An answer the section does
+   not print (the stock wording of an option whose detail is printed instead, the report date in
+   the heading) is not required: the candidate replaces the section's text, no more.
 2. **Nothing invented**: every figure, date, period, 《》 or “” title and name in the candidate
    appears in the answers or the generated text (a title's own figures and dates included). A
    quoted fixed word (“四个意识”) is not a new fact.
@@ -78,12 +79,13 @@ def check(
     found = extract(candidate)
     name_list = split_names(names)
     raw_known = [to_halfwidth(text) for text in (*sources, generated, *name_list)]
-    # An answer the section does not print (an unticked option's stock text, the report date of
-    # the heading) is not required: the rewrite replaces the section's text, nothing more.
-    printed = [fact for fact in given.items if any(_covers(have, fact) for have in current.items)]
-    required = printed + current.of("mark")
-    violations = [_missing(fact) for fact in _unkept(required, found, candidate)]
-    violations += [_missing(name) for name in name_list if name in generated and name not in candidate]
+    # What the section prints now is what the rewrite must keep: the answers' facts as printed
+    # (an answer the section does not print, such as an unticked option's stock wording, is not
+    # required) and the facts other sections lend it, such as the report period.
+    violations = [_missing(fact) for fact in _unkept(current.items, found, candidate)]
+    persons = [name for name in person_names(generated) if len(name) >= 2]
+    kept = [name for name in dict.fromkeys([*name_list, *persons]) if name in generated]
+    violations += [_missing(name) for name in kept if name not in candidate]
     violations += [_invented(f.text) for f in found.items if not _known(f, known_facts, raw_known)]
     violations += [_invented(name) for name in person_names(candidate) if not _name_known(name, raw_known)]
     violations += _length(generated, candidate)
@@ -104,8 +106,11 @@ def _unkept(required: list[Fact], found: Facts, candidate: str) -> list[str]:
     for fact in required:
         if fact.kind == "figure" and fact.key[0] == "0":
             continue  # 0 is printed as words (未发生, 没有), never as a figure to keep
-        if not any(_covers(have, fact) for have in found.items) and not _article_one(fact, candidate):
-            lost.append(fact.text)
+        if any(_covers(have, fact) for have in found.items) or _article_one(fact, candidate):
+            continue
+        if fact.kind == "quote" and fact.key[0] in to_halfwidth(candidate):
+            continue  # the quoted words kept, the quotation marks dropped
+        lost.append(fact.text)
     return lost
 
 
@@ -140,6 +145,8 @@ def _known(fact: Fact, known_facts: list[Fact], raw_known: list[str]) -> bool:
         return words in FIXED_WORDS or any(words in text for text in raw_known)
     if fact.kind == "figure":
         value, unit, approx = fact.key
+        if value == "1" and unit and not approx and any(f"一{unit}" in text for text in raw_known):
+            return True  # written 一家 there, an article to the extraction
         return any(
             (k.kind == "figure" and k.key[0] == value and k.key[2] == approx and unit in ("", k.key[1]))
             or (k.kind == "figure" and k.key[0] == value and k.key[2] == approx and not k.key[1])
