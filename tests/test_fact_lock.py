@@ -362,3 +362,16 @@ def test_property_an_inserted_name_is_invented(found: list[Fact], surname: str, 
     candidate = text([f.rewrite for f in found] + [f"由{surname}{given_name}同志牵头落实"], list(FILLERS))
     violations = check([f.answer for f in found], generated, candidate)
     assert facts_only(violations) == {("invented", surname + given_name)}
+
+
+NOISE = (
+    "0123456789０１２.,%％一二两三十百千万亿零〇点第年月日号季度上下半前"
+    '次篇人个项余多近约以上《》“”"【】：待填写王李同志书记局长是，。、（）()-/ \n'
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=NOISE, max_size=40), st.text(alphabet=NOISE, max_size=40), st.text(max_size=30))
+def test_property_any_text_is_checked_without_error(a: str, b: str, c: str) -> None:
+    assert isinstance(check([a, c], b, a + c), list)
+    assert isinstance(check([c], a, b, names=[a]), list)

@@ -270,3 +270,10 @@ def test_env_example_lists_the_settings() -> None:
         "REPORTBOT_LLM_TIMEOUT",
     ):
         assert f"\n{name}=" in text
+
+
+def test_the_client_library_is_imported_only_when_polishing() -> None:
+    # openai takes half a second and pydantic to import; a bot without a model never needs it.
+    probe = "import sys, bot.service.polish, bot.cli.settings; print('openai' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=REPO, check=True)
+    assert done.stdout.strip() == "False"

@@ -18,8 +18,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-import openai
-
 from bot.document.fact_lock import Violation, check
 from bot.service.llm_settings import LlmSettings
 
@@ -101,6 +99,9 @@ async def polish_section(
     """
     if not generated.strip():
         return Polished(None, error="本节还没有正文，无需润色。")
+    # Imported on first use: half a second and pydantic, for a feature that may well be off.
+    import openai
+
     try:
         reply = await asyncio.wait_for(_ask(llm, build_messages(heading, answers, generated)), llm.timeout)
     except (TimeoutError, openai.APITimeoutError):
@@ -145,6 +146,8 @@ async def polish_section(
 
 async def _ask(llm: LlmSettings, messages: list[dict[str, str]]) -> str:
     """The text of the model's reply; raises what the client raises, or ``ValueError`` for no text."""
+    import openai
+
     async with openai.AsyncOpenAI(
         base_url=llm.base_url, api_key=llm.api_key or NO_KEY, timeout=llm.timeout, max_retries=0
     ) as client:
