@@ -113,7 +113,7 @@ def test_polish_in_the_console(
     assert "已取消润色，没有发送任何内容" in out
     assert "局党组坚持把意识形态工作摆在突出位置。\n\n现在的文字：\n" in out
     assert "已采用润色稿" in out
-    assert "润色没有完成，这一部分的文字没有改动：连接被拒绝。" in out
+    assert "连接被拒绝。" in out
     assert stored(reports) == [
         {"section_id": "leadership", "text": "局党组坚持把意识形态工作摆在突出位置。", "origin": "polish"}
     ]

@@ -79,7 +79,7 @@ def test_rewritten_and_polished_sections_in_the_docx(
 ) -> None:
     user = User(emulator, started, USER)
     # The last question answered: the section's text, then the finished report.
-    sent = user.press("跳过", document)
+    sent = user.send("/skip", document)
     said = "\n".join(m.text for m in sent)
     assert "“下一步打算”部分已填完" in said and "下一步工作打算" in said
     assert said.index("部分已填完") < said.index("全部问题已回答")
@@ -95,17 +95,25 @@ def test_rewritten_and_polished_sections_in_the_docx(
     study = current_text(started, templates, 3)
     polished = study.replace("引导党员和", "切实引导党员和", 1)
     assert polished != study
-    llm.script(Reply.completion(polished))
+    invented = polished + "全年共开展专题学习50次。"
+    llm.script(Reply.completion(invented), Reply.completion(polished))
     user.send("/review", has_button("3. 理论学习"))
     user.press("3. 理论学习", has_button("润色"))
     sent = user.press("润色", has_button("确认发送"))
     notice = "\n".join(m.text for m in sent)
     assert f"127.0.0.1:{llm.port}" in notice and "本单位内部网络" in notice
     assert llm.requests == []  # nothing sent before the user confirmed
-    sent = user.press("确认发送", has_button("采用"))
+    sent = user.press("确认发送", has_button("重试"))
+    refused = "\n".join(m.text for m in sent)
+    assert (
+        "正在请语言模型润色第3部分" in refused
+        and "模型的润色稿没有采用：润色稿多出了原文没有的“50次”。原文未作改动。" in refused
+    )
+    assert invented not in refused
+    sent = user.press("重试", has_button("采用"))
     offer = "\n".join(m.text for m in sent)
-    assert "正在请语言模型润色第3部分" in offer and polished in offer and "现在的文字：" in offer
-    [request] = llm.requests
+    assert polished in offer and "现在的文字：" in offer
+    _, request = llm.requests
     assert request.headers.get("Authorization") == f"Bearer {API_KEY}"
     sent_text = "\n".join(m["content"] for m in request.messages())
     assert study in sent_text and "强化理论学习" in sent_text

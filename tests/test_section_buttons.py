@@ -252,14 +252,14 @@ async def test_polish_rejected_retried_once_and_failures(
     llm_bot.reports.store.set_polish_told(OWNER)
     await chat.press_data(f"spo:{report_id}:2:1")
     calls = await settled(llm_bot, chat)
-    assert "润色稿没有通过核对，已丢弃" in texts(calls) and "“50人次”" in texts(calls)
+    assert "润色稿多出了原文没有的“50人次”" in texts(calls)
     assert labels(calls) == ["重试"]
     await chat.press("重试")
     calls = await settled(llm_bot, chat)
     assert "漏掉了“3次”" in texts(calls) and labels(calls) == []  # one retry only
     await chat.press_data(f"spo:{report_id}:2:1")
     calls = await settled(llm_bot, chat)
-    assert "润色没有完成" in texts(calls) and "60 秒内没有答复" in texts(calls)
+    assert "语言模型在 60 秒内没有答复，请稍后再试。" in texts(calls) and labels(calls) == []
     assert stored_texts(llm_bot) == []
 
 

@@ -81,10 +81,7 @@ class Polisher:
             return  # the report or its section went away meanwhile
         except Exception:
             log.exception("polish request failed")
-            await self._send(
-                [Reply(messages.text("section.polish_failed", reason=messages.text("telegram.error")))],
-                chat_id,
-            )
+            await self._send([Reply(messages.text("section.polish_crashed"))], chat_id)
             return
         if polished.text is not None:
             self.offers.pop((owner, report_id, number), None)
