@@ -144,7 +144,7 @@ class ConsoleSections:
 
         assert self.llm is not None
         given = self.drafts.polish_input(self.owner, report_id, number)
-        self.say(self.messages.text("section.polish_working", number=number, title=title))
+        self.say(self.messages.text("section.console_working", number=number, title=title))
         polished = asyncio.run(
             polish_section(self.llm, given.heading, given.answers, given.current, given.names)
         )
