@@ -285,3 +285,20 @@ async def test_the_interview_goes_on_while_the_model_thinks(
     model.gate.set()
     calls = await settled(llm_bot, chat)
     assert POLISHED in texts(calls)
+
+
+async def test_a_rewrite_begun_survives_a_restart(tmp_path: Path, templates: Templates) -> None:
+    first = await make_bot(tmp_path, templates)
+    chat, report_id = await with_report(first, templates)
+    calls = await chat.press_data(f"srw:{report_id}:3")
+    assert "请发送第3部分“理论学习”的新文字" in texts(calls)
+    await first.close()
+
+    second = await make_bot(tmp_path, templates)  # the same database file
+    try:
+        chat = second.chat(42)
+        calls = await chat.send(OWN_TEXT)
+        assert "已保存：第3部分“理论学习”" in texts(calls)
+        assert stored_texts(second) == [{"section_id": "study", "text": OWN_TEXT, "origin": "hand"}]
+    finally:
+        await second.close()
