@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli.settings import LlmSettings, Settings, SettingsError
+from bot.document.fact_lock import Violation
 from bot.service.polish import Polished, polish_section, rejection_message
 from tests.support.fake_llm import FakeLlm, Reply, fake_llm_server
 from tests.support.paths import REPO
@@ -112,6 +113,11 @@ async def test_a_reply_far_too_short_or_long_is_rejected(fake: FakeLlm) -> None:
     )
     assert [v.kind for v in short.violations] == ["length"]
     assert "润色稿太短" in rejection_message(short)
+    cut = await polish(fake, Reply.completion(FAITHFUL[:30]))
+    assert rejection_message(cut).startswith("模型的润色稿没有采用：润色稿太短：")
+    assert "润色稿漏掉了“近200人次”；润色稿漏掉了“2026年3月5日”；润色稿漏掉了“《关于" in rejection_message(
+        cut
+    )
     padding = "局党组坚持把意识形态工作摆在突出位置，与业务工作同部署、同落实、同检查、同考核。" * 3
     long = await polish(fake, Reply.completion(FAITHFUL + padding))
     assert [v.kind for v in long.violations] == ["length"]
@@ -277,3 +283,11 @@ def test_the_client_library_is_imported_only_when_polishing() -> None:
     probe = "import sys, bot.service.polish, bot.cli.settings; print('openai' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=REPO, check=True)
     assert done.stdout.strip() == "False"
+
+
+def test_a_long_list_of_failed_facts_is_cut_short() -> None:
+    violations = [Violation("missing", f"{n}篇", f"润色稿漏掉了“{n}篇”") for n in range(1, 9)]
+    message = rejection_message(Polished(None, violations))
+    assert message.startswith("模型的润色稿没有采用：润色稿漏掉了“1篇”；")
+    assert "“6篇”等8处问题。原文未作改动。" in message and "7篇" not in message
+    assert rejection_message(Polished("文字")) == "润色稿通过了事实核对。"

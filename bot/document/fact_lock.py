@@ -89,7 +89,7 @@ def check(
     violations += [_invented(f.text) for f in found.items if not _known(f, known_facts, raw_known)]
     violations += [_invented(name) for name in person_names(candidate) if not _name_known(name, raw_known)]
     violations += _length(generated, candidate)
-    return _unique(violations)
+    return sorted(_unique(violations), key=lambda v: _place(v, generated, candidate))
 
 
 def _merge(parts: Iterable[Facts]) -> Facts:
@@ -185,6 +185,14 @@ def _length(generated: str, candidate: str) -> list[Violation]:
         text = f"润色稿太长：{size}字，原文{target}字，应在{low}至{high}字之间"
         return [Violation("length", "", text)]
     return []
+
+
+def _place(violation: Violation, generated: str, candidate: str) -> tuple[int, int]:
+    """Missing facts in the order the generated text has them, then invented ones, then length."""
+    order = ("missing", "invented", "length").index(violation.kind)
+    text = to_halfwidth(generated if violation.kind == "missing" else candidate)
+    at = text.find(to_halfwidth(violation.fact)) if violation.fact else -1
+    return order, at if at >= 0 else len(text)
 
 
 def _missing(fact: str) -> Violation:

@@ -26,6 +26,9 @@ FIXED_WORDS: tuple[str, ...] = (
     "两个确立",
     "两个结合",
     "两个大局",
+    "两个责任",
+    "两个一百年",
+    "两个毫不动摇",
     "四个意识",
     "四个自信",
     "四个全面",
@@ -121,7 +124,7 @@ TITLES = (
 )
 _NAME_RE = re.compile(rf"(?P<name>[{SURNAMES}][\u4e00-\u9fff]{{0,2}}?)(?:{TITLES})")
 # Characters no given name in a report would hold: the words around titles (党组书记, 副局长).
-_NOT_IN_NAME = frozenset("党组委局部处科室副主总支记长任和与及的了为由在等各全会办院校所中务是向对")
+_NOT_IN_NAME = frozenset("党组委局部处科室副主总支记长任和与及的了为由在等各全会办院校所中务是向对多排面")
 
 
 @dataclass(frozen=True)
@@ -289,16 +292,12 @@ def _add_figure(facts: Facts, match: re.Match[str]) -> None:
 
 
 def person_names(text: str) -> list[str]:
-    """Strings that look like a person before a title: 王明同志 → 王明, 李书记 → 李."""
+    """Strings that look like a person right before a title: 王明同志 → 王明, 李书记 → 李."""
     found = []
     for match in _NAME_RE.finditer(to_halfwidth(text)):
-        name = match["name"][0]
-        for ch in match["name"][1:]:
-            if ch in _NOT_IN_NAME:
-                break  # 张三为组长: the name ends where the sentence's words begin
-            name += ch
-        if name == match["name"] or len(name) >= 2:  # not 常 of 常务副局长
-            found.append(name)
+        # 常务副局长, 许多同志, 文明办主任: the characters before the title are words, not a name.
+        if not set(match["name"][1:]) & _NOT_IN_NAME:
+            found.append(match["name"])
     return found
 
 

@@ -173,7 +173,9 @@ def rejection_message(polished: Polished) -> str:
         return polished.error
     if not polished.violations:
         return "润色稿通过了事实核对。"
-    shown = [v.message for v in polished.violations[:SHOWN_VIOLATIONS]]
+    # A length far off explains the rest (a text cut short loses its facts): it goes first.
+    ordered = sorted(polished.violations, key=lambda v: v.kind != "length")
+    shown = [v.message for v in ordered[:SHOWN_VIOLATIONS]]
     more = len(polished.violations) - len(shown)
     tail = f"等{len(polished.violations)}处问题" if more > 0 else ""
     return f"模型的润色稿没有采用：{'；'.join(shown)}{tail}。原文未作改动。"
