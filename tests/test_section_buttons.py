@@ -302,3 +302,15 @@ async def test_a_rewrite_begun_survives_a_restart(tmp_path: Path, templates: Tem
         assert stored_texts(second) == [{"section_id": "study", "text": OWN_TEXT, "origin": "hand"}]
     finally:
         await second.close()
+
+
+async def test_a_rewrite_is_given_up_when_the_interview_goes_on(bot: Bot, templates: Templates) -> None:
+    chat, report_id = await with_report(bot, templates)
+    await chat.press_data(f"srw:{report_id}:2")
+    await chat.send("/section")
+    await chat.press("3. 理论学习")  # a jump is not a step on a question: still rewriting
+    assert bot.reports.store.rewriting(OWNER) == f"{report_id}:2"
+    await chat.send("/back")  # the interview goes on
+    assert bot.reports.store.rewriting(OWNER) is None
+    await chat.send("5次")
+    assert stored_texts(bot) == []

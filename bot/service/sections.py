@@ -141,6 +141,12 @@ class SectionDrafts:
         """Typed messages are answers again."""
         self.reports.store.set_rewriting(owner, None)
 
+    def moved_on(self, owner: str) -> None:
+        """The owner went on with the interview: a rewrite begun is given up, so that their next
+        answer is not taken for the section's text."""
+        if self.reports.store.rewriting(owner) is not None:
+            self.end_rewrite(owner)
+
     def polish_input(self, owner: str, report_id: int, number: int) -> PolishInput:
         """The section's answers, heading and current text, for the model."""
         view = self.view(owner, report_id, number)

@@ -16,6 +16,7 @@ from storage import Report, ReportNotFound
 
 def after_step_items(state: BotState, owner: str, before: Report, operation: str, step: Step) -> list[Item]:
     """What to say about sections after a step, before the step's own reply."""
+    state.drafts.moved_on(owner)
     completed, touched = state.drafts.after_step(before, operation, step)
     replies: list[Reply] = []
     for number in touched:
