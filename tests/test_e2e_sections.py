@@ -83,6 +83,8 @@ def test_rewritten_and_polished_sections_in_the_docx(
     said = "\n".join(m.text for m in sent)
     assert "“下一步打算”部分已填完" in said and "下一步工作打算" in said
     assert said.index("部分已填完") < said.index("全部问题已回答")
+    [shown] = [m for m in sent if "部分已填完" in m.text]
+    assert [b["text"] for b in shown.buttons()] == ["保留", "改写", "润色"]  # still there
 
     # Section 2 rewritten by hand.
     user.send("/review", has_button("2. 组织领导"))

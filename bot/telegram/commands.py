@@ -13,7 +13,7 @@ from bot.telegram.client import Button
 from bot.telegram.context import BotState, owner_of, state_of
 from bot.telegram.keys import encode
 from bot.telegram.outbox import clear, document, message
-from bot.telegram.section_replies import after_step_items, sections_list_items
+from bot.telegram.section_replies import after_step_items, followed_by, sections_list_items
 from bot.telegram.sending import messages_of, say, send, step_items
 from bot.telegram.views import Reply, drafts_reply, in_rows, review_replies, sections_reply, types_reply
 from storage import AlreadyApplied
@@ -102,7 +102,7 @@ async def apply_step(
     except AlreadyApplied:
         return
     followups = after_step_items(state, owner, before, operation, step)
-    await send(update, context, [*followups, *step_items(state, report_id, step)])
+    await send(update, context, followed_by(followups, step_items(state, report_id, step)))
 
 
 @needs_report

@@ -32,6 +32,14 @@ def after_step_items(state: BotState, owner: str, before: Report, operation: str
     return messages_of(replies)
 
 
+def followed_by(followups: list[Item], items: list[Item]) -> list[Item]:
+    """``followups`` before a step's ``items``, but after the clearing of the last question's
+    buttons that a finished report's items start with (it would clear the section's own)."""
+    if items and items[0].get("clear", False) is None and "text" not in items[0]:
+        return [items[0], *followups, *items[1:]]
+    return [*followups, *items]
+
+
 def rewritten_items(
     state: BotState, owner: str, target: tuple[int, int], text: str, update_id: int
 ) -> list[Item]:
