@@ -150,7 +150,7 @@ def test_names_given_are_kept_and_new_ones_refused() -> None:
 
 def test_titles_are_not_names() -> None:
     assert person_names("局党组书记、局长，党支部书记，常务副局长，各位同志，30余名同志，许多同志") == []
-    assert person_names("文明办主任，安全委员会主任，张三为组长") == []
+    assert person_names("文明办主任，安全委员会主任，张三为组长，安监局长，文化局长，高新区书记") == []
     assert person_names("王明同志和李书记") == ["王明", "李"]
 
 

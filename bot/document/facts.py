@@ -124,7 +124,10 @@ TITLES = (
 )
 _NAME_RE = re.compile(rf"(?P<name>[{SURNAMES}][\u4e00-\u9fff]{{0,2}}?)(?:{TITLES})")
 # Characters no given name in a report would hold: the words around titles (党组书记, 副局长).
-_NOT_IN_NAME = frozenset("党组委局部处科室副主总支记长任和与及的了为由在等各全会办院校所中务是向对多排面")
+# Place and body endings too (安监局长, 文化局长, 高新区书记): a name loses less than a title gains.
+_NOT_IN_NAME = frozenset(
+    "党组委局部处科室副主总支记长任和与及的了为由在等各全会办院校所中务是向对多排面监化区县市镇乡村业装"
+)
 
 
 @dataclass(frozen=True)
