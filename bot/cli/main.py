@@ -142,6 +142,7 @@ def _chat(settings: Settings, user: str | None) -> None:
             renderer,
             settings.output_dir,
             settings.pages if settings.pages.enabled else None,
+            settings.llm,
         )
         sys.exit(session.run())
     except KeyboardInterrupt:

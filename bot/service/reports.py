@@ -267,7 +267,12 @@ class Reports:
     def document(self, owner: str, report_id: int, composer: Composer) -> Document:
         """The report as composed now: a draft shows its missing facts as placeholders."""
         report = self.store.load_report(owner, report_id)
-        return composer.compose(self.templates.interview(report.type).definition, report.answers)
+        document = composer.compose(self.templates.interview(report.type).definition, report.answers)
+        if report.texts:  # sections rewritten by hand or polished print the user's text
+            from bot.document.sections import with_texts
+
+            document = with_texts(document, {k: t.text for k, t in report.texts.items()})
+        return document
 
     def findings(self, owner: str, report_id: int, document: Document) -> str:
         """What the lint finds in ``document`` (this report's), as a short Chinese list."""
