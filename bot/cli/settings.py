@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.disk_cache import default_folder
 from bot.document.fonts import Fonts
 from bot.document.page_settings import PageSettings
 from bot.document.signature import seal_setting
@@ -127,6 +128,7 @@ class Settings:
     limits: Limits = field(default_factory=Limits)
     rate_limiter: bool = True
     pages: PageSettings = field(default_factory=PageSettings)
+    cache_dir: Path | None = None  # REPORTBOT_CACHE (bot/disk_cache.py); None: no disk cache
 
     @classmethod
     def load(cls, environ: Mapping[str, str] | None = None, dotenv: Path | None = None) -> Settings:
@@ -152,6 +154,7 @@ class Settings:
             webhook_secret=_webhook_secret((env.get("WEBHOOK_SECRET_TOKEN") or "").strip()),
             rate_limiter=_switch(env, "TELEGRAM_RATE_LIMITER"),
             pages=_pages(env),
+            cache_dir=default_folder(env),
             limits=Limits(
                 max_drafts=_positive(env, "REPORTBOT_MAX_DRAFTS", Limits.max_drafts),
                 max_report_chars=_positive(env, "REPORTBOT_MAX_REPORT_CHARS", Limits.max_report_chars),
