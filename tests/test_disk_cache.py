@@ -14,14 +14,12 @@ import pytest
 from docx.oxml.ns import qn
 from jinja2.sandbox import SandboxedEnvironment
 
-from bot.cli.cached_templates import load_templates
 from bot.disk_cache import DiskCache, default_folder
 from bot.document import docx_writer
 from bot.document.compose import Composer
 from bot.document.docx_writer import DocxWriter
 from bot.document.fonts import Fonts
 from bot.document.model import Document
-from bot.interview.definition_file import DefinitionError
 from bot.service.reports import Templates
 from tests.support.cli import run_cli, write_answers
 from tests.support.interviews import complete_answers
@@ -229,54 +227,3 @@ def test_render_keeps_its_cache_where_told(
     assert _part((tmp_path / "off.docx").read_bytes(), "word/document.xml") == _part(
         outputs[0], "word/document.xml"
     )
-
-
-# -- parsed definitions ----------------------------------------------------------------------
-
-
-def test_definitions_are_parsed_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    cache = DiskCache(tmp_path)
-    parsed = load_templates(TEMPLATES, cache)
-    assert len(entries(tmp_path, "templates-")) == 1
-    monkeypatch.setattr(Templates, "load", lambda root: pytest.fail("parsed again"))
-    again = load_templates(TEMPLATES, cache)
-    assert again.types == parsed.types
-    assert again.messages.text("telegram.command.start") == parsed.messages.text("telegram.command.start")
-
-
-def test_an_edited_definition_or_message_is_parsed_again(tmp_path: Path) -> None:
-    root = tmp_path / "templates"
-    shutil.copytree(TEMPLATES, root)
-    cache = DiskCache(tmp_path / "cache")
-    assert load_templates(root, cache).types[TYPE_ID].name == "意识形态和网络意识形态工作自查报告"
-    definition = root / TYPE_ID / "definition.toml"
-    definition.write_text(
-        definition.read_text(encoding="utf-8").replace('name = "意识形态', 'name = "改过的意识形态', 1),
-        encoding="utf-8",
-    )
-    assert load_templates(root, cache).types[TYPE_ID].name == "改过的意识形态和网络意识形态工作自查报告"
-    messages = root / "messages.toml"
-    messages.write_text(
-        messages.read_text(encoding="utf-8") + '\n[extra]\nadded = "新加的"\n', encoding="utf-8"
-    )
-    assert load_templates(root, cache).messages.text("extra.added") == "新加的"
-
-
-def test_a_broken_definition_fails_as_without_the_cache(tmp_path: Path) -> None:
-    root = tmp_path / "templates"
-    shutil.copytree(TEMPLATES, root)
-    cache = DiskCache(tmp_path / "cache")
-    load_templates(root, cache)
-    (root / TYPE_ID / "definition.toml").write_text('id = "self_inspection"\n[[', encoding="utf-8")
-    with pytest.raises(DefinitionError, match="not valid TOML"):
-        load_templates(root, cache)
-
-
-def test_corrupt_parsed_definitions_are_parsed_again(tmp_path: Path) -> None:
-    cache = DiskCache(tmp_path)
-    expected = load_templates(TEMPLATES, cache).types
-    (entry,) = entries(tmp_path, "templates-")
-    entry.write_bytes(entry.read_bytes()[:-10])
-    assert load_templates(TEMPLATES, cache).types == expected
-    cache.put(entry.name, b"not a pickle")  # whole, but not what this code writes
-    assert load_templates(TEMPLATES, cache).types == expected

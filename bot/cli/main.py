@@ -34,14 +34,12 @@ def _settings() -> Settings:
 
 
 def _templates(settings: Settings) -> Templates:
-    from bot.cli.cached_templates import load_templates
-    from bot.disk_cache import DiskCache
     from bot.interview.definition_file import DefinitionError
     from bot.interview.messages import MessagesError
+    from bot.service.reports import Templates
 
-    cache = DiskCache(settings.cache_dir) if settings.cache_dir else None
     try:
-        return load_templates(settings.templates_dir, cache)
+        return Templates.load(settings.templates_dir)
     except (DefinitionError, MessagesError) as exc:
         raise click.ClickException(f"report definitions are broken: {exc}") from None
 
