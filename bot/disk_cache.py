@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import threading
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -68,7 +69,8 @@ class DiskCache:
 
     def put(self, name: str, data: bytes) -> None:
         """Store an entry atomically (a reader never sees half of it); failures are ignored."""
-        tmp = self.folder / f".{name}.{os.getpid()}.tmp"  # one writer per process and name
+        # One writer per file name: another process or thread writing the same entry uses its own.
+        tmp = self.folder / f".{name}.{os.getpid()}.{threading.get_ident()}.tmp"
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             tmp.write_bytes(hashlib.sha256(data).digest() + data)
