@@ -15,18 +15,19 @@ $(STAMP): pyproject.toml
 run: $(STAMP) system-deps
 	$(BIN)/reportbot start
 
-# LibreOffice opens the generated DOCX files in the tests and makes the PDF of each report;
-# poppler-utils draws its pages as pictures (pdftoppm) and reads their layout in the tests
-# (pdftotext); free Chinese fonts stand in for the licensed ones (bot/document/fonts.conf),
-# or the pictures show empty boxes. Debian packages, installed once.
+# LibreOffice opens the generated DOCX files in the tests and makes the PDF of each report,
+# kept running between conversions through its Python bridge (python3-uno); poppler-utils
+# draws its pages as pictures (pdftoppm) and reads their layout in the tests (pdftotext); free
+# Chinese fonts stand in for the licensed ones (bot/document/fonts.conf), or the pictures show
+# empty boxes. Debian packages, installed once.
 system-deps:
 	@{ command -v soffice && command -v pdftoppm && command -v pdftotext && \
-	   fc-list :lang=zh family | grep -q .; } >/dev/null 2>&1 || { \
+	   /usr/bin/python3 -I -c 'import uno' && fc-list :lang=zh family | grep -q .; } >/dev/null 2>&1 || { \
 	  echo "Installing LibreOffice Writer, poppler-utils and Chinese fonts (Debian packages)..."; \
 	  SUDO=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends \
-	    libreoffice-writer-nogui poppler-utils fontconfig \
+	    libreoffice-writer-nogui python3-uno poppler-utils fontconfig \
 	    fonts-arphic-uming fonts-arphic-ukai fonts-wqy-zenhei >/dev/null; }
 
 test: $(STAMP) system-deps

@@ -1,9 +1,11 @@
 """Page preview benchmark: the PDF and page pictures of each report type's full report.
 
-Cold: a fresh LibreOffice profile directory per conversion (the first conversion after start-up
-of a slot). Warm: the slot's profile kept, as the bot does after its first conversion. At once:
-``--users`` conversions asked for together, through the bot's queue (two at a time); each one's
-time counts from the request, so it includes the wait in the queue.
+Cold: LibreOffice started with a fresh profile directory for the conversion (the first
+conversion of a slot after start-up, or after 10 minutes unused). Warm: the slot's LibreOffice
+kept running, as the bot does after its first conversion; and, for comparison, ``soffice
+--convert-to`` started for each conversion on a kept profile (what the bot does without
+python3-uno). At once: ``--users`` conversions asked for together, through the bot's queue (two
+at a time); each one's time counts from the request, so it includes the wait in the queue.
 
 Run: .venv/bin/python -m benchmarks.bench_pages [--runs N] [--cold-runs N] [--users N]
 """
@@ -47,16 +49,21 @@ async def timed(maker: PageMaker, docx: bytes) -> tuple[float, int]:
 
 
 async def cold(docx: bytes, runs: int) -> list[float]:
-    """Each conversion with a new profile directory."""
+    """Each conversion by a LibreOffice started for it, with a new profile directory."""
     times = []
     for _ in range(runs):
         with tempfile.TemporaryDirectory() as root:
-            times.append((await timed(PageMaker(PageSettings(), Path(root)), docx))[0])
+            maker = PageMaker(PageSettings(), Path(root))
+            try:
+                times.append((await timed(maker, docx))[0])
+            finally:
+                await maker.close()
     return times
 
 
 async def warm(maker: PageMaker, docx: bytes, runs: int) -> list[float]:
-    """Conversions one after another on profiles already made."""
+    """Conversions one after another, both slots already used once."""
+    await asyncio.gather(timed(maker, docx), timed(maker, docx))
     return [(await timed(maker, docx))[0] for _ in range(runs)]
 
 
@@ -76,19 +83,25 @@ async def measure(runs: int, cold_runs: int, users: int, only: list[str] | None)
     """Print a Markdown table: cold, warm and at once per report type."""
     print(
         f"| report type | pages drawn | cold median / worst s | warm median / worst s | "
+        f"warm, soffice per conversion: median / worst s | "
         f"{users} at once: median / worst s | {users} at once: all done s |"
     )
-    print("| --- | ---: | ---: | ---: | ---: | ---: |")
-    with tempfile.TemporaryDirectory() as root:
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    with tempfile.TemporaryDirectory() as root, tempfile.TemporaryDirectory() as each_root:
         maker = PageMaker(PageSettings(), Path(root))
-        for type_id, docx in reports(only).items():
-            cold_times = await cold(docx, cold_runs)
-            _, drawn = await timed(maker, docx)  # warms the profiles
-            await asyncio.gather(timed(maker, docx), timed(maker, docx))  # both slots
-            warm_times = await warm(maker, docx, runs)
-            many, total = await at_once(maker, docx, users)
-            row = [type_id, str(drawn), cell(cold_times), cell(warm_times), cell(many), f"{total:.2f}"]
-            print("| " + " | ".join(row) + " |")
+        per_conversion = PageMaker(PageSettings(uno_python="none"), Path(each_root))
+        try:
+            for type_id, docx in reports(only).items():
+                cold_times = await cold(docx, cold_runs)
+                _, drawn = await timed(maker, docx)
+                warm_times = await warm(maker, docx, runs)
+                each_times = await warm(per_conversion, docx, runs)
+                many, total = await at_once(maker, docx, users)
+                row = [type_id, str(drawn), cell(cold_times), cell(warm_times), cell(each_times)]
+                print("| " + " | ".join([*row, cell(many), f"{total:.2f}"]) + " |")
+        finally:
+            await maker.close()
+            await per_conversion.close()
 
 
 def main() -> None:

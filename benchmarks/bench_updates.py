@@ -215,9 +215,12 @@ async def run_reportbot(
     async def previews_asked() -> None:
         await asyncio.gather(*(previewer(900_000 + n) for n in range(previews)))
 
-    # With previews, the warm-up makes one too: the first report composed after start compiles
-    # the templates, a cost of that first preview, not of every one.
-    warmup = [*interview(0), _message(app.bot, 0, "/preview")] if previews else interview(0)
+    # With previews, the warm-up makes two: the first report composed after start compiles the
+    # templates, and each of the two conversion slots starts its LibreOffice, costs of the first
+    # previews after start (or after 10 minutes without one), not of every one.
+    warmup = (
+        [*interview(0), *(_message(app.bot, 0, "/preview") for _ in range(2))] if previews else interview(0)
+    )
     try:
         return await _drive(
             app, warmup, _lanes(users, interviews, interview), previews_asked if previews else None

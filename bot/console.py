@@ -11,8 +11,9 @@ import sqlite3
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
+from bot.console_sections import ConsoleSections
 from bot.document.model import file_name
 from bot.document.pages import ConversionFailed, PageSettings, write_pages
 from bot.document.render import Renderer
@@ -20,7 +21,11 @@ from bot.interview.engine import Step
 from bot.interview.messages import Messages
 from bot.interview.presenter import format_step
 from bot.service.reports import LimitReached, Reports, UnknownReportType
+from bot.service.sections import SectionDrafts
 from storage import ReportNotFound
+
+if TYPE_CHECKING:
+    from bot.service.llm_settings import LlmSettings
 
 QUIT = "quit"
 log = logging.getLogger("reportbot.console")
@@ -39,6 +44,7 @@ class ConsoleChat:
         renderer: Renderer,
         output_dir: Path,
         pages: PageSettings | None = None,
+        llm: LlmSettings | None = None,
     ) -> None:
         self.pages = pages  # the PDF and page pictures beside each DOCX; None: off
         self.reports = reports
@@ -49,6 +55,8 @@ class ConsoleChat:
         self.stdout = stdout
         self.zone = zone
         self.report_id: int | None = None
+        drafts = SectionDrafts(reports, lambda: renderer.composer)
+        self.sections = ConsoleSections(drafts, owner, self.say, self._read, llm)
 
     @property
     def messages(self) -> Messages:
@@ -62,7 +70,13 @@ class ConsoleChat:
 
     def _read(self) -> str | None:
         line = self.stdin.readline()
-        return None if line == "" else line.rstrip("\n")
+        if line == "":
+            return None
+        line = line.rstrip("\n")
+        if not self.stdin.isatty():
+            # A terminal shows what was typed; piped input is echoed so a transcript has both sides.
+            self.stdout.write(self.messages.text("console.echo", line=line) + "\n\n")
+        return line
 
     def run(self) -> int:
         """The whole session; returns the exit status."""
@@ -218,7 +232,7 @@ class ConsoleChat:
         if text.startswith("／"):
             text = "/" + text[1:]
         if not text.startswith("/"):
-            self._show(self.reports.act(self.owner, self.report_id, "answer", line))
+            self._step("answer", line)
             return None
         command, _, arg = text.partition(" ")
         arg = arg.strip()
@@ -236,7 +250,7 @@ class ConsoleChat:
             if command == "/help":
                 self.say(self.messages.text("console.help"))
             elif command in simple:
-                self._show(self.reports.act(self.owner, self.report_id, simple[command]))
+                self._step(simple[command])
             elif command == "/preview":
                 self._write(draft=True)
             elif command == "/export":
@@ -245,6 +259,8 @@ class ConsoleChat:
                 self._show(self.reports.act(self.owner, self.report_id, "edit", arg))
             elif command == "/section":
                 self._section(arg)
+            elif command in ("/rewrite", "/polish", "/restore"):
+                getattr(self.sections, command[1:])(self.report_id, arg)
             elif command in ("/drafts", "/new"):
                 if not self._choose_report():
                     return QUIT
@@ -256,9 +272,18 @@ class ConsoleChat:
                 return QUIT
         return None
 
+    def _step(self, operation: str, *args: str) -> None:
+        """Run ``operation``, ask about sections rewritten by hand, show a finished section's text."""
+        assert self.report_id is not None
+        before = self.reports.load(self.owner, self.report_id)
+        step = self.reports.act(self.owner, self.report_id, operation, *args)
+        self.sections.after_step(before, operation, step)
+        self._show(step)
+
     def _section(self, arg: str) -> None:
         assert self.report_id is not None
         if arg.isdecimal():
+            self.sections.show(self.report_id, int(arg))  # what it prints now, then its questions
             self._show(self.reports.act(self.owner, self.report_id, "section", int(arg)))
             return
         lines = [self.messages.text("console.sections_title")]

@@ -1,6 +1,15 @@
 """Durable storage: users, chat state, reports and answers, and the updates applied, in SQLite."""
 
-from storage.model import COMPLETE, DRAFT, AlreadyApplied, ChatState, ReplyAfterStep, Report, ReportNotFound
+from storage.model import (
+    COMPLETE,
+    DRAFT,
+    AlreadyApplied,
+    ChatState,
+    ReplyAfterStep,
+    Report,
+    ReportNotFound,
+    SectionText,
+)
 from storage.store import Store
 from storage.write_batch import WriteBatch
 
@@ -12,6 +21,7 @@ __all__ = [
     "ReplyAfterStep",
     "Report",
     "ReportNotFound",
+    "SectionText",
     "Store",
     "WriteBatch",
 ]

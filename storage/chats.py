@@ -12,7 +12,7 @@ from storage.model import ChatState
 from storage.recent import RecentUsers
 from storage.write_batch import WriteBatch
 
-_COLUMNS = ("active_report", "editing", "buttons_message")
+_COLUMNS = ("active_report", "editing", "buttons_message", "rewriting", "polish_told")
 
 
 def set_chat(column: str) -> str:
@@ -40,7 +40,7 @@ class Chats:
         if kept is not None and kept.chat is not None:
             return kept.chat
         row = self.db.execute(
-            "SELECT r.id, c.editing, c.buttons_message FROM chats c "
+            "SELECT r.id, c.editing, c.buttons_message, c.rewriting, c.polish_told FROM chats c "
             "LEFT JOIN reports r ON r.id = c.active_report AND r.owner = c.owner WHERE c.owner = ?",
             [owner],
         ).fetchone()
@@ -77,6 +77,22 @@ class Chats:
     def set_editing(self, user_id: str, field_id: str | None) -> None:
         """Start (or, with None, end) changing a profile field in the chat."""
         self._write_chat(user_id, "editing", field_id)
+
+    def rewriting(self, user_id: str) -> str | None:
+        """The section ("report id:section id") whose new text the user's next message is."""
+        return self.chat(user_id).rewriting
+
+    def set_rewriting(self, user_id: str, target: str | None) -> None:
+        """Start (or, with None, end) rewriting a section in the chat."""
+        self._write_chat(user_id, "rewriting", target)
+
+    def polish_told(self, user_id: str) -> bool:
+        """Whether the user was told where polish sends a section's text."""
+        return bool(self.chat(user_id).polish_told)
+
+    def set_polish_told(self, user_id: str) -> None:
+        """The user was told where polish sends a section's text."""
+        self._write_chat(user_id, "polish_told", 1)
 
     def set_buttons_message(self, owner: str, message_id: int | None) -> None:
         """The message whose buttons are live in the owner's chat (the last question with buttons).

@@ -44,6 +44,15 @@ class Report:
     created: str
     updated: str
     answers: dict[str, Any] = field(default_factory=dict)
+    texts: dict[str, SectionText] = field(default_factory=dict)  # section id -> text replacing its body
+
+
+@dataclass(frozen=True)
+class SectionText:
+    """A section's printed body as the user chose it: typed by hand or a model's polish taken."""
+
+    text: str
+    origin: str  # "hand" or "polish"
 
 
 @dataclass(frozen=True)
@@ -54,3 +63,5 @@ class ChatState:
     active_report: int | None = None
     editing: str | None = None
     buttons_message: int | None = None
+    rewriting: str | None = None  # "report id:section id" whose new text the next message is
+    polish_told: int | None = None  # 1 once told where polish sends the text

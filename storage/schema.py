@@ -79,12 +79,27 @@ def _v5_chats(db: Database) -> None:
     db.execute("ALTER TABLE users DROP COLUMN editing")
 
 
+def _v6_section_texts(db: Database) -> None:
+    """A section's text rewritten by hand or polished, replacing its generated body; the section
+    a chat is rewriting and whether it was told where polish sends the text."""
+    _table(db, "section_texts").create(
+        {"report_id": int, "section_id": str, "text": str, "origin": str, "updated": str},
+        pk=("report_id", "section_id"),
+        foreign_keys=[("report_id", "reports", "id")],
+        not_null={"text", "origin", "updated"},
+    )
+    chats = _table(db, "chats")
+    chats.add_column("rewriting", str)
+    chats.add_column("polish_told", int)
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
     _v1_initial,
     _v2_owner_index,
     _v3_chat_state,
     _v4_owed_replies,
     _v5_chats,
+    _v6_section_texts,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

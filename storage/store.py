@@ -22,6 +22,7 @@ from storage.chats import Chats, set_chat
 from storage.model import DRAFT, STATUSES, Clock, Report, ReportNotFound, utc_now
 from storage.recent import RecentUsers
 from storage.schema import connect
+from storage.sections import SectionTexts
 from storage.write_batch import WriteBatch
 
 _UPSERT_ANSWER = (
@@ -30,7 +31,7 @@ _UPSERT_ANSWER = (
 )
 
 
-class Store(Chats, AppliedUpdates):
+class Store(Chats, AppliedUpdates, SectionTexts):
     """The reportbot database."""
 
     def __init__(self, db: Database, clock: Clock = utc_now) -> None:
@@ -241,7 +242,17 @@ class Store(Chats, AppliedUpdates):
             answers = {**known.answers, **changes}
             status = status or known.status
             kept.keep_report(
-                Report(known.id, owner, known.type, status, dict(cursor), known.created, now, answers)
+                Report(
+                    known.id,
+                    owner,
+                    known.type,
+                    status,
+                    dict(cursor),
+                    known.created,
+                    now,
+                    answers,
+                    known.texts,
+                )
             )
 
     def _answers(self, owner: str, report_id: int) -> dict[str, Any]:
@@ -262,6 +273,7 @@ class Store(Chats, AppliedUpdates):
             created=row["created"],
             updated=row["updated"],
             answers=self._answers(row["owner"], row["id"]),
+            texts=self._texts(row["id"]),
         )
 
     def load_report(self, owner: str, report_id: int) -> Report:
@@ -348,6 +360,7 @@ class Store(Chats, AppliedUpdates):
             kept.chat = None  # its active report may be this one
         self._carried_stale(owner, None)
         with self.batch.step():
+            self._delete_texts(report_id, owner)
             self.db.execute(
                 "DELETE FROM answers WHERE report_id IN (SELECT id FROM reports WHERE id = ? AND owner = ?)",
                 [report_id, owner],

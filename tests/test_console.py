@@ -25,6 +25,7 @@ def test_scripted_session_completes_a_report(
     assert result.returncode == 0, result.stderr
     assert "全部问题已回答，报告已标记为完成" in result.stdout
     assert "Traceback" not in result.stderr
+    assert "沿用" not in result.stdout  # a new user has no earlier answers: only 建议
     [(_, stored_type, status, answers)] = stored(cli_env, "console:bob")
     assert stored_type == type_id and status == COMPLETE
     assert not interview.missing(answers)
@@ -98,10 +99,20 @@ def test_end_of_input_saves_and_exits(cli_env: dict[str, str]) -> None:
     assert type_id == "leader_personal" and answers == {"leader_name": "张三"}
 
 
+def test_piped_input_is_echoed_so_the_transcript_has_both_sides(cli_env: dict[str, str]) -> None:
+    result = run(cli_env, "chat", "--user", "gus", stdin="2\n张三\n/back\n")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "请输入编号（继续草稿或新建报告）：\n\n> 2\n\n已新建：领导干部个人" in out
+    asked, _, rest = out.partition("> 张三\n\n")
+    assert "例如：" in asked.rsplit("【第1/", 1)[1]  # the question, then the answer read
+    assert rest.startswith("【第1/") and "\n\n> /back\n\n【第1/" in rest
+
+
 def test_profile_is_offered_in_the_next_report(templates: Templates, cli_env: dict[str, str]) -> None:
     run(cli_env, "chat", "--user", "fay", stdin="self_inspection\n某区政府办公室\n")
     result = run(cli_env, "chat", "--user", "fay", stdin="unit_periodic\n/ok\n")
-    assert "可沿用：某区政府办公室（发送 /ok 沿用）" in result.stdout
+    assert "沿用上次：某区政府办公室（发送 /ok 沿用）" in result.stdout
     reports = stored(cli_env, "console:fay")
     unit = next(a for _, t, _, a in reports if t == "unit_periodic")
     assert unit == {"unit_name": "某区政府办公室"}

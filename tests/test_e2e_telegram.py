@@ -50,7 +50,10 @@ def answer_current(user: User, reports: Reports, report_id: int) -> list[SentMes
     assert step.prompt is not None
     q = step.prompt.question
     if q.kind in (Kind.SINGLE_CHOICE, Kind.PERIOD):
-        return user.press("第三季度" if q.kind is Kind.PERIOD else q.options[0], NEXT)
+        label = "第三季度" if q.kind is Kind.PERIOD else q.options[0]
+        if step.prompt.suggestion == label:
+            label = f"✓ {label}"  # a default among the options is marked on its button
+        return user.press(label, NEXT)
     if q.kind is Kind.MULTI_CHOICE:
         user.press("1.", has_button("✓ 1."))  # the question redrawn with the tick
         return user.press("完成", NEXT)

@@ -115,7 +115,7 @@ async def test_an_outage_longer_than_the_retries_leaves_the_reply_owed_then_send
         await b.chat(302).send("学习贯彻专题研讨会")
         assert answers_on_disk(tmp_path / "tg.db", "tg:302") == {"meeting_name": "学习贯彻专题研讨会"}
         [owed] = owed_on_disk(tmp_path / "tg.db").values()
-        assert any("【第1/" in i.get("text", "") and "第2/" in i.get("text", "") for i in owed)
+        assert any("【第1/" in i.get("text", "") and "· 第2题" in i.get("text", "") for i in owed)
         request.down = False  # Telegram is back: the reply goes without the user doing anything
         await wait_for_call(request, lambda c: c.method == "sendMessage" and "【第" in str(c.params["text"]))
         deadline = time.monotonic() + 10
@@ -184,7 +184,7 @@ async def test_a_users_older_owed_reply_goes_before_the_reply_to_their_new_messa
         await chat.send("张三")
         sent = [str(c.params["text"]) for c in request.calls[seen:] if c.method == "sendMessage"]
         first_question = next(i for i, t in enumerate(sent) if "【第" in t)
-        assert "第2/" in sent[first_question] and any("第3/" in t for t in sent[first_question + 1 :])
+        assert "· 第2题" in sent[first_question] and any("· 第3/" in t for t in sent[first_question + 1 :])
     finally:
         await b.close()
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import struct
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -24,6 +23,7 @@ from tests.support.preview import (
     chinese_fonts_in,
     documents,
     fake_soffice,
+    jpeg_size,
     photos,
     start_report,
     until,
@@ -44,8 +44,7 @@ async def test_preview_sends_pictures_and_pdf(tmp_path: Path, templates: Templat
         assert chinese_fonts_in(sent[1][1], tmp_path)
         pictures = photos(calls)
         assert 1 <= len(pictures) <= 10
-        assert pictures[0].startswith(b"\x89PNG\r\n\x1a\n")
-        width, height = struct.unpack(">II", pictures[0][16:24])  # the IHDR chunk
+        width, height = jpeg_size(pictures[0])
         assert 600 < width < height  # an A4 page, upright, readable on a phone
         album = next(c for c in calls if c.method in ("sendMediaGroup", "sendPhoto"))
         caption = str(album.params.get("caption") or album.params.get("media"))
@@ -82,7 +81,13 @@ async def test_finished_report_sends_pictures_and_pdf(tmp_path: Path, templates:
     ("setup", "timeout", "expected"),
     [
         (lambda p: p / "no-such-soffice", "60", "没有可用的 LibreOffice"),
-        (lambda p: fake_soffice(p, 'echo $$ > "$(dirname "$0")/pid"; sleep 60 & wait'), "0.5", "转换超时"),
+        (
+            lambda p: fake_soffice(
+                p, 'cut -d" " -f5 /proc/$$/stat > "$(dirname "$0")/group"; sleep 60 & wait'
+            ),
+            "2",
+            "转换超时",
+        ),
         (lambda p: fake_soffice(p, "echo broken >&2; exit 3"), "60", "转换失败"),
     ],
     ids=["missing", "timeout", "failed"],
@@ -107,9 +112,8 @@ async def test_failed_conversion_still_sends_the_docx_with_the_reason(
         assert [n for n, _ in documents(calls)] == [filename]  # no PDF
         assert not photos(calls)
         assert expected in texts(calls) and "Word 文档" in texts(calls)
-        pid_file = tmp_path / "pid"
-        if pid_file.exists():  # the timed-out script and its child were killed with their group
-            group = int(pid_file.read_text())
+        if expected == "转换超时":  # the timed-out script and its child were killed with their group
+            group = int((tmp_path / "group").read_text())
             await until(lambda: not alive_in_group(group))
     finally:
         await bot.close()
@@ -190,7 +194,7 @@ def test_export_writes_pdf_and_pictures(cli_env: dict[str, str], tmp_path: Path)
     assert result.returncode == 0, result.stderr
     pdf = tmp_path / "draft.pdf"
     assert pdf.read_bytes().startswith(b"%PDF") and str(pdf) in result.stdout
-    pictures = sorted(pages.glob("*.png"))
+    pictures = sorted(pages.glob("*.jpg"))
     assert pictures and all(str(p) in result.stdout for p in pictures)
     broken = run_cli(
         {**cli_env, "REPORTBOT_SOFFICE": str(tmp_path / "none")},
@@ -211,7 +215,7 @@ def test_console_says_where_pdf_and_pictures_are(cli_env: dict[str, str]) -> Non
     [pdf] = out.glob("*.pdf")
     assert f"PDF 已生成：{pdf}" in result.stdout and pdf.read_bytes().startswith(b"%PDF")
     folder = pdf.with_suffix("")
-    assert f"已写入：{folder}" in result.stdout and list(folder.glob("*.png"))
+    assert f"已写入：{folder}" in result.stdout and list(folder.glob("*.jpg"))
 
 
 @pytest.mark.parametrize(

@@ -41,7 +41,7 @@ def test_preview_brings_pictures_and_pdf(emulator: Emulator, tmp_path: Path) -> 
         assert docs[0].endswith("（草稿）.docx") and docs[1].endswith("（草稿）.pdf")
         pictures = [m for m in sent if m.photo]
         assert pictures and pictures[0].photo is not None
-        assert pictures[0].photo[1].startswith(b"\x89PNG")
+        assert pictures[0].photo[1].startswith(b"\xff\xd8\xff")  # JPEG
         assert "版面预览" in pictures[0].text
         methods = {c.method for c in emulator.calls_to(user.id)}
         assert methods & {"sendMediaGroup", "sendPhoto"}

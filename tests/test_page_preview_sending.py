@@ -5,7 +5,7 @@ a dropped connection resends only what did not arrive; the converter's folders g
 from __future__ import annotations
 
 import asyncio
-import tempfile
+import re
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +13,7 @@ import pytest
 from telegram.error import NetworkError
 from telegram.request import RequestData
 
+from bot.document import pages
 from bot.service.reports import Templates
 from bot.telegram.processing import PerUserProcessor
 from tests.support.fakes import RecordingRequest, texts
@@ -134,7 +135,7 @@ async def test_the_converters_folders_are_removed_at_shutdown(
 ) -> None:
     temp = tmp_path / "temp"
     temp.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    monkeypatch.setattr(pages, "scratch_dir", lambda: str(temp))
     soffice = fake_soffice(tmp_path, "exit 1")
     bot = await make_bot(tmp_path, templates, REPORTBOT_PAGE_PREVIEW="on", REPORTBOT_SOFFICE=str(soffice))
     try:
@@ -145,3 +146,24 @@ async def test_the_converters_folders_are_removed_at_shutdown(
     finally:
         await bot.close()
     assert not list(temp.iterdir())
+
+
+async def test_conversions_write_to_memory_not_beside_the_database(
+    tmp_path: Path, templates: Templates
+) -> None:
+    # Files written to the database's disk made its commits wait for them (BENCHMARKS.md).
+    assert Path("/dev/shm").is_dir(), "Linux keeps a tmpfs at /dev/shm"
+    soffice = fake_soffice(tmp_path, f'echo "$@" > {tmp_path}/arguments; exit 1')
+    bot = await make_bot(tmp_path, templates, REPORTBOT_PAGE_PREVIEW="on", REPORTBOT_SOFFICE=str(soffice))
+    try:
+        chat = bot.chat(731)
+        await start_report(chat)
+        assert "转换失败" in texts(await chat.send("/preview"))
+        found = re.search(
+            r"UserInstallation=file://(/dev/shm/reportbot-lo-[^/]+)/", (tmp_path / "arguments").read_text()
+        )
+        assert found, "the LibreOffice profile is in /dev/shm"
+        assert Path(found.group(1)).is_dir()
+    finally:
+        await bot.close()
+    assert not Path(found.group(1)).exists()  # removed at shutdown

@@ -15,10 +15,11 @@ from bot.interview.definition import Kind
 from bot.service.reports import Templates
 from bot.telegram.keys import MAX_BYTES, decode, encode
 from bot.telegram.wiring import register_commands
-from tests.support.fakes import Call, Chat, document_of, docx_text, texts
+from tests.support.fakes import Call, document_of, docx_text, texts
 from tests.support.interviews import TYPE_IDS
 from tests.support.paths import TEMPLATES
 from tests.support.telegram_app import Bot, make_bot
+from tests.support.telegram_play import answer_current, readme_lengths
 
 
 def keyboards(calls: list[Call]) -> list[list[dict[str, Any]]]:
@@ -31,29 +32,6 @@ def keyboards(calls: list[Call]) -> list[list[dict[str, Any]]]:
     return found
 
 
-async def answer_current(bot: Bot, chat: Chat, owner: str, report_id: int) -> list[Call]:
-    """Answer the question being asked the way a user would: buttons where there are buttons."""
-    step = bot.reports.current(owner, report_id)
-    assert step.prompt is not None
-    q = step.prompt.question
-    if q.kind in (Kind.SINGLE_CHOICE, Kind.PERIOD):
-        label = "第三季度" if q.kind is Kind.PERIOD else q.options[0]
-        return await chat.press(label)
-    if q.kind is Kind.MULTI_CHOICE:
-        await chat.press("1.")
-        await chat.press("2.")
-        return await chat.press("完成")
-    if q.kind is Kind.LIST:
-        await chat.send(f"{q.example}\n第二条写{q.label}")
-        return await chat.press("完成")
-    if q.kind is Kind.DETAILS:
-        calls = await chat.send(f"1 补充{q.label}")
-        assert "已为第 1 条补充具体情况" in texts(calls)
-        return await chat.press("完成")
-    typed = {Kind.INTEGER: "5次", Kind.DATE: "2023年10月8日", Kind.YEAR: "2023"}.get(q.kind, q.example)
-    return await chat.send(typed)
-
-
 @pytest.mark.parametrize("type_id", TYPE_IDS)
 async def test_each_type_completed_in_the_chat_gets_its_docx(bot: Bot, type_id: str) -> None:
     chat = bot.chat(42)
@@ -62,7 +40,7 @@ async def test_each_type_completed_in_the_chat_gets_its_docx(bot: Bot, type_id: 
     name = bot.reports.templates.types[type_id].name
     calls = await chat.press(name)
     assert f"已新建：{name}" in texts(calls)
-    assert "【第1/" in texts(calls) and "部分 · 第1/" in texts(calls)
+    assert "【第1/" in texts(calls) and "部分 · 第1" in texts(calls)
     owner = "tg:42"
     [draft] = bot.reports.store.list_reports(owner)
     calls = []
@@ -70,6 +48,12 @@ async def test_each_type_completed_in_the_chat_gets_its_docx(bot: Bot, type_id: 
         if bot.reports.current(owner, draft.id).prompt is None:
             break
         calls = await answer_current(bot, chat, owner, draft.id)
+    # The README tells an official how long each interview is: from choosing the type (a press)
+    # to the DOCX, and it must say what this play counted.
+    answers = bot.reports.load(owner, draft.id).answers
+    questions = len(bot.reports.templates.interview(type_id).applicable_questions(answers))
+    counted = (questions, chat.sent - 1, chat.pressed)  # not the /start before choosing
+    assert readme_lengths().get(type_id) == counted, f"README.md: {type_id} takes {counted}"
     assert "全部问题已回答，报告已完成" in texts(calls)
     actions = [c for c in calls if c.method == "sendChatAction"]
     assert actions and actions[0].params["action"] == "upload_document"
@@ -111,7 +95,7 @@ async def test_typed_answer_progress_and_rejection(bot: Bot) -> None:
     await chat.send("/new")
     await chat.press("单位意识形态")
     calls = await chat.send("某市交通运输局")
-    assert "【第1/8部分 · 第2/12题】" in texts(calls)
+    assert "【第1/8部分 · 第2题】" in texts(calls)  # the issuer may still add a question
     # One Bot API call per typed answer: the previous question keeps its (now expired) buttons.
     assert [c.method for c in calls] == ["sendMessage"]
     await chat.send("我局")
@@ -132,8 +116,8 @@ async def test_suggestion_button_from_profile(bot: Bot) -> None:
     await chat.send("/cancel")
     await chat.send("/new")
     calls = await chat.press("单位意识形态")
-    assert any(b["text"] == "沿用：某区政府办公室" for kb in keyboards(calls) for b in kb)
-    await chat.press("沿用：某区政府办公室")
+    assert any(b["text"] == "沿用上次：某区政府办公室" for kb in keyboards(calls) for b in kb)
+    await chat.press("沿用上次：某区政府办公室")
     reports = bot.reports.store.list_reports("tg:8")
     assert reports[0].answers == {"unit_name": "某区政府办公室"}
 

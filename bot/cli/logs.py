@@ -70,6 +70,8 @@ def install(secrets: Iterable[str], level: int = logging.INFO) -> Redactor:
         handler.addFilter(redactor)
     # httpx logs every request URL at INFO, and Telegram's URLs contain the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    # The openai client logs whole requests at DEBUG: a report section's text has no place in logs.
+    logging.getLogger("openai").setLevel(logging.WARNING)
 
     def excepthook(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
         text = "".join(traceback.format_exception(kind, value, tb))

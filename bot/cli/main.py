@@ -147,6 +147,7 @@ def _chat(settings: Settings, user: str | None) -> None:
             renderer,
             settings.output_dir,
             settings.pages if settings.pages.enabled else None,
+            settings.llm,
         )
         sys.exit(session.run())
     except KeyboardInterrupt:
@@ -286,7 +287,7 @@ def _interview(root: Path, type_id: str) -> Interview:
     "--pages",
     "pages_dir",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Also write pictures of the first pages (PNG) into this folder.",
+    help="Also write pictures of the first pages (JPEG) into this folder.",
 )
 @click.option("--user", help="Console user name (default: your login name).")
 def export(report_id: int, output: Path | None, pdf: bool, pages_dir: Path | None, user: str | None) -> None:

@@ -15,6 +15,9 @@ from bot.document.fonts import Fonts
 from bot.document.page_settings import PageSettings
 from bot.document.signature import seal_setting
 from bot.service.limits import Limits
+from bot.service.llm_settings import LlmSettings
+
+__all__ = ["LlmSettings", "Settings", "SettingsError", "read_dotenv"]
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DB = PROJECT_ROOT / "data" / "reportbot.db"
@@ -100,6 +103,13 @@ def _port(raw: str) -> int:
     return int(raw)
 
 
+def _llm(env: Mapping[str, str]) -> LlmSettings | None:
+    try:
+        return LlmSettings.from_settings(env)
+    except ValueError as exc:
+        raise SettingsError(str(exc)) from None
+
+
 def _pages(env: Mapping[str, str]) -> PageSettings:
     try:
         return PageSettings.from_settings(env)
@@ -128,6 +138,7 @@ class Settings:
     limits: Limits = field(default_factory=Limits)
     rate_limiter: bool = True
     pages: PageSettings = field(default_factory=PageSettings)
+    llm: LlmSettings | None = None  # REPORTBOT_LLM_*; None: polishing with a model is off
     cache_dir: Path | None = None  # REPORTBOT_CACHE (bot/disk_cache.py); None: no disk cache
 
     @classmethod
@@ -154,6 +165,7 @@ class Settings:
             webhook_secret=_webhook_secret((env.get("WEBHOOK_SECRET_TOKEN") or "").strip()),
             rate_limiter=_switch(env, "TELEGRAM_RATE_LIMITER"),
             pages=_pages(env),
+            llm=_llm(env),
             cache_dir=default_folder(env),
             limits=Limits(
                 max_drafts=_positive(env, "REPORTBOT_MAX_DRAFTS", Limits.max_drafts),
@@ -181,8 +193,9 @@ class Settings:
             )
 
     def secrets(self) -> tuple[str, ...]:
-        """Values that must never reach a log: the token, its secret part, the webhook secret."""
-        return (self.telegram_token, self.telegram_token.partition(":")[2], self.webhook_secret)
+        """Values never to reach a log: the token, its secret part, the webhook secret, the model's key."""
+        llm_key = self.llm.api_key if self.llm else ""
+        return (self.telegram_token, self.telegram_token.partition(":")[2], self.webhook_secret, llm_key)
 
     def today(self) -> dt.date:
         """Today's date where the users are."""

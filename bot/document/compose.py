@@ -4,7 +4,8 @@ A report template (``templates/<type>/report.j2``) writes one paragraph per line
 start with a directive — ``@title``, ``@author``, ``@recipient``, ``@salutation``, ``@h1``,
 ``@h2``, ``@h3``, ``@signature``, ``@date``, ``@seal 是|否`` (whether the signature block is
 sealed, GB/T 7.3.5) — otherwise it is a body paragraph. A heading may
-name the definition section its part is written from (``@h1:leadership …``) for the lint. Heading
+name the definition section its part is written from (``@h1:leadership …``) for the lint and
+for replacing a section's body (bot/document/sections.py); ``@p:closing`` ends the last one. Heading
 numbers (``一、`` ``（一）`` ``1.``) are generated here, so nothing the template leaves out leaves a
 gap. The body never prints a sentence, or a clause of 12 or more Chinese characters, twice, and a
 paragraph over 300 characters is cut at a sentence end.
@@ -180,6 +181,8 @@ def parse_output(output: str) -> Document:
                 section = tag
             elif role is Role.HEADING1:
                 section = ""
+            elif role is Role.BODY and tag:
+                section = tag  # ``@p:closing 特此报告。``: the last section's body ends before it
         text = tidy(line).strip(" \t\u3000")
         if not text.replace(BREAK, "").strip():
             continue  # a directive whose content was left out (an optional recipient, say)

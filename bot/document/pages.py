@@ -1,10 +1,12 @@
 """A DOCX as a PDF and as pictures of its first pages (LibreOffice headless, then pdftoppm).
 
 Conversions run as asyncio subprocesses, at most ``at_once`` together, so nothing else waits
-for them. Each slot has its own LibreOffice profile directory: two soffice processes sharing one
-profile refuse to start, and a profile kept between conversions spares the first-start cost
-(about a second) of a fresh one. A conversion over its time limit is killed with its process
-group (soffice starts child processes).
+for them. Each slot keeps its LibreOffice running between conversions, driven over UNO
+(bot/document/office.py), and stops it after a while unused; where the system has no Python
+with LibreOffice's ``uno`` module, each conversion starts ``soffice --convert-to`` instead. Each
+slot has its own LibreOffice profile directory: two soffice processes sharing one profile refuse
+to start. A conversion over its time limit is killed with its process group (soffice starts
+child processes).
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.document.office import ConversionFailed as ConversionFailed
+from bot.document.office import Office, uno_python
 from bot.document.page_settings import PageSettings as PageSettings
 
 # The licensed fonts of GB/T 9704; without them LibreOffice draws substitutes.
@@ -26,14 +30,7 @@ REPORT_FONTS = ("方正小标宋简体", "仿宋_GB2312", "楷体_GB2312")
 # Which free fonts stand in for them (and for 黑体 and 宋体): without it LibreOffice picks any
 # font for Chinese text, or none, and the pictures show empty boxes.
 FONTS_CONF = Path(__file__).with_name("fonts.conf")
-
-
-class ConversionFailed(Exception):
-    """A conversion did not finish; ``reason`` is ``missing``, ``timeout`` or ``failed``."""
-
-    def __init__(self, reason: str, detail: str = "") -> None:
-        super().__init__(f"{reason}: {detail}" if detail else reason)
-        self.reason = reason
+IDLE_SECONDS = 600.0  # a slot's LibreOffice (about 180 MB) is stopped after this long unused
 
 
 @dataclass(frozen=True)
@@ -71,14 +68,25 @@ class PageMaker:
         self.settings = settings
         self._root = profiles  # None: a temporary folder, made on first use, removed by close()
         self._owns_root = profiles is None
-        self._slots: asyncio.Queue[Path] | None = None  # made on first use, inside the event loop
+        self._slots: asyncio.Queue[Office] | None = None  # made on first use, inside the event loop
+        self._offices: list[Office] = []
+        self._uno_python: str | None = None  # the Python with uno, found on first use
         self._missing_fonts: list[str] | None = None
+        self.idle_seconds = IDLE_SECONDS
 
-    def close(self) -> None:
-        """Remove the profile folders this maker made (call when no conversion runs)."""
+    async def close(self) -> None:
+        """Stop the slots' LibreOffice and remove the profile folders this maker made."""
+        for office in self._offices:
+            await office.stop()
         if self._owns_root and self._root is not None:
             shutil.rmtree(self._root, ignore_errors=True)
-            self._root, self._slots = None, None
+            self._root = None
+        self._slots, self._offices = None, []
+
+    @property
+    def offices(self) -> tuple[Office, ...]:
+        """The slots' LibreOffice (none before the first conversion)."""
+        return tuple(self._offices)
 
     @property
     def substitute_fonts(self) -> bool:
@@ -89,41 +97,64 @@ class PageMaker:
 
     async def convert(self, docx: bytes, name: str = "report.docx") -> Pages:
         """The PDF and page pictures of ``docx``; ConversionFailed when that cannot be done."""
-        if self._slots is None:
-            if self._root is None:
-                self._root = Path(tempfile.mkdtemp(prefix="reportbot-lo-"))
-            self._slots = asyncio.Queue()
-            for n in range(self.settings.at_once):
-                self._slots.put_nowait(self._root / f"profile-{n}")
-        if self._missing_fonts is None:  # fc-list once, off the event loop
-            self._missing_fonts = await asyncio.to_thread(fonts_missing)
-        profile = await self._slots.get()
+        slots = self._slots or self._open()
+        office = await slots.get()
         try:
-            with tempfile.TemporaryDirectory(prefix="reportbot-pages-") as work:
-                return await self._convert(docx, name, profile, Path(work))
+            if self._missing_fonts is None:  # fc-list once, off the event loop
+                self._missing_fonts = await asyncio.to_thread(fonts_missing)
+            if self._uno_python is None:  # "" when there is none: soffice per conversion
+                self._uno_python = await asyncio.to_thread(uno_python, self.settings.uno_python) or ""
+            with tempfile.TemporaryDirectory(prefix="reportbot-pages-", dir=scratch_dir()) as work:
+                return await self._convert(docx, name, office, Path(work))
         finally:
-            self._slots.put_nowait(profile)
+            if self._slots is slots:  # not closed meanwhile
+                office.rest(self.idle_seconds)
+                slots.put_nowait(office)
 
-    async def _convert(self, docx: bytes, name: str, profile: Path, work: Path) -> Pages:
+    def _open(self) -> asyncio.Queue[Office]:
+        """The slots, made on first use (inside the event loop: the queue belongs to it)."""
+        if self._root is None:
+            self._root = Path(tempfile.mkdtemp(prefix="reportbot-lo-", dir=scratch_dir()))
+        soffice = shutil.which(self.settings.soffice) or self.settings.soffice
+        env = {**os.environ, "FONTCONFIG_FILE": str(FONTS_CONF)}
+        self._offices = [
+            Office(soffice, self._root / f"profile-{n}", env, _background())
+            for n in range(self.settings.at_once)
+        ]
+        self._slots = asyncio.Queue()
+        for office in self._offices:
+            self._slots.put_nowait(office)
+        return self._slots
+
+    async def _convert(self, docx: bytes, name: str, office: Office, work: Path) -> Pages:
         source = work / (Path(name).stem + ".docx")
         source.write_bytes(docx)
-        await self._run(
-            self.settings.soffice,
-            f"-env:UserInstallation={profile.as_uri()}",
-            "--headless",
-            "--norestore",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            str(work),
-            str(source),
-        )
         pdf = source.with_suffix(".pdf")
+        if shutil.which(self.settings.soffice) is None:
+            raise ConversionFailed("missing", self.settings.soffice)
+        if self._uno_python:
+            await office.to_pdf(self._uno_python, source, pdf, self.settings.timeout)
+        else:
+            await self._run(
+                self.settings.soffice,
+                f"-env:UserInstallation={office.profile.as_uri()}",
+                "--headless",
+                "--norestore",
+                "--convert-to",
+                "pdf",
+                "--outdir",
+                str(work),
+                str(source),
+            )
         if not pdf.is_file():
             raise ConversionFailed("failed", "LibreOffice wrote no PDF")
         await self._run(
             self.settings.pdftoppm,
-            "-png",
+            # JPEG: drawing a page takes pdftoppm about 0.015 s, its PNG encoder 0.2 s more; and
+            # Telegram turns every photo into a JPEG anyway.
+            "-jpeg",
+            "-jpegopt",
+            "quality=85",
             "-r",
             str(self.settings.resolution),
             "-l",
@@ -131,7 +162,7 @@ class PageMaker:
             str(pdf),
             str(work / "page"),
         )
-        pictures = [p.read_bytes() for p in sorted(work.glob("page*.png"))]
+        pictures = [p.read_bytes() for p in sorted(work.glob("page*.jpg"))]
         if not pictures:
             raise ConversionFailed("failed", "pdftoppm wrote no pictures")
         return Pages(pdf.read_bytes(), pictures, self.substitute_fonts)
@@ -170,6 +201,16 @@ class PageMaker:
             )
 
 
+def scratch_dir(shm: Path = Path("/dev/shm")) -> str | None:
+    """Where conversions write their files: memory (tmpfs) where there is one, else the temp folder.
+
+    The DOCX, the PDF, the pictures and LibreOffice's profiles are thrown away after sending.
+    Written to the disk the database is on, they made its commits wait: a commit's flush also
+    flushes what other files wrote meanwhile (BENCHMARKS.md, "Page preview").
+    """
+    return str(shm) if shm.is_dir() and os.access(shm, os.W_OK | os.X_OK) else None
+
+
 def _background() -> tuple[str, ...]:
     """The command prefix that keeps a conversion off the bot's way.
 
@@ -199,8 +240,16 @@ class Written:
 
 def write_pages(settings: PageSettings, docx: Path, pdf: Path | None, pictures_dir: Path | None) -> Written:
     """Convert the DOCX file and write its PDF and/or page pictures (blocking; ConversionFailed)."""
-    with tempfile.TemporaryDirectory(prefix="reportbot-lo-") as profiles:
-        pages = asyncio.run(PageMaker(settings, Path(profiles)).convert(docx.read_bytes(), docx.name))
+
+    async def convert(profiles: Path) -> Pages:
+        maker = PageMaker(settings, profiles)
+        try:
+            return await maker.convert(docx.read_bytes(), docx.name)
+        finally:
+            await maker.close()
+
+    with tempfile.TemporaryDirectory(prefix="reportbot-lo-", dir=scratch_dir()) as profiles:
+        pages = asyncio.run(convert(Path(profiles)))
     if pdf is not None:
         pdf.parent.mkdir(parents=True, exist_ok=True)
         pdf.write_bytes(pages.pdf)
@@ -208,7 +257,7 @@ def write_pages(settings: PageSettings, docx: Path, pdf: Path | None, pictures_d
     if pictures_dir is not None:
         pictures_dir.mkdir(parents=True, exist_ok=True)
         for n, picture in enumerate(pages.pictures, 1):
-            path = pictures_dir / f"{docx.stem}-{n:02d}.png"
+            path = pictures_dir / f"{docx.stem}-{n:02d}.jpg"
             path.write_bytes(picture)
             written.append(path)
     return Written(pdf, written, pages.substitute_fonts)

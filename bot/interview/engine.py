@@ -49,6 +49,7 @@ class State:
     answers: Mapping[str, Value]
     cursor: Cursor
     suggestions: Mapping[str, Value] = field(default_factory=dict)  # one-tap offers by question id
+    remembered: frozenset[str] = frozenset()  # offers that are the user's own earlier answers
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,7 @@ class Prompt:
     current: Value = None
     answered: bool = False  # a row exists, even a deliberate skip
     suggestion: Value = None
+    remembered: bool = False  # the suggestion is the user's own earlier answer, not a default
     choices: tuple[Choice, ...] = ()
     position: int = 0  # the question's place in the whole definition, 1-based (for buttons)
 
@@ -144,7 +146,8 @@ class Interview:
         self.definition = definition
         self.messages = messages
         self._positions = {q.id: n for n, q in enumerate(definition.questions, 1)}
-        self._survey = Surveyor(definition).survey
+        self._surveyor = Surveyor(definition)
+        self._survey = self._surveyor.survey
 
     # -- queries -------------------------------------------------------------------------
 
@@ -188,9 +191,14 @@ class Interview:
 
     # -- operations ------------------------------------------------------------------------
 
-    def start(self, answers: Mapping[str, Value], suggestions: Mapping[str, Value]) -> Step:
+    def start(
+        self,
+        answers: Mapping[str, Value],
+        suggestions: Mapping[str, Value],
+        remembered: frozenset[str] = frozenset(),
+    ) -> Step:
         """Begin (or resume) at the first question still open."""
-        state = State(answers, Cursor(self._survey(answers).next_open(None)), suggestions)
+        state = State(answers, Cursor(self._survey(answers).next_open(None)), suggestions, remembered)
         return self._show(state)
 
     def current(self, state: State) -> Step:
@@ -273,7 +281,7 @@ class Interview:
         here = ids.index(state.cursor.question) if state.cursor.question else len(ids)
         if here == 0:
             return self._reject(state, "at_start")
-        return self._show(State(state.answers, Cursor(ids[here - 1]), state.suggestions))
+        return self._show(replace(state, cursor=Cursor(ids[here - 1])))
 
     @_on_question
     def skip(self, state: State, question: Question) -> Step:
@@ -292,7 +300,7 @@ class Interview:
             return self._reject(state, "section_number", count=len(grouped))
         _, questions = grouped[number - 1]
         target = next((q for q in questions if q.id in survey.open), questions[0])
-        return self._show(State(state.answers, Cursor(target.id), state.suggestions))
+        return self._show(replace(state, cursor=Cursor(target.id)))
 
     def review(self, state: State) -> Step:
         """All answers by section, numbered so that each can be changed."""
@@ -311,7 +319,7 @@ class Interview:
             target = next((q for q in questions if q.id == ref), None)
         if target is None:
             return self._reject(state, "edit_number", count=len(questions))
-        return self._show(State(state.answers, Cursor(target.id, review=True), state.suggestions))
+        return self._show(replace(state, cursor=Cursor(target.id, review=True)))
 
     # -- internals -------------------------------------------------------------------------
 
@@ -320,7 +328,7 @@ class Interview:
         qid = state.cursor.question
         if qid is None or self._applies(qid, state.answers):
             return state
-        return State(state.answers, Cursor(self._survey(state.answers).next_open(None)), state.suggestions)
+        return replace(state, cursor=Cursor(self._survey(state.answers).next_open(None)))
 
     def _applies(self, question_id: str, answers: Mapping[str, Value]) -> bool:
         try:
@@ -337,17 +345,18 @@ class Interview:
     def _choices(self, question: Question, answers: Mapping[str, Value]) -> tuple[Choice, ...]:
         return choices_for(self.definition, question, answers.get(question.id), answers)
 
-    def _prompt(self, state: State, survey: Survey) -> Prompt | None:
+    def _prompt(self, state: State, survey: Survey, added: int = 0) -> Prompt | None:
         question = self._question(state)
         if question is None:
             return None
         return Prompt(
             question=question,
             section=self.definition.section_of(question.id),
-            progress=survey.progress(question.id),
+            progress=survey.progress(question.id, added=added),
             current=state.answers.get(question.id),
             answered=question.id in state.answers,
             suggestion=state.suggestions.get(question.id),
+            remembered=question.id in state.remembered,
             choices=self._choices(question, state.answers),
             position=self._positions[question.id],
         )
@@ -358,16 +367,16 @@ class Interview:
         changes: Mapping[str, Value] | None = None,
         notice: str = "",
         survey: Survey | None = None,
+        added: int = 0,
     ) -> Step:
         if survey is None:
             survey = self._survey(state.answers)
-        return Step(
-            dict(changes or {}), state.cursor, self._prompt(state, survey), notice, missing=survey.missing
-        )
+        prompt = self._prompt(state, survey, added)
+        return Step(dict(changes or {}), state.cursor, prompt, notice, missing=survey.missing)
 
     def _stay(self, state: State, changes: Mapping[str, Value], notice: str = "") -> Step:
         answers = {**state.answers, **changes}
-        return self._show(State(answers, state.cursor, state.suggestions), changes, notice)
+        return self._show(replace(state, answers=answers), changes, notice)
 
     def _advance(self, state: State, changes: Mapping[str, Value]) -> Step:
         answers = {**state.answers, **changes}
@@ -375,10 +384,12 @@ class Interview:
         if state.cursor.review:
             cursor = Cursor(survey.next_open(None))
             notice = self.messages.text("engine.changed")
-            step = self._show(State(answers, cursor, state.suggestions), changes, notice, survey)
+            added = self._surveyor.added(state.answers, survey, state.cursor.question, cursor.question)
+            step = self._show(replace(state, answers=answers, cursor=cursor), changes, notice, survey, added)
             return replace(step, review=self.review_sections(answers))
         cursor = Cursor(survey.next_open(state.cursor.question))
-        return self._show(State(answers, cursor, state.suggestions), changes, survey=survey)
+        added = self._surveyor.added(state.answers, survey, state.cursor.question, cursor.question)
+        return self._show(replace(state, answers=answers, cursor=cursor), changes, survey=survey, added=added)
 
     def _reject(self, state: State, key: str, **params: Any) -> Step:
         step = self._show(state, notice=self.messages.text(f"error.{key}", **params))

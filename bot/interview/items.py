@@ -107,4 +107,6 @@ def items_after(
             items = with_options_toggled(question, current, choices, toggles)
             return items, "engine.selected", {"total": len(items)}
     items, added = with_items_added(question, current, text)
-    return items, "engine.items_added", {"added": added, "total": len(items)}
+    # A sentence of the user's own in a phrase bank is one more chosen item: said as a choice.
+    key = "engine.own_added" if question.kind is Kind.MULTI_CHOICE else "engine.items_added"
+    return items, key, {"added": added, "total": len(items)}

@@ -29,13 +29,17 @@ def format_value(question: Question, value: Value, messages: Messages) -> str:
 def format_prompt(prompt: Prompt, messages: Messages, *, numbered: bool = True) -> str:
     """The question with its progress, example, current answer and options."""
     q, p = prompt.question, prompt.progress
+    added = ""
+    if p.added:
+        added = messages.text("prompt.added_one" if p.added == 1 else "prompt.added_many", count=p.added)
     lines = [
         messages.text(
-            "prompt.header",
+            "prompt.header" if p.settled else "prompt.header_open",
             section=p.section_number,
             sections=p.section_count,
             question=p.question_number,
             questions=p.question_count,
+            added=added,
             title=prompt.section.title,
         ),
     ]
@@ -72,7 +76,7 @@ def format_prompt(prompt: Prompt, messages: Messages, *, numbered: bool = True) 
         and prompt.suggestion is not None
         and q.kind not in (Kind.MULTI_CHOICE, Kind.DETAILS)
     ):
-        lines.append(messages.text("prompt.suggestion", value=format_value(q, prompt.suggestion, messages)))
+        lines.append(suggestion_line(prompt, messages))
     if prompt.choices and numbered and q.kind is not Kind.DETAILS:
         if q.kind is not Kind.MULTI_CHOICE:
             lines.append(messages.text("prompt.choose"))
@@ -83,10 +87,14 @@ def format_prompt(prompt: Prompt, messages: Messages, *, numbered: bool = True) 
             else:
                 lines.append(f"  {choice.number}. {choice.label}")
         if q.kind is Kind.MULTI_CHOICE and prompt.suggestion is not None and not prompt.answered:
-            lines.append(
-                messages.text("prompt.suggestion", value=format_value(q, prompt.suggestion, messages))
-            )
+            lines.append(suggestion_line(prompt, messages))
     return "\n".join(lines)
+
+
+def suggestion_line(prompt: Prompt, messages: Messages) -> str:
+    """The offered answer: the user's own earlier answer (沿用上次) or a default (建议)."""
+    key = "prompt.remembered" if prompt.remembered else "prompt.suggestion"
+    return messages.text(key, value=format_value(prompt.question, prompt.suggestion, messages))
 
 
 def format_review(review: tuple[ReviewSection, ...], messages: Messages) -> str:

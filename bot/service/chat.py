@@ -13,7 +13,7 @@ from bot.interview.definition import Question
 from storage import Store
 
 # What a cancel ended: a profile change, the report being filled in, or nothing at all.
-Cancelled = Literal["profile_edit", "report"] | None
+Cancelled = Literal["profile_edit", "rewrite", "report"] | None
 
 
 class Chats:
@@ -49,7 +49,11 @@ class Chats:
         self._store.set_editing(owner, None)
 
     def cancel(self, owner: str) -> Cancelled:
-        """Leave a profile change if one is under way, else pause the report; what was ended."""
+        """Leave a section rewrite or a profile change if one is under way, else pause the report;
+        what was ended."""
+        if self._store.rewriting(owner) is not None:
+            self._store.set_rewriting(owner, None)
+            return "rewrite"
         if self._store.editing(owner) is not None:
             self.end_profile_edit(owner)
             return "profile_edit"

@@ -19,7 +19,7 @@ from bot.interview.engine import Cursor, Interview, SectionStatus, State, Step
 from bot.interview.messages import Messages
 from bot.interview.parsing import Rejected, parse_typed
 from bot.interview.presenter import format_value
-from bot.interview.suggestions import profile_updates, suggest
+from bot.interview.suggestions import offers, profile_updates
 from bot.service.chat import Chats
 from bot.service.limits import Limits as Limits
 from storage import COMPLETE, DRAFT, Report, ReportNotFound, Store
@@ -125,14 +125,15 @@ class Reports:
         # Each report's offers with what they were worked out from: the next step usually has
         # the same profile, previous answers and date, and working them out again for every
         # question costs more than gathering those.
-        self._offers: dict[int, tuple[tuple[Any, ...], dict[str, Value]]] = {}
+        self._offers: dict[int, tuple[tuple[Any, ...], tuple[dict[str, Value], frozenset[str]]]] = {}
 
     def _state(self, report: Report) -> State:
         """The engine's input for ``report``: its answers, cursor and offers, as plain data."""
-        return State(report.answers, Cursor.from_dict(report.cursor), self._suggestions(report))
+        return State(report.answers, Cursor.from_dict(report.cursor), *self._suggestions(report))
 
-    def _suggestions(self, report: Report) -> dict[str, Value]:
-        """One-tap offers for every question of ``report``: read here, before the engine runs."""
+    def _suggestions(self, report: Report) -> tuple[dict[str, Value], frozenset[str]]:
+        """One-tap offers for every question of ``report`` and which of them are the user's own
+        earlier answers: read here, before the engine runs."""
         definition = self.templates.interview(report.type).definition
         profile = self.store.profile(report.owner) if definition.remembered else {}
         earlier = self.store.previous_answers(report.owner, report.type, exclude=report.id)
@@ -141,11 +142,11 @@ class Reports:
         known = self._offers.get(report.id)
         if known is not None and known[0] == sources:
             return known[1]
-        offers = suggest(definition, profile, previous, sources[3])
+        found = offers(definition, profile, previous, sources[3])
         if len(self._offers) >= _MOST_OFFERS:
             self._offers.clear()
-        self._offers[report.id] = (sources, offers)
-        return offers
+        self._offers[report.id] = (sources, found)
+        return found
 
     def _persist(self, owner: str, report: Report, step: Step, update_id: int | None) -> None:
         finished = step.cursor.question is None and step.complete
@@ -266,7 +267,12 @@ class Reports:
     def document(self, owner: str, report_id: int, composer: Composer) -> Document:
         """The report as composed now: a draft shows its missing facts as placeholders."""
         report = self.store.load_report(owner, report_id)
-        return composer.compose(self.templates.interview(report.type).definition, report.answers)
+        document = composer.compose(self.templates.interview(report.type).definition, report.answers)
+        if report.texts:  # sections rewritten by hand or polished print the user's text
+            from bot.document.sections import with_texts
+
+            document = with_texts(document, {k: t.text for k, t in report.texts.items()})
+        return document
 
     def findings(self, owner: str, report_id: int, document: Document) -> str:
         """What the lint finds in ``document`` (this report's), as a short Chinese list."""

@@ -8,6 +8,7 @@ from telegram.ext import ContextTypes
 from bot.telegram.commands import active_report_of, apply_step, needs_report
 from bot.telegram.context import owner_of, state_of
 from bot.telegram.outbox import message
+from bot.telegram.section_replies import rewritten_items
 from bot.telegram.sending import say, send
 
 
@@ -17,6 +18,10 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     assert message_ is not None and message_.text is not None
     state = state_of(context)
     owner = owner_of(update)
+    rewriting = state.drafts.rewriting(owner)
+    if rewriting is not None:  # after 改写: the message is the section's new text
+        await send(update, context, rewritten_items(state, owner, rewriting, message_.text, update.update_id))
+        return
     question = state.reports.chats.profile_edit(owner)
     if question is None:
         await _answer(update, context)

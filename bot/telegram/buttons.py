@@ -16,6 +16,7 @@ from bot.telegram.commands import types_offer
 from bot.telegram.context import BotState, owner_of, state_of
 from bot.telegram.keys import Key, decode
 from bot.telegram.outbox import Item, answer, clear, edit, message
+from bot.telegram.section_replies import after_step_items, followed_by
 from bot.telegram.sending import messages_of, send, step_items
 from bot.telegram.views import delete_reply, short, step_replies
 from storage import AlreadyApplied, ReportNotFound
@@ -168,6 +169,7 @@ def _question(p: Press, info: DraftInfo) -> list[Item]:
     """A question's button: taken only if that question is the one asked now, else stale."""
     position = p.key.args[1]
     args = (p.key.args[2],) if p.key.op == "ch" else ()
+    before = p.reports.load(p.owner, info.id)
     taken = p.reports.act_on_asked(
         p.owner, info.id, position, QUESTION_OPS[p.key.op], *args, update_id=p.update_id
     )
@@ -186,7 +188,8 @@ def _question(p: Press, info: DraftInfo) -> list[Item]:
         # A toggle redraws the same message, so the ✓ marks move in place.
         [reply] = step_replies(Step({}, step.cursor, step.prompt), info.id, position, p.state.messages)
         return [p.done, edit(p.pressed, reply.text, reply.keyboard)]
-    return [p.done, clear(p.pressed), *step_items(p.state, info.id, step)]
+    followups = after_step_items(p.state, p.owner, before, QUESTION_OPS[p.key.op], step)
+    return [p.done, clear(p.pressed), *followed_by(followups, step_items(p.state, info.id, step))]
 
 
 PRESSES: dict[str, Handler] = {"new": _new, "pf": _profile_field, "pfx": _profile_done}

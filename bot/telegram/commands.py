@@ -13,6 +13,7 @@ from bot.telegram.client import Button
 from bot.telegram.context import BotState, owner_of, state_of
 from bot.telegram.keys import encode
 from bot.telegram.outbox import clear, document, message
+from bot.telegram.section_replies import after_step_items, followed_by, sections_list_items
 from bot.telegram.sending import messages_of, say, send, step_items
 from bot.telegram.views import Reply, drafts_reply, in_rows, review_replies, sections_reply, types_reply
 from storage import AlreadyApplied
@@ -62,6 +63,8 @@ async def cmd_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     cancelled = state.reports.chats.cancel(owner_of(update))
     if cancelled == "profile_edit":
         await say(update, context, "telegram.profile_cancelled")
+    elif cancelled == "rewrite":
+        await say(update, context, "section.rewrite_cancelled")
     elif cancelled is None:
         await say(update, context, "telegram.nothing_to_cancel")
     else:
@@ -92,11 +95,14 @@ async def apply_step(
 ) -> None:
     """Run ``operation`` on the report and send what the step has to say."""
     state = state_of(context)
+    owner = owner_of(update)
+    before = state.reports.load(owner, report_id)
     try:
-        step = state.reports.act(owner_of(update), report_id, operation, *args, update_id=update.update_id)
+        step = state.reports.act(owner, report_id, operation, *args, update_id=update.update_id)
     except AlreadyApplied:
         return
-    await send(update, context, step_items(state, report_id, step))
+    followups = after_step_items(state, owner, before, operation, step)
+    await send(update, context, followed_by(followups, step_items(state, report_id, step)))
 
 
 @needs_report
@@ -104,7 +110,10 @@ async def cmd_review(update: Update, context: ContextTypes.DEFAULT_TYPE, report_
     """All answers with a button per answer to change it."""
     state = state_of(context)
     step = state.reports.act(owner_of(update), report_id, "review")
-    await send(update, context, messages_of(review_replies(step.review, report_id, state.messages)))
+    listed = sections_list_items(state, owner_of(update), report_id)
+    await send(
+        update, context, [*messages_of(review_replies(step.review, report_id, state.messages)), *listed]
+    )
 
 
 @needs_report

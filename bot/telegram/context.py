@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 from telegram import Update
 from telegram.ext import ContextTypes
@@ -12,8 +14,12 @@ from bot.cli.settings import Settings
 from bot.document.render import Renderer
 from bot.interview.messages import Messages
 from bot.service.reports import Reports
+from bot.service.sections import SectionDrafts
 from bot.telegram.client import BotApiClient
 from bot.telegram.outbox import Outbox
+
+if TYPE_CHECKING:
+    from bot.telegram.polishing import Polisher
 
 
 class ToldOnce:
@@ -47,6 +53,12 @@ class BotState:
     outbox: Outbox
     refused: ToldOnce = field(default_factory=lambda: ToldOnce())  # users told they may not use the bot
     groups_told: ToldOnce = field(default_factory=lambda: ToldOnce())  # group chats told to go private
+    polisher: Polisher | None = None  # polishing sections with a model; None: no model configured
+
+    @cached_property
+    def drafts(self) -> SectionDrafts:
+        """Sections' printed texts: shown, rewritten, polished, restored."""
+        return SectionDrafts(self.reports, lambda: self.renderer.composer)
 
     @property
     def messages(self) -> Messages:

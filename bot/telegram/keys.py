@@ -23,6 +23,20 @@ OPS: dict[str, int] = {
     "ed": 2,  # report, review item number
     "pf": 1,  # profile field number to change
     "pfx": 0,  # stop changing the profile
+    # A section's printed text (report, section number): show, keep, rewrite, restore; polish
+    # (with its attempt, 1 or 2), polish confirmed after the notice, notice declined; a polished
+    # text taken or dropped; after an answer changed in a rewritten section, keep or regenerate.
+    "sv": 2,
+    "skp": 2,
+    "srw": 2,
+    "srs": 2,
+    "spo": 3,
+    "spk": 3,
+    "spx": 2,
+    "sad": 2,
+    "sdr": 2,
+    "sko": 2,
+    "srg": 2,
 }
 _KEY_RE = re.compile(r"^([a-z]{1,5})((?::[0-9]{1,12}){0,3})$")
 

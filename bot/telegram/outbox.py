@@ -123,11 +123,13 @@ class Outbox:
         self.behind: set[int] = set()  # chats whose replies could not be sent yet
         self.trim = TRIM  # called once the last report being sent went out
         self.failed = asyncio.Event()  # set when a reply is left owed: the retry loop wakes
+        # Starts a polish request in the background (bot/telegram/polishing.py); None: no model.
+        self.polish: Callable[[int, int, int, int], None] | None = None
 
-    def close(self) -> None:
-        """Remove the page converter's profile folders (once no reply is being sent)."""
+    async def close(self) -> None:
+        """Stop the page converter's LibreOffice and remove its folders (once no reply is being sent)."""
         if self.pages is not None:
-            self.pages[0].close()
+            await self.pages[0].close()
 
     async def deliver(
         self, update_id: int, chat_id: int, items: list[Item], *, slow_later: bool = False
@@ -220,6 +222,9 @@ class Outbox:
         elif "findings" in item:
             if made := await self._made_for(update_id, chat_id, item):
                 await bot.send_text(chat_id, made[0].findings)
+        elif "polish" in item:
+            if self.polish is not None:  # its outcome is sent by the request when it comes
+                self.polish(chat_id, item["polish"], item["section"], item["attempt"])
         elif "text" in item:
             message_id = await bot.send_text(chat_id, item["text"], item["keyboard"])
             if item["keyboard"]:

@@ -88,7 +88,7 @@ async def _send_pictures(bot: BotApiClient, chat_id: int, pages: Pages, caption:
         await bot.send_photo(chat_id, pages.pictures[0], caption=caption)
         return
     media = [
-        InputMediaPhoto(picture, caption=caption if n == 0 else None, filename=f"page-{n + 1}.png")
+        InputMediaPhoto(picture, caption=caption if n == 0 else None, filename=f"page-{n + 1}.jpg")
         for n, picture in enumerate(pages.pictures)
     ]
     await bot.send_media_group(chat_id, media)

@@ -186,4 +186,4 @@ class PerUserProcessor(BaseUpdateProcessor):
         await self.stop_delivering()
         self.store.stop_serving()
         if self.outbox is not None:
-            self.outbox.close()
+            await self.outbox.close()

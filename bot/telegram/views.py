@@ -70,10 +70,14 @@ def prompt_keyboard(prompt: Prompt, report_id: int, position: int, messages: Mes
     q = prompt.question
     rows: list[tuple[Button, ...]] = []
     choice_buttons: list[Button] = []
+    # An offer that is one of the options marks that option rather than adding a second button.
+    marked = None if prompt.answered or q.kind is Kind.MULTI_CHOICE else prompt.suggestion
     for choice in prompt.choices if q.kind is not Kind.DETAILS else ():
         label = choice.label
         if q.kind is Kind.MULTI_CHOICE:
             label = f"{'✓' if choice.selected else '  '} {choice.number}. {label}"
+        elif label == marked:
+            label = f"✓ {label}"
         choice_buttons.append((short(label), encode("ch", report_id, position, choice.number)))
     if choice_buttons:
         wide = q.kind is Kind.MULTI_CHOICE or any(len(c.label) > 8 for c in prompt.choices)
@@ -84,14 +88,14 @@ def prompt_keyboard(prompt: Prompt, report_id: int, position: int, messages: Mes
         actions.append((messages.text("telegram.button.done"), encode("fin", report_id, position)))
     elif q.kind not in ITEM_KINDS and has_content(current):
         actions.append((messages.text("telegram.button.accept_current"), encode("ok", report_id, position)))
-    elif prompt.suggestion is not None and not (q.kind in ITEM_KINDS and has_content(current)):
+    elif (
+        prompt.suggestion is not None
+        and not (q.kind in ITEM_KINDS and has_content(current))
+        and not any(c.label == marked for c in prompt.choices)
+    ):
         value = format_value(q, prompt.suggestion, messages)
-        actions.append(
-            (
-                short(messages.text("telegram.button.accept_offer", value=value)),
-                encode("ok", report_id, position),
-            )
-        )
+        key = "telegram.button.accept_remembered" if prompt.remembered else "telegram.button.accept_offer"
+        actions.append((short(messages.text(key, value=value)), encode("ok", report_id, position)))
     if q.optional:
         actions.append((messages.text("telegram.button.skip"), encode("sk", report_id, position)))
     if actions:

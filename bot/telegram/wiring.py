@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from telegram import BotCommand, Update
@@ -25,7 +26,7 @@ from bot.cli.settings import Settings
 from bot.document.pages import PageMaker
 from bot.document.render import Renderer
 from bot.service.reports import LimitReached, Reports
-from bot.telegram import commands
+from bot.telegram import commands, section_presses
 from bot.telegram.access import Guard
 from bot.telegram.answers import on_other, on_text
 from bot.telegram.buttons import on_button
@@ -105,6 +106,7 @@ def add_handlers(application: Application[Any, Any, Any, Any, Any, Any]) -> None
     application.add_handler(Guard(state.settings.allowed_user_ids), group=-1)
     # Answers and button presses first: they are nearly all updates, and no command matches them.
     application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, on_text))
+    section_presses.register()
     application.add_handler(CallbackQueryHandler(on_button))
     by_name = {
         "start": commands.cmd_start,
@@ -126,6 +128,20 @@ def add_handlers(application: Application[Any, Any, Any, Any, Any, Any]) -> None
     application.add_handler(MessageHandler(filters.COMMAND, commands.cmd_help))
     application.add_handler(MessageHandler(~filters.TEXT, on_other))
     application.add_error_handler(on_error)
+
+
+def _stopping(
+    processor: PerUserProcessor,
+) -> Callable[[Application[Any, Any, Any, Any, Any, Any]], Coroutine[Any, Any, None]]:
+    """What runs once polling stops: owed replies and polish requests stop."""
+
+    async def stop(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        await processor.stop_delivering()
+        polisher = application.bot_data["reportbot"].polisher
+        if polisher is not None:
+            await polisher.stop()
+
+    return stop
 
 
 def build_application(
@@ -158,7 +174,7 @@ def build_application(
         .bot(bot)
         .concurrent_updates(processor)
         .post_init(register_commands_later)
-        .post_stop(lambda _: processor.stop_delivering())
+        .post_stop(_stopping(processor))
     )
     if webhook:
         builder = builder.update_queue(HandledQueue(intake))
@@ -167,6 +183,11 @@ def build_application(
     pages = (PageMaker(settings.pages), reports.templates.messages) if settings.pages.enabled else None
     outbox = Outbox(reports.store, bot, docx_maker(reports, renderer), apology, pages)
     state = BotState(settings, reports, renderer, outbox)
+    if settings.llm is not None:
+        from bot.telegram.polishing import Polisher
+
+        state.polisher = Polisher(state.drafts, settings.llm, bot)
+        outbox.polish = state.polisher.start
     processor.outbox = state.outbox
     application.bot_data["reportbot"] = state
     add_handlers(application)

@@ -129,6 +129,8 @@ class Chat:
         self.user = {"id": user_id, "is_bot": False, "first_name": f"用户{user_id}"}
         self.chat = {"id": user_id if chat_type == "private" else -user_id, "type": chat_type}
         self.seen = len(request.calls)
+        self.sent = 0  # messages the user sent (the README's interview lengths count them)
+        self.pressed = 0  # buttons the user pressed
 
     def raw_update(self, body: dict[str, Any]) -> Update:
         """An update of any kind from this chat's user, numbered as Telegram would."""
@@ -155,6 +157,7 @@ class Chat:
 
     async def send(self, text: str) -> list[Call]:
         """Send a text message; returns the calls the bot made in reply."""
+        self.sent += 1
         await self.deliver(self.message_update(text))
         return self.new_calls()
 
@@ -190,6 +193,7 @@ class Chat:
                 for button in row:
                     if button["text"].strip().startswith(label):
                         message_id = call.message_id or int(call.params.get("message_id", 1))
+                        self.pressed += 1
                         await self.deliver(self.button_update(button["callback_data"], message_id))
                         return self.new_calls()
         raise AssertionError(f"no button {label!r} in {[c.method for c in self.request.calls[-5:]]}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import stat
+import struct
 import subprocess
 import time
 from collections.abc import Callable
@@ -41,6 +42,19 @@ async def until(condition: Callable[[], bool], limit: float = 20.0) -> None:
     while not condition():
         assert time.monotonic() < deadline, "condition not met in time"
         await asyncio.sleep(0.02)
+
+
+def jpeg_size(picture: bytes) -> tuple[int, int]:
+    """Width and height of a JPEG (from its start-of-frame marker); AssertionError if not a JPEG."""
+    assert picture.startswith(b"\xff\xd8"), "not a JPEG"
+    at = 2
+    while at + 9 < len(picture):
+        marker, length = picture[at + 1], struct.unpack(">H", picture[at + 2 : at + 4])[0]
+        if marker in (0xC0, 0xC1, 0xC2):  # baseline, extended, progressive
+            height, width = struct.unpack(">HH", picture[at + 5 : at + 9])
+            return width, height
+        at += 2 + length
+    raise AssertionError("JPEG without a frame header")
 
 
 def photos(calls: list[Call]) -> list[bytes]:
