@@ -157,6 +157,8 @@ def measure_processes(runs: int) -> dict[str, Rounds]:
             "REPORTBOT_DB": str(folder / "unused.db"),
             "REPORTBOT_OUTPUT": str(folder),
             "REPORTBOT_PAGE_PREVIEW": "off",
+            # Filled by the warm-up run, as by a command's first run on a machine.
+            "REPORTBOT_CACHE": str(folder / "cache"),
         }
         for type_id, definition in templates.types.items():
             answers = complete_answers(templates.interview(type_id))

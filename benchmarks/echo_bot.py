@@ -11,6 +11,7 @@ players of tests/support/load.py can drive it as they drive reportbot.
 
 from __future__ import annotations
 
+import asyncio
 import os
 from typing import Any
 
@@ -41,8 +42,10 @@ async def pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def ready(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    # Like reportbot, the bot sets its commands before polling: the harness waits for that call.
-    await application.bot.set_my_commands([BotCommand("start", "echo")])
+    # The harness waits for this call. Like reportbot, the bot makes it while polling starts,
+    # not before: a trivial bot makes no such call on the way to its first reply.
+    menu = application.bot.set_my_commands([BotCommand("start", "echo")])
+    application.bot_data["menu"] = asyncio.get_running_loop().create_task(menu)
 
 
 def main() -> None:

@@ -84,6 +84,7 @@ def cli_env(tmp_path: Path) -> dict[str, str]:
     env["REPORTBOT_DB"] = str(tmp_path / "cli.db")
     env["REPORTBOT_OUTPUT"] = str(tmp_path / "out")
     env["REPORTBOT_PAGE_PREVIEW"] = "off"  # a LibreOffice run per report: only its tests turn it on
+    env["REPORTBOT_CACHE"] = str(tmp_path / "cache")  # never the user's ~/.cache
     env.pop("TELEGRAM_BOT_TOKEN", None)
     return env
 

@@ -19,6 +19,7 @@ from bot.cli.settings import Settings, SettingsError
 # importing every command's needs (Telegram, SQLite, python-docx, Jinja2) cost more than the
 # work of `render` itself (BENCHMARKS.md, "Start-up").
 if TYPE_CHECKING:
+    from bot.document.render import Renderer
     from bot.interview.definition import ReportType
     from bot.interview.engine import Interview
     from bot.service.reports import Reports, Templates
@@ -63,6 +64,12 @@ def _reports(settings: Settings) -> Reports:
     return Reports(_open_store(settings.db_path), _templates(settings), settings.today, settings.limits)
 
 
+def _renderer(settings: Settings) -> Renderer:
+    from bot.document.render import Renderer
+
+    return Renderer.create(settings.templates_dir, settings.fonts, settings.sealed, settings.cache_dir)
+
+
 def _owner(user: str | None) -> str:
     """Console users live in their own id space, apart from Telegram user ids."""
     name = user or getpass.getuser() or "console"
@@ -96,7 +103,6 @@ def run() -> None:
 def _run_bot(settings: Settings) -> None:
     from telegram.error import InvalidToken
 
-    from bot.document.render import Renderer
     from bot.telegram.wiring import run as run_bot
 
     # First of all: from here on no log line, traceback included, may show the token.
@@ -108,7 +114,7 @@ def _run_bot(settings: Settings) -> None:
         raise click.ClickException(str(exc)) from None
     reports = _reports(settings)
     try:
-        run_bot(settings, reports, Renderer.create(settings.templates_dir, settings.fonts, settings.sealed))
+        run_bot(settings, reports, _renderer(settings))
     except InvalidToken as exc:
         answer = logs.redact(str(exc), settings.secrets())
         raise click.ClickException(
@@ -128,11 +134,10 @@ def chat(user: str | None) -> None:
 
 def _chat(settings: Settings, user: str | None) -> None:
     from bot.console import ConsoleChat
-    from bot.document.render import Renderer
 
     reports = _reports(settings)
     try:
-        renderer = Renderer.create(settings.templates_dir, settings.fonts, settings.sealed)
+        renderer = _renderer(settings)
         session = ConsoleChat(
             reports,
             _owner(user),
@@ -210,11 +215,10 @@ def drafts(user: str | None) -> None:
 )
 def render(answers_file: Path, output: Path | None) -> None:
     """Render ANSWERS_FILE ({"type": TYPE, "answers": {...}}) as a DOCX."""
-    from bot.document.render import Renderer
 
     settings = _settings()
     interview, answers = _answers(settings, answers_file, complete=True)
-    renderer = Renderer.create(settings.templates_dir, settings.fonts, settings.sealed)
+    renderer = _renderer(settings)
     document = renderer.compose(interview.definition, answers)
     click.echo(renderer.write(document, output, settings.output_dir))
 
@@ -288,13 +292,12 @@ def _interview(root: Path, type_id: str) -> Interview:
 @click.option("--user", help="Console user name (default: your login name).")
 def export(report_id: int, output: Path | None, pdf: bool, pages_dir: Path | None, user: str | None) -> None:
     """Write a stored report (a draft shows 【待填写】 marks) as a DOCX, maybe a PDF and page pictures."""
-    from bot.document.render import Renderer
     from storage import ReportNotFound
 
     settings = _settings()
     reports = _reports(settings)
     try:
-        renderer = Renderer.create(settings.templates_dir, settings.fonts, settings.sealed)
+        renderer = _renderer(settings)
         document = reports.document(_owner(user), report_id, renderer.composer)
     except ReportNotFound:
         raise click.ClickException(f"no report {report_id} for this user") from None

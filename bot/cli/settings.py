@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.disk_cache import default_folder
 from bot.document.fonts import Fonts
 from bot.document.page_settings import PageSettings
 from bot.document.signature import seal_setting
@@ -138,6 +139,7 @@ class Settings:
     rate_limiter: bool = True
     pages: PageSettings = field(default_factory=PageSettings)
     llm: LlmSettings | None = None  # REPORTBOT_LLM_*; None: polishing with a model is off
+    cache_dir: Path | None = None  # REPORTBOT_CACHE (bot/disk_cache.py); None: no disk cache
 
     @classmethod
     def load(cls, environ: Mapping[str, str] | None = None, dotenv: Path | None = None) -> Settings:
@@ -164,6 +166,7 @@ class Settings:
             rate_limiter=_switch(env, "TELEGRAM_RATE_LIMITER"),
             pages=_pages(env),
             llm=_llm(env),
+            cache_dir=default_folder(env),
             limits=Limits(
                 max_drafts=_positive(env, "REPORTBOT_MAX_DRAFTS", Limits.max_drafts),
                 max_report_chars=_positive(env, "REPORTBOT_MAX_REPORT_CHARS", Limits.max_report_chars),

@@ -25,8 +25,10 @@ from typing import Any
 from jinja2 import FileSystemLoader, StrictUndefined, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
+from bot.disk_cache import DiskCache
 from bot.document import phrasing
 from bot.document.model import Document, Paragraph, Role, Run, xml_safe
+from bot.document.template_cache import TemplateCache
 from bot.document.template_helpers import HELPERS, finalize
 from bot.document.template_text import BREAK, MARK, Composed, Figure, Missing, Stock, cn_number, tidy
 from bot.interview.applicability import applicable_questions
@@ -258,9 +260,11 @@ def _without_repeats(paragraph: str, seen: set[str]) -> str:
 class Composer:
     """Renders report types' templates in a sandbox."""
 
-    def __init__(self, templates_root: Path) -> None:
+    def __init__(self, templates_root: Path, cache: DiskCache | None = None) -> None:
         self.root = templates_root
         self._envs: dict[str, SandboxedEnvironment] = {}
+        # Compiled templates kept between processes (a one-off render compiles nothing it did before).
+        self._bytecode = TemplateCache(cache, __file__) if cache else None
 
     def _env(self, definition: ReportType) -> SandboxedEnvironment:
         folder = definition.path or self.root / definition.id
@@ -273,6 +277,7 @@ class Composer:
                 autoescape=False,
                 lstrip_blocks=True,
                 keep_trailing_newline=True,
+                bytecode_cache=self._bytecode,
             )
             env.globals.update(HELPERS)
             self._envs[key] = env

@@ -16,12 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from docx import Document as new_docx
+from docx import __version__ as docx_version
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_COLOR_INDEX
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, RGBColor
 
+from bot.disk_cache import DiskCache, key, source_of
 from bot.document.fonts import Fonts
 from bot.document.model import Document, Paragraph, Role
 from bot.document.signature import block_indents, kept_with_next
@@ -142,9 +144,12 @@ def _trim_blank_document(docx: Any) -> None:
 class DocxWriter:
     """Writes documents as GB/T 9704-2012 DOCX files."""
 
-    def __init__(self, fonts: Fonts | None = None, sealed: bool | None = None) -> None:
+    def __init__(
+        self, fonts: Fonts | None = None, sealed: bool | None = None, cache: DiskCache | None = None
+    ) -> None:
         self.fonts = fonts or Fonts()
         self.sealed = sealed  # REPORTBOT_SEAL: wins over the document's (the profile's) choice
+        self.cache = cache
         self.role_formats = role_formats(self.fonts)
         self._base: bytes | None = None
         self._style_ids: dict[Role, str] = {}
@@ -153,20 +158,31 @@ class DocxWriter:
         """A document with page set-up, styles and footers in place, built once and reused.
 
         Setting up styles and looking them up by name is most of python-docx's cost, so it is
-        paid once per writer, not once per report.
+        paid once per writer, not once per report; with a disk cache, once per change of the
+        code or the fonts, not once per process.
         """
         if self._base is None:
-            docx = new_docx()
-            _trim_blank_document(docx)
-            self._setup(docx)
-            self._style_ids = {
-                role: docx.styles[role_format.style].style_id
-                for role, role_format in self.role_formats.items()
-            }
-            buffer = io.BytesIO()
-            docx.save(buffer)
-            self._base = buffer.getvalue()
+            self._base = self._base_bytes()
+            docx = new_docx(io.BytesIO(self._base))
+            ids = {style.name: style.style_id for style in docx.styles}
+            self._style_ids = {role: ids[form.style] for role, form in self.role_formats.items()}
+            return docx
         return new_docx(io.BytesIO(self._base))
+
+    def _base_bytes(self) -> bytes:
+        """The set-up document's bytes, from the disk cache if it holds them for this code and these fonts."""
+        name = "base-" + key(source_of(__file__), docx_version, repr(self.fonts)) + ".docx"
+        cached = self.cache.get(name) if self.cache else None
+        if cached is not None:
+            return cached
+        docx = new_docx()
+        _trim_blank_document(docx)
+        self._setup(docx)
+        buffer = io.BytesIO()
+        docx.save(buffer)
+        if self.cache:
+            self.cache.put(name, buffer.getvalue())
+        return buffer.getvalue()
 
     def _add(self, docx: Any, role: Role) -> Any:
         paragraph = docx.add_paragraph()

@@ -9,6 +9,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bot.disk_cache import DiskCache
 from bot.document.fonts import Fonts
 from bot.document.model import Document, file_name
 from bot.interview.definition import ReportType, Value
@@ -53,25 +54,33 @@ class Renderer:
     templates_root: Path
     fonts: Fonts | None = None
     sealed: bool | None = None  # REPORTBOT_SEAL, None for the profile's
+    cache: DiskCache | None = None  # compiled templates and the base document between processes
 
     @classmethod
-    def create(cls, templates_root: Path, fonts: Fonts | None = None, sealed: bool | None = None) -> Renderer:
-        """A renderer over the templates folder (``sealed``: REPORTBOT_SEAL, None for the profile's)."""
-        return cls(templates_root, fonts, sealed)
+    def create(
+        cls,
+        templates_root: Path,
+        fonts: Fonts | None = None,
+        sealed: bool | None = None,
+        cache_dir: Path | None = None,
+    ) -> Renderer:
+        """A renderer over the templates folder (``sealed``: REPORTBOT_SEAL, None for the profile's;
+        ``cache_dir``: REPORTBOT_CACHE, None for no disk cache)."""
+        return cls(templates_root, fonts, sealed, DiskCache(cache_dir) if cache_dir else None)
 
     @cached_property
     def composer(self) -> Composer:
         """The templates' composer."""
         from bot.document.compose import Composer
 
-        return Composer(self.templates_root)
+        return Composer(self.templates_root, self.cache)
 
     @cached_property
     def writer(self) -> DocxWriter:
         """The DOCX writer."""
         from bot.document.docx_writer import DocxWriter
 
-        return DocxWriter(self.fonts, self.sealed)
+        return DocxWriter(self.fonts, self.sealed, self.cache)
 
     def compose(self, definition: ReportType, answers: Mapping[str, Value]) -> Document:
         """The document model for ``answers`` (missing facts as placeholders)."""

@@ -84,6 +84,22 @@ async def register_commands(application: Application[Any, Any, Any, Any, Any, An
     )
 
 
+async def register_commands_later(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Set the command menu while polling starts: the first reply does not wait for its round trip.
+
+    A failure is logged, not fatal: the commands work without the menu.
+    """
+
+    async def register() -> None:
+        try:
+            await register_commands(application)
+        except TelegramError:
+            log.exception("could not set the command menu")
+
+    # Kept in bot_data: the event loop holds tasks only weakly.
+    application.bot_data["menu"] = asyncio.get_running_loop().create_task(register())
+
+
 def add_handlers(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Register every handler (the access guard first, in its own group)."""
     state = application.bot_data["reportbot"]
@@ -157,7 +173,7 @@ def build_application(
         ApplicationBuilder()
         .bot(bot)
         .concurrent_updates(processor)
-        .post_init(register_commands)
+        .post_init(register_commands_later)
         .post_stop(_stopping(processor))
     )
     if webhook:

@@ -43,6 +43,7 @@ class BotProcess:
             "ALLOWED_USER_IDS": "",
             # Page pictures cost a LibreOffice run per report: only the tests of them turn it on.
             "REPORTBOT_PAGE_PREVIEW": "off",
+            "REPORTBOT_CACHE": str(tmp_path / "cache"),
         }
         self.command = [sys.executable, "-m", "bot", "run"]  # the benchmarks' echo bot replaces it
         self.proc: subprocess.Popen[bytes] | None = None
