@@ -63,7 +63,7 @@ class ConsoleSections:
                 self.say(self.messages.text(exc.key, **exc.params))
             return False
         text = view_text(view, self.messages)
-        lead = self.messages.text("section.done_hint", title=view.section.title) if done else ""
+        lead = self.messages.text(view.key("section.done_hint"), title=view.section.title) if done else ""
         polish = self.messages.text("section.console.polish", number=number) if self.llm else ""
         restore = self.messages.text("section.console.restore", number=number) if view.origin else ""
         actions = self.messages.text("section.console.actions", number=number, polish=polish, restore=restore)
@@ -80,7 +80,11 @@ class ConsoleSections:
         except SectionUnavailable as exc:
             self.say(self.messages.text(exc.key, **exc.params))
             return
-        self.say(self.messages.text("section.rewrite_ask_console", number=number, title=view.section.title))
+        self.say(
+            self.messages.text(
+                view.key("section.rewrite_ask_console"), number=number, title=view.section.title
+            )
+        )
         lines: list[str] = []
         while (line := self.read()) is not None and line.strip() not in ("完成", "/done"):
             if line.strip() == "/cancel":

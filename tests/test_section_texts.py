@@ -57,7 +57,9 @@ def test_section_body_is_the_text_under_its_heading(
     leadership = found["leadership"]
     assert leadership.heading == "一、加强组织领导，压实工作责任"
     assert "领导小组" in leadership.text and "特此报告" not in leadership.text
-    last = list(found.values())[-1]
+    # The closing line's tag (``@p:closing``) ends the last section; it names no section of the type.
+    sections = [s.id for s in templates.types["unit_periodic"].sections]
+    last = [body for section, body in found.items() if section in sections][-1]
     assert "特此报告" not in last.text  # the closing line is no section's body
 
     replaced = with_texts(document, {"leadership": OWN_TEXT})

@@ -157,7 +157,10 @@ async def test_long_review_is_split(bot: Bot) -> None:
     sent = [c for c in calls if c.method == "sendMessage"]
     assert len(sent) >= 4 and all(len(str(c.params["text"])) <= 4096 for c in sent)
     assert "".join(str(c.params["text"]) for c in sent).count("长" * 1990) == 4
-    assert keyboards(sent[-1:]) and sent[-1].params["text"] == "点按编号修改对应的答案："
+    assert keyboards(sent[-2:-1]) and sent[-2].params["text"] == "点按编号修改对应的答案："
+    # Then the speech's parts whose printed text can be shown (the basic facts print none).
+    parts = [button["text"] for button in keyboards(sent[-1:])[0]]
+    assert parts == ["2. 开场", "3. 主要观点", "4. 表态"]
 
 
 async def test_forged_stale_and_invalid_buttons_change_nothing(bot: Bot) -> None:

@@ -2,7 +2,9 @@
 place (headings and their numbers stay generated).
 
 A section's body is the run of body paragraphs after the heading tagged with the section's id
-(``@h1:leadership …`` in a report template) up to the next heading or the closing lines.
+(``@h1:leadership …`` in a report template) up to the next heading or the closing lines. A
+section that prints no heading (a speech's opening, points and closing) has for its body the run
+of body paragraphs tagged with its id (``@p:points …``); its ``heading`` is empty.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ _HEADINGS = (Role.HEADING1, Role.HEADING2, Role.HEADING3)
 
 @dataclass(frozen=True)
 class Body:
-    """A section as printed: its numbered heading and its body, a paragraph per line."""
+    """A section as printed: its numbered heading ("" if it prints none) and its body, a paragraph
+    per line."""
 
     heading: str
     text: str
@@ -27,21 +30,29 @@ class Body:
 
 
 def bodies(document: Document) -> dict[str, Body]:
-    """Every tagged section's body, by section id (the first heading with the tag)."""
+    """Every tagged section's body, by section id: the body under the first heading with the tag,
+    else the first run of body paragraphs with it."""
     found: dict[str, Body] = {}
     paragraphs = document.paragraphs
+    headed = {p.section for p in paragraphs if p.role in _HEADINGS}
     for n, p in enumerate(paragraphs):
-        if p.role not in _HEADINGS or not p.section or p.section in found:
+        if not p.section or p.section in found:
             continue
-        end = n + 1
+        if p.role in _HEADINGS:
+            start, heading = n + 1, p.text
+        elif p.role is Role.BODY and p.section not in headed:
+            start, heading = n, ""
+        else:
+            continue
+        end = start
         while (
             end < len(paragraphs)
             and paragraphs[end].role is Role.BODY
             and paragraphs[end].section == p.section
         ):
             end += 1
-        text = "\n".join(q.text for q in paragraphs[n + 1 : end])
-        found[p.section] = Body(p.text, text, n + 1, end)
+        text = "\n".join(q.text for q in paragraphs[start:end])
+        found[p.section] = Body(heading, text, start, end)
     return found
 
 

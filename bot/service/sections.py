@@ -3,11 +3,13 @@
 Front ends (console, Telegram) call this; the text replacing a section's generated body is
 stored with the report (:meth:`storage.Store.set_section_text`) and used by every later preview
 and export (:meth:`bot.service.reports.Reports.document`). Sections are numbered as in
-``/section``; one that prints no body of its own (the basic facts) has no text to show.
+``/section``; one that prints no body of its own (the basic facts) has no text to show. A
+section printed without a heading (a speech's parts) is shown under its title.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -24,6 +26,7 @@ if TYPE_CHECKING:
 MAX_SECTION_CHARS = 6000  # a section is rarely over 2,000 characters; the whole body's limit is 5,000
 # Operations that move on from a question after answering it (not back, jumps or the review).
 _FORWARD = ("answer", "choose", "finish", "accept", "skip")
+_NUMBER_RE = re.compile(r"^(?:[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|\d+\.)")
 
 
 class SectionUnavailable(Exception):
@@ -37,7 +40,8 @@ class SectionUnavailable(Exception):
 
 @dataclass(frozen=True)
 class SectionView:
-    """A section as it will print: heading (numbered), text now, generated text, who changed it."""
+    """A section as it will print: heading (numbered; the title when it prints none), text now,
+    generated text, who changed it."""
 
     report_id: int
     number: int
@@ -46,6 +50,12 @@ class SectionView:
     text: str
     generated: str
     origin: str | None  # None: the generated text; "hand" or "polish"
+    headed: bool = True  # False: the section prints no heading (the title stands in for it)
+
+    def key(self, key: str) -> str:
+        """Message ``key``, or its ``_plain`` variant when the section prints no heading (its
+        text then holds all its numbering, 第一， and the like)."""
+        return key if self.headed else f"{key}_plain"
 
 
 @dataclass(frozen=True)
@@ -87,7 +97,14 @@ class SectionDrafts:
         changed = report.texts.get(section.id)
         text = "\n".join(_lines(changed.text)) if changed else body.text
         return SectionView(
-            report_id, number, section, body.heading, text, body.text, changed.origin if changed else None
+            report_id,
+            number,
+            section,
+            body.heading or section.title,
+            text,
+            body.text,
+            changed.origin if changed else None,
+            bool(body.heading),
         )
 
     def numbers_with_text(self, owner: str, report_id: int) -> list[tuple[int, Section]]:
@@ -163,7 +180,7 @@ class SectionDrafts:
             answers.append((q.label, printed))
             if "name" in q.id and isinstance(value, str):
                 names.append(value)
-        heading = view.heading.split("、", 1)[-1]
+        heading = _NUMBER_RE.sub("", view.heading, count=1)
         return PolishInput(heading, answers, view.text, names)
 
     def after_step(self, before: Report, operation: str, step: Step) -> tuple[int | None, list[int]]:

@@ -38,7 +38,10 @@ def _rewrite(p: Press, info: DraftInfo) -> list[Item]:
         view = p.state.drafts.start_rewrite(p.owner, info.id, p.key.args[1])
     except SectionUnavailable as exc:
         return _unavailable(p, exc)
-    return [p.done, message(p.text("section.rewrite_ask", number=view.number, title=view.section.title))]
+    return [
+        p.done,
+        message(p.text(view.key("section.rewrite_ask"), number=view.number, title=view.section.title)),
+    ]
 
 
 def _restore(p: Press, info: DraftInfo) -> list[Item]:

@@ -27,7 +27,7 @@ def after_step_items(state: BotState, owner: str, before: Report, operation: str
         except SectionUnavailable:
             view = None  # a section printing no text of its own (the basic facts)
         if view is not None:
-            lead = state.messages.text("section.done_hint", title=view.section.title)
+            lead = state.messages.text(view.key("section.done_hint"), title=view.section.title)
             replies += view_replies(view, state.messages, polish=state.polisher is not None, lead=lead)
     return messages_of(replies)
 
