@@ -173,6 +173,18 @@ class ConsoleSections:
             self.say(self.messages.text("section.polish_dropped", number=number, title=title))
         return True
 
+    def _regenerate(self) -> bool:
+        """Whether the user chose to regenerate; asked again until the reply is one of the two
+        (the end of input keeps the user's text)."""
+        while (reply := self.read()) is not None:
+            reply = reply.strip()
+            if reply in ("重新生成", "按新回答重新生成", "2"):
+                return True
+            if reply in ("保留", "保留我的文字", "1"):
+                return False
+            self.say(self.messages.text("section.console.choose_again"))
+        return False
+
     def after_step(self, before: Report, operation: str, step: Step) -> None:
         """Ask about sections whose replaced text the step's answers no longer match, then show
         the text of a section just completed."""
@@ -184,7 +196,7 @@ class ConsoleSections:
                 "section.answer_changed", number=number, title=view.section.title, origin=origin
             )
             self.say(f"{asked}\n{self.messages.text('section.console.choose_ask')}")
-            if (self.read() or "").strip() in ("重新生成", "按新回答重新生成", "2"):
+            if self._regenerate():
                 self.drafts.restore(self.owner, before.id, number)
                 self.say(self.messages.text("section.restored", number=number, title=view.section.title))
             else:

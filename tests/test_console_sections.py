@@ -86,6 +86,18 @@ def test_section_rewrite_preview_and_restore(reports: Reports, report_id: int, t
     assert reports.load(OWNER, report_id).answers["party_meetings"] == 8
 
 
+def test_an_unclear_reply_to_keep_or_regenerate_is_asked_again(
+    reports: Reports, report_id: int, tmp_path: Path
+) -> None:
+    answers = reports.load(OWNER, report_id).answers
+    review = reports.templates.interview("unit_periodic").review_sections(answers)
+    number = next(i.number for s in review for i in s.items if i.question.id == "party_meetings")
+    out = play(reports, tmp_path, ["/rewrite 2", *OWN, "完成", f"/edit {number}", "8次", "重试", "重新生成"])
+    assert "请输入“保留”或“重新生成”。" in out  # 重试 is neither: nothing decided on it
+    assert "已恢复：第2部分“组织领导”" in out and "好的，第2部分“组织领导”继续使用您的文字" not in out
+    assert stored(reports) == []
+
+
 def test_bad_section_commands(reports: Reports, report_id: int, tmp_path: Path) -> None:
     out = play(reports, tmp_path, ["/rewrite", "/rewrite 99", "/polish 2", "/rewrite 2", "/cancel"])
     assert "请在命令后写上部分编号，例如 /rewrite 2" in out
