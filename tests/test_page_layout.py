@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import itertools
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot.document.compose import Composer
 from bot.document.docx_writer import DocxWriter
-from bot.document.model import Document, Role
+from bot.document.model import Document, Paragraph, Role, Run
 from bot.document.signature import block_indents
-from bot.document.title_lines import protected_spans
+from bot.document.title_lines import protected_spans, split_title
 from bot.interview.definition import Kind
 from bot.service.reports import Templates
 from tests.support.interviews import TYPE_IDS, complete_answers
@@ -133,6 +134,28 @@ def test_title_lines_keep_terms_whole_and_are_evenly_spaced(laid_out: dict[tuple
             assert not any(start < cut < end for cut in ends), (type_id, title[start:end], ends)
         gaps = [b.y0 - a.y0 for a, b in itertools.pairwise(lines)]
         assert all(gap == pytest.approx(28.95, abs=0.6) for gap in gaps), (type_id, gaps)
+
+
+# Titles whose lines come close to the width: digits between Chinese characters get extra space
+# in Word and LibreOffice (autospacing), so "…中心组2026年第四次" once spilled its last 次 onto a
+# line of its own.
+WIDE_TITLES = (
+    "在县教育局党组理论学习中心组2026年第四次集中学习暨意识形态专题研讨会上的交流发言",
+    "中共某某县委宣传部关于2026年第三季度意识形态工作责任制落实情况的报告",
+    "某某市某某区教育局2026年1—9月意识形态工作责任制落实情况自查报告",
+)
+
+
+def test_title_lines_are_printed_as_split(tmp_path: Path) -> None:
+    documents = [Document(title, (Paragraph(Role.TITLE, (Run(title),)),)) for title in WIDE_TITLES]
+    writer = DocxWriter()
+    files = [writer.write(doc, tmp_path / f"title-{n}.docx") for n, doc in enumerate(documents)]
+    for title, pdf in zip(WIDE_TITLES, to_pdf(files, tmp_path), strict=True):
+        printed = [_bare(line.text) for line in pages(pdf)[0].text_lines]
+        assert printed == split_title(title), title
+        # Broken between words: no line a stray character, the year and its period together.
+        assert all(len(line) > 4 for line in printed), printed
+        assert all(not line.startswith(("次", "年", "月")) for line in printed), printed
 
 
 def test_signature_columns_on_the_page(laid_out: dict[tuple[str, int], Any]) -> None:
