@@ -31,6 +31,22 @@ def test_the_lint_names_each_kind_of_finding_and_where(templates: Templates, mes
     assert "发送 /section 2 修改" in text
 
 
+def test_a_fact_missing_in_several_places_is_named_once(templates: Templates, messages: Messages) -> None:
+    definition = templates.types["unit_periodic"]
+    mark = "\x1b\x02【待填写：{}】\x02\x03"
+    output = (
+        f"@title {mark.format('报告年度')}年意识形态工作责任制落实情况的报告\n"
+        f"{mark.format('单位自称')}认真履行主体责任。{mark.format('报告年度')}年，{mark.format('单位自称')}"
+        f"召开专题会议{mark.format('党组织专题会议次数')}次。\n"
+        f"{mark.format('单位自称')}坚持正确导向。\n"
+    )
+    found = [f for f in lint(parse_output(output), definition) if f.key.startswith("placeholder")]
+    assert [f.params["label"] for f in found] == ["报告年度", "单位自称", "党组织专题会议次数"]
+    text = describe(found, definition, messages)
+    assert "“单位自称”尚未填写，文中 3 处以【待填写】标出。" in text
+    assert "“党组织专题会议次数”尚未填写，文中以【待填写】标出。" in text
+
+
 def test_a_report_over_its_types_limit_is_flagged(templates: Templates) -> None:
     definition = templates.types["unit_periodic"]
     sentence = "第{n}次专题研究相关工作并形成记录。"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 from bot.document import phrasing
@@ -61,11 +62,11 @@ def lint(document: Document, definition: ReportType) -> list[Finding]:
             if key in seen:
                 findings.append(Finding("repeated", {"clause": clause}, p.section))
             seen[key] = p.section
-    for p in document.paragraphs:
-        for match in _PLACEHOLDER_RE.finditer(p.text):
-            findings.append(
-                Finding("placeholder", {"label": match["label"]}, _section_of(definition, match["label"]))
-            )
+    # One finding per fact still to fill in, however many places print it.
+    marks = Counter(m["label"] for p in document.paragraphs for m in _PLACEHOLDER_RE.finditer(p.text))
+    for label, count in marks.items():
+        key = "placeholder" if count == 1 else "placeholder_many"
+        findings.append(Finding(key, {"label": label, "count": count}, _section_of(definition, label)))
     limit = definition.max_chars
     total = body_chars(document)
     if limit and total > limit:
