@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from bot.interview.engine import Step
 from bot.interview.messages import Messages
-from bot.service.sections import SectionDrafts, SectionUnavailable, SectionView
+from bot.service.sections import SectionDrafts, SectionUnavailable, view_text
 from storage import Report
 
 if TYPE_CHECKING:
@@ -17,17 +17,6 @@ if TYPE_CHECKING:
 
 Say = Callable[[str], None]
 Read = Callable[[], "str | None"]
-
-
-def view_text(view: SectionView, messages: Messages) -> str:
-    """A section as it will print, with the line that says whose text it is."""
-    title = view.section.title
-    if view.origin is None:
-        head = messages.text("section.shown", number=view.number, title=title)
-    else:
-        origin = messages.text(f"section.origin_{view.origin}")
-        head = messages.text("section.shown_changed", number=view.number, title=title, origin=origin)
-    return f"{head}\n\n{view.heading}\n{view.text}"
 
 
 class ConsoleSections:

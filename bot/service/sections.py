@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.interview.definition import ReportType, Section
 from bot.interview.engine import Step
+from bot.interview.messages import Messages
 from bot.interview.presenter import format_value
 from bot.service.reports import Reports
 from storage import Report, SectionText
@@ -217,3 +218,14 @@ def _lines(text: str) -> list[str]:
     from bot.document.sections import paragraphs_of
 
     return paragraphs_of(text)
+
+
+def view_text(view: SectionView, messages: Messages) -> str:
+    """A section as it will print, after the line that says whose text it is (chat and console)."""
+    title = view.section.title
+    if view.origin is None:
+        head = messages.text("section.shown", number=view.number, title=title)
+    else:
+        origin = messages.text(f"section.origin_{view.origin}")
+        head = messages.text("section.shown_changed", number=view.number, title=title, origin=origin)
+    return f"{head}\n\n{view.heading}\n{view.text}"

@@ -4,7 +4,7 @@ its buttons. Pure functions, like bot/telegram/views.py."""
 from __future__ import annotations
 
 from bot.interview.messages import Messages
-from bot.service.sections import SectionView
+from bot.service.sections import SectionView, view_text
 from bot.telegram.client import Button, Keyboard
 from bot.telegram.keys import encode
 from bot.telegram.views import Reply, in_rows, short, split_text
@@ -18,13 +18,7 @@ def pieces(text: str, keyboard: Keyboard | None) -> list[Reply]:
 
 def view_replies(view: SectionView, messages: Messages, *, polish: bool, lead: str = "") -> list[Reply]:
     """The section as it will print, with 保留 / 改写 / 润色 (a model configured) / 恢复 (changed)."""
-    title = view.section.title
-    if view.origin is None:
-        head = messages.text("section.shown", number=view.number, title=title)
-    else:
-        origin = messages.text(f"section.origin_{view.origin}")
-        head = messages.text("section.shown_changed", number=view.number, title=title, origin=origin)
-    text = f"{head}\n\n{view.heading}\n{view.text}"
+    text = view_text(view, messages)
     if lead:
         text = f"{lead}\n\n{text}"
     rid, n = view.report_id, view.number
