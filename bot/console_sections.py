@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from bot.interview.engine import Step
 from bot.interview.messages import Messages
-from bot.service.sections import SectionDrafts, SectionUnavailable, view_text
+from bot.service.sections import SectionDrafts, SectionUnavailable, SectionView, view_text
 from storage import Report
 
 if TYPE_CHECKING:
@@ -42,6 +42,17 @@ class ConsoleSections:
         self.say(self.messages.text("section.console.number_ask", command=command))
         return None
 
+    def _view(self, command: str, report_id: int, arg: str) -> SectionView | None:
+        """The section ``arg`` names, or None once the user was told what is wrong."""
+        number = self._number(command, arg)
+        if number is None:
+            return None
+        try:
+            return self.drafts.view(self.owner, report_id, number)
+        except SectionUnavailable as exc:
+            self.say(self.messages.text(exc.key, **exc.params))
+            return None
+
     def show(self, report_id: int, number: int, *, done: bool = False) -> bool:
         """Print what section ``number`` will print and the commands that change it (``done``:
         its last question was just answered); False when it prints no text of its own."""
@@ -61,14 +72,10 @@ class ConsoleSections:
 
     def rewrite(self, report_id: int, arg: str) -> None:
         """Read the section's new text (lines up to 完成) and store it."""
-        number = self._number("/rewrite", arg)
-        if number is None:
+        view = self._view("/rewrite", report_id, arg)
+        if view is None:
             return
-        try:
-            view = self.drafts.view(self.owner, report_id, number)
-        except SectionUnavailable as exc:
-            self.say(self.messages.text(exc.key, **exc.params))
-            return
+        number = view.number
         self.say(
             self.messages.text(
                 view.key("section.rewrite_ask_console"), number=number, title=view.section.title
@@ -105,17 +112,16 @@ class ConsoleSections:
     def polish(self, report_id: int, arg: str) -> None:
         """Ask the model for a polished text and store it only if the user takes it (the first
         time, after saying where the text goes)."""
-        number = self._number("/polish", arg)
-        if number is None:
+        if not arg.isdecimal():
+            self._number("/polish", arg)
             return
         if self.llm is None:
             self.say(self.messages.text("section.polish_off"))
             return
-        try:
-            view = self.drafts.view(self.owner, report_id, number)
-        except SectionUnavailable as exc:
-            self.say(self.messages.text(exc.key, **exc.params))
+        view = self._view("/polish", report_id, arg)
+        if view is None:
             return
+        number = view.number
         title = view.section.title
         store = self.drafts.reports.store
         if not store.polish_told(self.owner):

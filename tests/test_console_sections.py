@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import io
 from pathlib import Path
 from typing import Any
 
@@ -11,13 +9,11 @@ import docx
 import pytest
 
 import bot.service.polish as polish
-from bot.console import ConsoleChat
-from bot.document.render import Renderer
 from bot.service.llm_settings import LlmSettings
 from bot.service.polish import Polished
 from bot.service.reports import Reports, Templates
+from tests.support.console_play import play_console
 from tests.support.interviews import complete_answers
-from tests.support.paths import TEMPLATES
 
 OWNER = "console:dan"
 OWN = ["我局党组把意识形态工作摆上重要议事日程，全年专题研究3次。", "领导小组由局长任组长。"]
@@ -25,20 +21,7 @@ LLM = LlmSettings("http://10.9.8.7:11434/v1", "qwen2.5:14b")
 
 
 def play(reports: Reports, tmp_path: Path, lines: list[str], llm: LlmSettings | None = None) -> str:
-    out = io.StringIO()
-    chat = ConsoleChat(
-        reports,
-        OWNER,
-        io.StringIO("\n".join(["1", *lines, "/quit"]) + "\n"),
-        out,
-        dt.UTC,
-        Renderer.create(TEMPLATES),
-        tmp_path / "out",
-        None,
-        llm,
-    )
-    assert chat.run() == 0
-    return out.getvalue()
+    return play_console(reports, OWNER, tmp_path, lines, llm)
 
 
 @pytest.fixture

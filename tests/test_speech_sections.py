@@ -4,20 +4,19 @@ DOCX (salutation, opening and closing untouched) and restored."""
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 from pathlib import Path
 
 import docx
 import pytest
 
-from bot.console import ConsoleChat
 from bot.document.model import Role
 from bot.document.render import Renderer
 from bot.document.sections import bodies, with_texts
 from bot.service.reports import Reports, Templates
 from bot.service.sections import SectionDrafts
 from storage import COMPLETE
+from tests.support.console_play import play_console
 from tests.support.fakes import document_of, texts
 from tests.support.interviews import complete_answers
 from tests.support.paths import TEMPLATES
@@ -135,20 +134,7 @@ def test_rewritten_closing_keeps_the_points(
 
 
 def play(reports: Reports, tmp_path: Path, lines: list[str]) -> str:
-    out = io.StringIO()
-    chat = ConsoleChat(
-        reports,
-        OWNER,
-        io.StringIO("\n".join(["1", *lines, "/quit"]) + "\n"),
-        out,
-        dt.UTC,
-        Renderer.create(TEMPLATES),
-        tmp_path / "out",
-        None,
-        None,
-    )
-    assert chat.run() == 0
-    return out.getvalue()
+    return play_console(reports, OWNER, tmp_path, lines)
 
 
 def test_console_shows_the_points_after_their_last_answer_and_by_section(
