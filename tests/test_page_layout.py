@@ -143,6 +143,7 @@ WIDE_TITLES = (
     "在县教育局党组理论学习中心组2026年第四次集中学习暨意识形态专题研讨会上的交流发言",
     "中共某某县委宣传部关于2026年第三季度意识形态工作责任制落实情况的报告",
     "某某市某某区教育局2026年1—9月意识形态工作责任制落实情况自查报告",
+    "汉中市金融局2023年度意识形态和网络意识形态工作责任制落实情况自查报告",
 )
 
 
@@ -156,6 +157,8 @@ def test_title_lines_are_printed_as_split(tmp_path: Path) -> None:
         # Broken between words: no line a stray character, the year and its period together.
         assert all(len(line) > 4 for line in printed), printed
         assert all(not line.startswith(("次", "年", "月")) for line in printed), printed
+        cuts = list(itertools.accumulate(len(line) for line in printed))[:-1]
+        assert not any(a < cut < b for a, b in protected_spans(title) for cut in cuts), printed
 
 
 def test_signature_columns_on_the_page(laid_out: dict[tuple[str, int], Any]) -> None:

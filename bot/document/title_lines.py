@@ -15,6 +15,7 @@ _BREAK_AFTER = "的于和及与、，度暨】"  # not after 年: 2026年|度, 2
 _BREAK_BEFORE = ("意识形态", "关于", "工作", "落实", "专题", "【")  # 【…】: a draft's mark, whole
 # Terms a line must never split; a reader takes them as one word.
 KEEP_TOGETHER = (
+    "网络意识形态",
     "意识形态",
     "工作责任制",
     "落实情况",
