@@ -77,6 +77,18 @@ async def test_libreoffice_unused_for_a_while_is_stopped_and_started_again(tmp_p
         await maker.close()
 
 
+async def test_close_waits_for_a_libreoffice_stopping_after_idling(tmp_path: Path) -> None:
+    maker = PageMaker(PageSettings(at_once=1), tmp_path / "profiles")
+    maker.idle_seconds = 0.05
+    assert_converted(await maker.convert(small_docx("第一份"), "a.docx"))
+    (office,) = maker.offices
+    group = office.pid
+    assert group is not None
+    await until(lambda: office.pid is None)  # its stop has begun
+    await maker.close()
+    assert not alive_in_group(group)  # stopped by the time close returns
+
+
 async def test_libreoffice_that_crashed_is_started_again(tmp_path: Path) -> None:
     maker = PageMaker(PageSettings(at_once=1), tmp_path / "profiles")
     try:

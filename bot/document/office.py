@@ -119,6 +119,7 @@ class Office:
             self._idle = None
         process, self._process = self._process, None
         if process is None:
+            await self._stopped()
             return
         if not kill and process.stdin is not None:
             process.stdin.close()  # the worker's end of input: it closes LibreOffice and exits
@@ -129,7 +130,14 @@ class Office:
                 os.killpg(process.pid, signal.SIGKILL)
         await process.wait()
 
+    async def _stopped(self) -> None:
+        """Wait for a stop begun when the slot went unused (other than the calling one)."""
+        others = [task for task in self._stopping if task is not asyncio.current_task()]
+        await asyncio.gather(*others, return_exceptions=True)
+
     async def _start(self, python: str) -> asyncio.subprocess.Process:
+        # A LibreOffice still exiting holds the profile, and a second one on it would not start.
+        await self._stopped()
         self.profile.mkdir(parents=True, exist_ok=True)
         log = self.profile / "soffice.log"
         try:
