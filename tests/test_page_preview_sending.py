@@ -5,7 +5,9 @@ a dropped connection resends only what did not arrive; the converter's folders g
 from __future__ import annotations
 
 import asyncio
+import os
 import re
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -167,3 +169,30 @@ async def test_conversions_write_to_memory_not_beside_the_database(
     finally:
         await bot.close()
     assert not Path(found.group(1)).exists()  # removed at shutdown
+
+
+async def test_folders_left_by_a_killed_bot_are_removed(
+    tmp_path: Path, templates: Templates, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # /dev/shm is memory: what a bot killed before its shutdown left there would stay until reboot.
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(pages, "scratch_dir", lambda: str(scratch))
+    gone = subprocess.run(["sh", "-c", "echo $$"], capture_output=True, text=True, check=True)
+    dead_pid = int(gone.stdout)  # that shell has exited
+    stale = scratch / f"reportbot-lo-{dead_pid}-x1y2z3"
+    (stale / "profile-0").mkdir(parents=True)
+    alive = scratch / f"reportbot-lo-{os.getppid()}-a1b2c3"  # a bot that still runs
+    alive.mkdir()
+    other = scratch / "reportbot-notes"  # not a scratch folder of ours
+    other.mkdir()
+    soffice = fake_soffice(tmp_path, "exit 1")
+    bot = await make_bot(tmp_path, templates, REPORTBOT_PAGE_PREVIEW="on", REPORTBOT_SOFFICE=str(soffice))
+    try:
+        chat = bot.chat(732)
+        await start_report(chat)
+        assert "转换失败" in texts(await chat.send("/preview"))
+        assert not stale.exists() and alive.is_dir() and other.is_dir()
+        assert len(list(scratch.glob(f"reportbot-lo-{os.getpid()}-*"))) == 1  # this bot's own
+    finally:
+        await bot.close()

@@ -104,7 +104,7 @@ class PageMaker:
                 self._missing_fonts = await asyncio.to_thread(fonts_missing)
             if self._uno_python is None:  # "" when there is none: soffice per conversion
                 self._uno_python = await asyncio.to_thread(uno_python, self.settings.uno_python) or ""
-            with tempfile.TemporaryDirectory(prefix="reportbot-pages-", dir=scratch_dir()) as work:
+            with tempfile.TemporaryDirectory(prefix=_prefix("pages"), dir=scratch_dir()) as work:
                 return await self._convert(docx, name, office, Path(work))
         finally:
             if self._slots is slots:  # not closed meanwhile
@@ -114,7 +114,9 @@ class PageMaker:
     def _open(self) -> asyncio.Queue[Office]:
         """The slots, made on first use (inside the event loop: the queue belongs to it)."""
         if self._root is None:
-            self._root = Path(tempfile.mkdtemp(prefix="reportbot-lo-", dir=scratch_dir()))
+            scratch = scratch_dir()
+            sweep_stale(Path(scratch or tempfile.gettempdir()))
+            self._root = Path(tempfile.mkdtemp(prefix=_prefix("lo"), dir=scratch))
         soffice = shutil.which(self.settings.soffice) or self.settings.soffice
         env = {**os.environ, "FONTCONFIG_FILE": str(FONTS_CONF)}
         self._offices = [
@@ -211,6 +213,39 @@ def scratch_dir(shm: Path = Path("/dev/shm")) -> str | None:
     return str(shm) if shm.is_dir() and os.access(shm, os.W_OK | os.X_OK) else None
 
 
+_SCRATCH_RE = re.compile(r"reportbot-(?:lo|pages)-(\d+)-")
+
+
+def _prefix(kind: str) -> str:
+    """A scratch folder's name starts with the process id, so a later bot can tell it is stale."""
+    return f"reportbot-{kind}-{os.getpid()}-"
+
+
+def sweep_stale(folder: Path) -> list[Path]:
+    """Remove the scratch folders of bots no longer running (killed before they could), and say which.
+
+    ``/dev/shm`` is memory: what a killed bot left there stays until the server restarts.
+    """
+    removed = []
+    for entry in folder.glob("reportbot-*"):
+        match = _SCRATCH_RE.match(entry.name)
+        if match is None or not entry.is_dir() or _alive(int(match.group(1))):
+            continue
+        shutil.rmtree(entry, ignore_errors=True)
+        removed.append(entry)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
 def _background() -> tuple[str, ...]:
     """The command prefix that keeps a conversion off the bot's way.
 
@@ -248,7 +283,7 @@ def write_pages(settings: PageSettings, docx: Path, pdf: Path | None, pictures_d
         finally:
             await maker.close()
 
-    with tempfile.TemporaryDirectory(prefix="reportbot-lo-", dir=scratch_dir()) as profiles:
+    with tempfile.TemporaryDirectory(prefix=_prefix("lo"), dir=scratch_dir()) as profiles:
         pages = asyncio.run(convert(Path(profiles)))
     if pdf is not None:
         pdf.parent.mkdir(parents=True, exist_ok=True)
