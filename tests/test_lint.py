@@ -47,6 +47,14 @@ def test_a_fact_missing_in_several_places_is_named_once(templates: Templates, me
     assert "“党组织专题会议次数”尚未填写，文中以【待填写】标出。" in text
 
 
+def test_a_thin_speech_is_not_sent_to_fields_it_does_not_have(templates: Templates, messages: Messages) -> None:
+    definition = templates.types["study_speech"]
+    found = lint(parse_output("@title 标题\n同志们：\n下面，我谈几点体会。\n"), definition)
+    text = describe(found, definition, messages)
+    assert "正文只有" in text and "补充具体情况" not in text and "还有哪些做法或数据" not in text
+    assert "论点的阐述和例子" in text
+
+
 def test_a_report_over_its_types_limit_is_flagged(templates: Templates) -> None:
     definition = templates.types["unit_periodic"]
     sentence = "第{n}次专题研究相关工作并形成记录。"
@@ -79,7 +87,7 @@ def test_a_thin_report_is_flagged(templates: Templates) -> None:
         "@title 标题\n同志们：我谈三点体会。第一，要学好理论。第二，要用好阵地。第三，要管好队伍。\n"
     )
     [finding] = lint(document, definition)
-    assert finding.key == "too_short" and finding.params["least"] == definition.min_chars
+    assert finding.key == "too_short_plain" and finding.params["least"] == definition.min_chars
 
 
 def test_unknown_words_in_text_and_a_figure_twice_are_flagged(templates: Templates) -> None:

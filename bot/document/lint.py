@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from bot.document import phrasing
 from bot.document.compose import clause_key, long_enough_to_repeat
 from bot.document.model import Document, Paragraph, Role
-from bot.interview.definition import ReportType
+from bot.interview.definition import Kind, ReportType
 from bot.interview.messages import Messages
 
 _PLACEHOLDER_RE = re.compile(r"【待填写：(?P<label>[^】]*)】")
@@ -72,7 +72,10 @@ def lint(document: Document, definition: ReportType) -> list[Finding]:
     if limit and total > limit:
         findings.append(Finding("too_long", {"length": total, "limit": limit}))
     if total < definition.min_chars:
-        findings.append(Finding("too_short", {"length": total, "least": definition.min_chars}))
+        # The hint names where to write more: types without detail questions have other fields.
+        rich = any(q.kind is Kind.DETAILS for q in definition.questions)
+        key = "too_short" if rich else "too_short_plain"
+        findings.append(Finding(key, {"length": total, "least": definition.min_chars}))
     return findings
 
 
