@@ -47,7 +47,9 @@ def test_a_fact_missing_in_several_places_is_named_once(templates: Templates, me
     assert "“党组织专题会议次数”尚未填写，文中以【待填写】标出。" in text
 
 
-def test_a_thin_speech_is_not_sent_to_fields_it_does_not_have(templates: Templates, messages: Messages) -> None:
+def test_a_thin_speech_is_not_sent_to_fields_it_does_not_have(
+    templates: Templates, messages: Messages
+) -> None:
     definition = templates.types["study_speech"]
     found = lint(parse_output("@title 标题\n同志们：\n下面，我谈几点体会。\n"), definition)
     text = describe(found, definition, messages)
