@@ -20,7 +20,7 @@ from bot.service.reports import Templates
 from bot.telegram.processing import PerUserProcessor
 from tests.support.fakes import RecordingRequest, texts
 from tests.support.preview import documents, fake_soffice, photos, start_report, until
-from tests.support.telegram_app import make_bot
+from tests.support.telegram_app import Bot, make_bot
 
 LIMIT = 20.0  # seconds any awaited reply may take
 
@@ -132,18 +132,28 @@ async def test_a_dropped_connection_resends_only_the_pdf(tmp_path: Path, templat
         await bot.close()
 
 
+async def converting_bot(tmp_path: Path, templates: Templates, soffice_body: str) -> Bot:
+    """The bot with page pictures on and a stand-in soffice running ``soffice_body``."""
+    soffice = fake_soffice(tmp_path, soffice_body)
+    return await make_bot(tmp_path, templates, REPORTBOT_PAGE_PREVIEW="on", REPORTBOT_SOFFICE=str(soffice))
+
+
+async def preview_fails(bot: Bot, chat_id: int) -> None:
+    """A user starts a report and asks for a preview whose conversion fails."""
+    chat = bot.chat(chat_id)
+    await start_report(chat)
+    assert "转换失败" in texts(await chat.send("/preview"))
+
+
 async def test_the_converters_folders_are_removed_at_shutdown(
     tmp_path: Path, templates: Templates, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     temp = tmp_path / "temp"
     temp.mkdir()
     monkeypatch.setattr(pages, "scratch_dir", lambda: str(temp))
-    soffice = fake_soffice(tmp_path, "exit 1")
-    bot = await make_bot(tmp_path, templates, REPORTBOT_PAGE_PREVIEW="on", REPORTBOT_SOFFICE=str(soffice))
+    bot = await converting_bot(tmp_path, templates, "exit 1")
     try:
-        chat = bot.chat(730)
-        await start_report(chat)
-        assert "转换失败" in texts(await chat.send("/preview"))
+        await preview_fails(bot, 730)
         assert list(temp.glob("reportbot-lo-*"))
     finally:
         await bot.close()
@@ -155,12 +165,9 @@ async def test_conversions_write_to_memory_not_beside_the_database(
 ) -> None:
     # Files written to the database's disk made its commits wait for them (BENCHMARKS.md).
     assert Path("/dev/shm").is_dir(), "Linux keeps a tmpfs at /dev/shm"
-    soffice = fake_soffice(tmp_path, f'echo "$@" > {tmp_path}/arguments; exit 1')
-    bot = await make_bot(tmp_path, templates, REPORTBOT_PAGE_PREVIEW="on", REPORTBOT_SOFFICE=str(soffice))
+    bot = await converting_bot(tmp_path, templates, f'echo "$@" > {tmp_path}/arguments; exit 1')
     try:
-        chat = bot.chat(731)
-        await start_report(chat)
-        assert "转换失败" in texts(await chat.send("/preview"))
+        await preview_fails(bot, 731)
         found = re.search(
             r"UserInstallation=file://(/dev/shm/reportbot-lo-[^/]+)/", (tmp_path / "arguments").read_text()
         )
@@ -186,12 +193,9 @@ async def test_folders_left_by_a_killed_bot_are_removed(
     alive.mkdir()
     other = scratch / "reportbot-notes"  # not a scratch folder of ours
     other.mkdir()
-    soffice = fake_soffice(tmp_path, "exit 1")
-    bot = await make_bot(tmp_path, templates, REPORTBOT_PAGE_PREVIEW="on", REPORTBOT_SOFFICE=str(soffice))
+    bot = await converting_bot(tmp_path, templates, "exit 1")
     try:
-        chat = bot.chat(732)
-        await start_report(chat)
-        assert "转换失败" in texts(await chat.send("/preview"))
+        await preview_fails(bot, 732)
         assert not stale.exists() and alive.is_dir() and other.is_dir()
         assert len(list(scratch.glob(f"reportbot-lo-{os.getpid()}-*"))) == 1  # this bot's own
     finally:

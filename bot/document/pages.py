@@ -88,13 +88,6 @@ class PageMaker:
         """The slots' LibreOffice (none before the first conversion)."""
         return tuple(self._offices)
 
-    @property
-    def substitute_fonts(self) -> bool:
-        """Whether LibreOffice lacks a report font (checked once)."""
-        if self._missing_fonts is None:
-            self._missing_fonts = fonts_missing()
-        return bool(self._missing_fonts)
-
     async def convert(self, docx: bytes, name: str = "report.docx") -> Pages:
         """The PDF and page pictures of ``docx``; ConversionFailed when that cannot be done."""
         slots = self._slots or self._open()
@@ -167,7 +160,7 @@ class PageMaker:
         pictures = [p.read_bytes() for p in sorted(work.glob("page*.jpg"))]
         if not pictures:
             raise ConversionFailed("failed", "pdftoppm wrote no pictures")
-        return Pages(pdf.read_bytes(), pictures, self.substitute_fonts)
+        return Pages(pdf.read_bytes(), pictures, bool(self._missing_fonts))
 
     async def _run(self, program: str, *args: str) -> None:
         """Run one program under the time limit; kill its process group when it runs over."""
