@@ -77,6 +77,23 @@ async def test_libreoffice_unused_for_a_while_is_stopped_and_started_again(tmp_p
         await maker.close()
 
 
+
+async def test_libreoffice_keeps_its_temporary_files_in_the_slots_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # In the system's temp folder (the database's disk) they slowed its commits, and a killed
+    # LibreOffice left them there for good.
+    system_temp = tmp_path / "system-temp"
+    system_temp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(system_temp))
+    maker = PageMaker(PageSettings(at_once=1), tmp_path / "profiles")
+    try:
+        assert_converted(await maker.convert(small_docx("第一份"), "a.docx"))
+        assert list((tmp_path / "profiles" / "tmp").glob("lu*")), "a running LibreOffice keeps files"
+        assert not list(system_temp.iterdir())
+    finally:
+        await maker.close()
+
 async def test_close_waits_for_a_libreoffice_stopping_after_idling(tmp_path: Path) -> None:
     maker = PageMaker(PageSettings(at_once=1), tmp_path / "profiles")
     maker.idle_seconds = 0.05

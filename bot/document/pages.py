@@ -21,6 +21,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.document.background import background_command
 from bot.document.office import ConversionFailed as ConversionFailed
 from bot.document.office import Office, uno_python
 from bot.document.page_settings import PageSettings as PageSettings
@@ -72,6 +73,8 @@ class PageMaker:
         self._offices: list[Office] = []
         self._uno_python: str | None = None  # the Python with uno, found on first use
         self._missing_fonts: list[str] | None = None
+        self._env: dict[str, str] = {}  # the conversions' environment, made with the slots
+        self._prefix: tuple[str, ...] = ()  # the conversions' command prefix, made with the slots
         self.idle_seconds = IDLE_SECONDS
 
     async def close(self) -> None:
@@ -111,9 +114,15 @@ class PageMaker:
             sweep_stale(Path(scratch or tempfile.gettempdir()))
             self._root = Path(tempfile.mkdtemp(prefix=_prefix("lo"), dir=scratch))
         soffice = shutil.which(self.settings.soffice) or self.settings.soffice
-        env = {**os.environ, "FONTCONFIG_FILE": str(FONTS_CONF)}
+        # LibreOffice keeps temporary files (lu*.tmp) in TMPDIR while it runs, and leaves them
+        # there when it is killed; in the system's /tmp they were written to the database's disk
+        # and slowed its commits. In the slots' folder they share its cleanup.
+        temp = self._root / "tmp"
+        temp.mkdir(parents=True, exist_ok=True)
+        self._env = {**os.environ, "FONTCONFIG_FILE": str(FONTS_CONF), "TMPDIR": str(temp)}
+        self._prefix = background_command()
         self._offices = [
-            Office(soffice, self._root / f"profile-{n}", env, _background())
+            Office(soffice, self._root / f"profile-{n}", self._env, self._prefix)
             for n in range(self.settings.at_once)
         ]
         self._slots = asyncio.Queue()
@@ -167,12 +176,12 @@ class PageMaker:
         path = shutil.which(program)
         if path is None:
             raise ConversionFailed("missing", program)
-        command = (*_background(), path)
+        command = (*self._prefix, path)
         try:
             process = await asyncio.create_subprocess_exec(
                 *command,
                 *args,
-                env={**os.environ, "FONTCONFIG_FILE": str(FONTS_CONF)},
+                env=self._env,
                 stdin=asyncio.subprocess.DEVNULL,
                 stdout=asyncio.subprocess.DEVNULL,
                 stderr=asyncio.subprocess.PIPE,
@@ -237,24 +246,6 @@ def _alive(pid: int) -> bool:
     except PermissionError:  # another user's process
         return True
     return True
-
-
-def _background() -> tuple[str, ...]:
-    """The command prefix that keeps a conversion off the bot's way.
-
-    The lowest CPU priority is not enough on its own: LibreOffice starting on every CPU slows
-    the bot's commits sevenfold (BENCHMARKS.md, "Page preview"), so conversions are also kept
-    off one CPU, which the bot then always has to itself.
-    """
-    prefix: tuple[str, ...] = ()
-    cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
-    taskset = shutil.which("taskset")
-    if len(cpus) > 1 and taskset:
-        prefix += (taskset, "-c", ",".join(map(str, cpus[1:])))
-    nice = shutil.which("nice")
-    if nice:
-        prefix += (nice, "-n", "19")
-    return prefix
 
 
 @dataclass(frozen=True)
