@@ -178,6 +178,49 @@ def _lanes(users: int, interviews: int, interview: Callable[[int], list[Update]]
     }
 
 
+@dataclass
+class ReportbotUnderTest:
+    """reportbot's own Application over a fresh database, with a request that answers at once."""
+
+    app: Application[Any, Any, Any, Any, Any, Any]
+    reports: Reports
+    lines: list[str]  # the interview's answers, without the last (it would build a DOCX)
+    new: str  # the button that starts a report of the type
+
+    @classmethod
+    async def start(cls, workdir: Path, pages: bool, synchronous: str = "FULL") -> ReportbotUnderTest:
+        """Build and initialize it, page pictures on or off."""
+        templates = Templates.load(DEFAULT_TEMPLATES)
+        env = {"TELEGRAM_BOT_TOKEN": TOKEN, "REPORTBOT_PAGE_PREVIEW": "on" if pages else "off"}
+        settings = Settings.load(env, dotenv=workdir / "none")
+        reports = Reports(Store.open(workdir / "bench.db", synchronous=synchronous), templates, lambda: TODAY)
+        app = build_application(
+            settings, reports, Renderer.create(DEFAULT_TEMPLATES), request=RecordingRequest(record=False)
+        )
+        await app.initialize()
+        lines = full_script(templates.interview(TYPE_ID))[:-1]
+        return cls(app, reports, lines, encode("new", list(templates.types).index(TYPE_ID) + 1))
+
+    def interview(self, uid: int) -> list[Update]:
+        """A new user's updates: start a report and answer every question but the last."""
+        return [_press(self.app.bot, uid, self.new), *(_message(self.app.bot, uid, x) for x in self.lines)]
+
+    async def send(self, update: Update) -> None:
+        """Hand the update to the bot as Telegram's next one and wait until it is handled."""
+        _arrives(update)
+        await self.app.update_processor.process_update(update, self.app.process_update(update))
+
+    async def previewer(self, uid: int) -> None:
+        """A new user starts a report and asks for its draft at once."""
+        for update in (_press(self.app.bot, uid, self.new), _message(self.app.bot, uid, "/preview")):
+            await self.send(update)
+
+    async def stop(self) -> None:
+        """Shut the Application down and close the database."""
+        await self.app.shutdown()
+        self.reports.store.close()
+
+
 async def run_reportbot(
     users: int,
     workdir: Path,
@@ -192,25 +235,8 @@ async def run_reportbot(
     moment, so LibreOffice turns their DOCX into a PDF and page pictures (at most two at once)
     while the timed users answer.
     """
-    templates = Templates.load(DEFAULT_TEMPLATES)
-    env = {"TELEGRAM_BOT_TOKEN": TOKEN, "REPORTBOT_PAGE_PREVIEW": "on" if pages else "off"}
-    settings = Settings.load(env, dotenv=workdir / "none")
-    store = Store.open(workdir / "bench.db", synchronous=synchronous)
-    reports = Reports(store, templates, lambda: TODAY)
-    app = build_application(
-        settings, reports, Renderer.create(DEFAULT_TEMPLATES), request=RecordingRequest(record=False)
-    )
-    await app.initialize()
-    lines = full_script(templates.interview(TYPE_ID))[:-1]  # the last answer would build a DOCX
-    new = encode("new", list(templates.types).index(TYPE_ID) + 1)
-
-    def interview(uid: int) -> list[Update]:
-        return [_press(app.bot, uid, new), *(_message(app.bot, uid, x) for x in lines)]
-
-    async def previewer(uid: int) -> None:
-        for update in (_press(app.bot, uid, new), _message(app.bot, uid, "/preview")):
-            _arrives(update)
-            await app.update_processor.process_update(update, app.process_update(update))
+    bot = await ReportbotUnderTest.start(workdir, pages, synchronous)
+    app, interview, previewer = bot.app, bot.interview, bot.previewer
 
     async def previews_asked() -> None:
         await asyncio.gather(*(previewer(900_000 + n) for n in range(previews)))
@@ -226,8 +252,7 @@ async def run_reportbot(
             app, warmup, _lanes(users, interviews, interview), previews_asked if previews else None
         )
     finally:
-        await app.shutdown()
-        reports.store.close()
+        await bot.stop()
 
 
 async def run_stock(users: int, workdir: Path, interviews: int = 1, *, kind: str = SQLITE) -> Result:
