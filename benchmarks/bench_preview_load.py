@@ -129,7 +129,7 @@ async def contender(
 
 
 def main() -> None:
-    """Print a Markdown table: a row per round, then the medians."""
+    """Print a Markdown table, a row per round, then the settings and the medians."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--rate", type=float, default=200, help="timed users' updates a second, in all")
     parser.add_argument("--previews-per-second", type=float, default=5)
@@ -137,11 +137,6 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--users", type=int, default=USERS)
     args = parser.parse_args()
-    print(
-        f"{args.users} users, {args.rate:g} updates/s in all; "
-        f"{args.previews_per_second:g} previews/s; {args.seconds:g} s a run"
-    )
-    print()
     print(
         "| round | p50 / p99 ms alone | p50 / p99 ms, previews without pictures | "
         "p50 / p99 ms, previews converting | p99 converting ÷ without | p99 converting ÷ alone | "
@@ -170,11 +165,15 @@ def main() -> None:
             f"{without.previews_done} / {converting.previews_done} |"
         )
     print()
+    print(
+        f"{args.users} users, {args.rate:g} updates/s in all; "
+        f"{args.previews_per_second:g} previews/s; {args.seconds:g} s a run."
+    )
     for name, ratios in (("converting ÷ without", per_without), ("converting ÷ alone", per_alone)):
         ordered = sorted(ratios)
         print(
             f"p99 {name}, per round: median {statistics.median(ordered):.2f}× "
-            f"(min {ordered[0]:.2f}×, max {ordered[-1]:.2f}×)"
+            f"(min {ordered[0]:.2f}×, max {ordered[-1]:.2f}×)."
         )
 
 

@@ -45,6 +45,11 @@ BENCHES: dict[str, tuple[str, list[str], list[str]]] = {
         ["--runs", "10", "--cold-runs", "3"],
         ["--runs", "1", "--cold-runs", "1"],
     ),
+    "preview-load": (
+        "benchmarks.bench_preview_load",
+        ["--runs", "5"],
+        ["--runs", "1", "--seconds", "1", "--rate", "20", "--previews-per-second", "2", "--users", "5"],
+    ),
     "memory": (
         "benchmarks.bench_memory",
         ["--users", "200", "--drafts", "10000", "--runs", "3"],

@@ -99,6 +99,17 @@ def test_pages_benchmark_runs() -> None:
     assert "| study_speech |" in out
 
 
+def test_preview_load_benchmark_runs() -> None:
+    out = bench(
+        "benchmarks.bench_preview_load",
+        *("--runs", "1", "--seconds", "1", "--rate", "20", "--previews-per-second", "2", "--users", "5"),
+    )
+    row = next(line for line in out.splitlines() if line.startswith("| 1 |"))
+    cells = [cell.strip() for cell in row.strip(" |").split("|")]
+    assert len(cells) == 7 and cells[4].endswith("×") and cells[5].endswith("×")  # per-round ratios
+    assert "p99 converting ÷ without, per round: median" in out
+
+
 def test_make_bench_rewrites_the_measured_blocks(tmp_path: Path) -> None:
     target = tmp_path / "BENCHMARKS.md"
     shutil.copy(REPO / "BENCHMARKS.md", target)

@@ -77,7 +77,6 @@ async def test_libreoffice_unused_for_a_while_is_stopped_and_started_again(tmp_p
         await maker.close()
 
 
-
 async def test_libreoffice_keeps_its_temporary_files_in_the_slots_folder(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -93,6 +92,7 @@ async def test_libreoffice_keeps_its_temporary_files_in_the_slots_folder(
         assert not list(system_temp.iterdir())
     finally:
         await maker.close()
+
 
 async def test_close_waits_for_a_libreoffice_stopping_after_idling(tmp_path: Path) -> None:
     maker = PageMaker(PageSettings(at_once=1), tmp_path / "profiles")
