@@ -1,8 +1,14 @@
-"""The DOCX writer: a document model laid out to GB/T 9704-2012 with python-docx.
+"""The DOCX writer: a document model laid out to GB/T 9704-2012.
 
-Only this module knows about DOCX. Fonts are set in all four slots (ascii, hAnsi, eastAsia, cs)
-on every style and run, and theme-font attributes are removed, because Word prefers
-``eastAsiaTheme`` over ``eastAsia`` and python-docx's ``font.name`` sets no eastAsia at all.
+Only this module and ``docx_base`` know about DOCX. The set-up document (page, styles, footers)
+is built once with python-docx (``docx_base``) and kept; each report's paragraphs are then
+written into a copy of it as WordprocessingML text. Building them through python-docx's object
+API cost more than everything else a report takes, and importing python-docx about as much
+again for a one-off ``reportbot render`` (BENCHMARKS.md, "Render"). The XML is what python-docx
+wrote for the same paragraphs, part for part (compared over every fixture's report when it
+replaced python-docx's API; ``tests/test_docx.py`` and ``tests/test_docx_xml.py`` read it back):
+every run carries its fonts in all four slots (Word prefers a theme font, and python-docx's
+``font.name`` sets no eastAsia), black colour and size.
 """
 
 from __future__ import annotations
@@ -10,135 +16,68 @@ from __future__ import annotations
 import io
 import itertools
 import os
+import re
 import tempfile
-from dataclasses import dataclass
+import zipfile
+from importlib.util import find_spec
 from pathlib import Path
-from typing import Any
-
-from docx import Document as new_docx
-from docx import __version__ as docx_version
-from docx.enum.style import WD_STYLE_TYPE
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_COLOR_INDEX
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
-from docx.shared import Mm, RGBColor
 
 from bot.disk_cache import DiskCache, key, source_of
+from bot.document.docx_format import EM_DASH, KEPT_WITH_NEXT, THEME_ATTRS, RoleFormat, role_formats
 from bot.document.fonts import Fonts
 from bot.document.model import Document, Paragraph, Role
 from bot.document.signature import block_indents, kept_with_next
 from bot.document.title_lines import TITLE_LINE_CHARS, split_title
 
-__all__ = ["TITLE_LINE_CHARS", "DocxWriter", "Fonts", "split_title"]
+__all__ = [
+    "EM_DASH",
+    "KEPT_WITH_NEXT",
+    "THEME_ATTRS",
+    "TITLE_LINE_CHARS",
+    "DocxWriter",
+    "Fonts",
+    "split_title",
+]
 
-LINE_PITCH_TWIPS = 579  # 28.95 pt: 22 lines fit the 225 mm type area (29 pt gives only 21)
-BODY_PT = 16  # 3号
-TITLE_PT = 22  # 2号
-PAGE_NUMBER_PT = 14  # 4号
-THEME_ATTRS = ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme")
-FONT_SLOTS = ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs")
-EM_DASH = "\u2014"
-# python-docx's oxml elements are lxml elements, which carry no type information.
-Element = Any
-
-
-@dataclass(frozen=True)
-class RoleFormat:
-    """How one role is set: style name, font, size, alignment and indents in characters."""
-
-    style: str
-    font: str
-    size: float
-    align: WD_ALIGN_PARAGRAPH
-    first_line_chars: int = 0
-    left_chars: int = 0
-    right_chars: int = 0
+# What the set-up document is made from: a change to any of them builds it again.
+BASE_SOURCES = tuple(str(Path(__file__).with_name(name)) for name in ("docx_base.py", "docx_format.py"))
+BODY_PART = "word/document.xml"
+CORE_PART = "docProps/core.xml"
+# Characters XML 1.0 cannot hold; answers are cleaned of them on input, this is the last guard.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_STYLE = re.compile(r'<w:style\b[^>]*\bw:styleId="([^"]*)"[^>]*>\s*<w:name w:val="([^"]*)"')
+_RUN_CONTROLS = re.compile("([\t\n\r])")
 
 
-def role_formats(fonts: Fonts) -> dict[Role, RoleFormat]:
-    """How every role is set, per the document format table."""
-    left, right, center = WD_ALIGN_PARAGRAPH.LEFT, WD_ALIGN_PARAGRAPH.RIGHT, WD_ALIGN_PARAGRAPH.CENTER
-    justify = WD_ALIGN_PARAGRAPH.JUSTIFY
-    return {
-        Role.TITLE: RoleFormat("公文标题", fonts.title, TITLE_PT, center),
-        Role.AUTHOR: RoleFormat("公文作者", fonts.heading2, BODY_PT, center),
-        Role.RECIPIENT: RoleFormat("主送机关", fonts.body, BODY_PT, left),
-        Role.SALUTATION: RoleFormat("称呼", fonts.body, BODY_PT, left),
-        Role.HEADING1: RoleFormat("一级标题", fonts.heading1, BODY_PT, justify, 200),
-        Role.HEADING2: RoleFormat("二级标题", fonts.heading2, BODY_PT, justify, 200),
-        Role.HEADING3: RoleFormat("三级标题", fonts.body, BODY_PT, justify, 200),
-        Role.BODY: RoleFormat("公文正文", fonts.body, BODY_PT, justify, 200),
-        Role.SIGNATURE: RoleFormat("发文机关署名", fonts.body, BODY_PT, right),
-        Role.DATE: RoleFormat("成文日期", fonts.body, BODY_PT, right, right_chars=400),
-    }
+def _text(value: str) -> str:
+    """``value`` escaped for an XML text node."""
+    return _NOT_XML.sub("", value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-# -- low-level XML helpers -------------------------------------------------------------------
+def _attr(value: str) -> str:
+    """``value`` escaped for a double-quoted XML attribute."""
+    return _text(value).replace('"', "&quot;")
 
 
-def _child(parent: Element, tag: str) -> Element:
-    found = parent.find(qn(tag))
-    if found is None:
-        found = OxmlElement(tag)
-        parent.append(found)
-    return found
+def _unescape(value: str) -> str:
+    return value.replace("&quot;", '"').replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
-def set_fonts(rpr: Element, font: str, size: float | None = None) -> None:
-    """All four font slots on a run or style's ``rPr``, theme attributes removed, size set."""
-    fonts = rpr.find(qn("w:rFonts"))
-    if fonts is None:
-        fonts = OxmlElement("w:rFonts")
-        rpr.insert(0, fonts)
-    for attr in THEME_ATTRS:
-        fonts.attrib.pop(qn(attr), None)
-    for slot in FONT_SLOTS:
-        fonts.set(qn(slot), font)
-    if size is not None:
-        half_points = str(round(size * 2))
-        for tag in ("w:sz", "w:szCs"):
-            _child(rpr, tag).set(qn("w:val"), half_points)
+class _Base:
+    """The set-up document, opened: its parts, the body's frame and the style id of each role."""
 
-
-def _indent(ppr: Element, role_format: RoleFormat, char_pt: float) -> None:
-    ind = _child(ppr, "w:ind")
-    for attr, chars in (
-        ("firstLine", role_format.first_line_chars),
-        ("left", role_format.left_chars),
-        ("right", role_format.right_chars),
-    ):
-        if chars:
-            ind.set(qn(f"w:{attr}Chars"), str(chars))
-            ind.set(qn(f"w:{attr}"), str(round(chars / 100 * char_pt * 20)))
-
-
-def _spacing(ppr: Element, line_twips: int = LINE_PITCH_TWIPS) -> None:
-    spacing = _child(ppr, "w:spacing")
-    spacing.set(qn("w:before"), "0")
-    spacing.set(qn("w:after"), "0")
-    spacing.set(qn("w:line"), str(line_twips))
-    spacing.set(qn("w:lineRule"), "exact")
-
-
-# -- the writer ------------------------------------------------------------------------------
-
-
-def _trim_blank_document(docx: Any) -> None:
-    """Leave out what python-docx's blank document carries for tables and for Word 2010.
-
-    Its 100 table styles (0.3 MB of ``styles.xml``; a report has no table, and Word brings its
-    own when one is inserted; the default table style stays) and Word 2010's second copy of the
-    styles, ``stylesWithEffects.xml`` (0.4 MB, read by no later Word, and Word 2010 uses
-    ``styles.xml`` without it) were most of the time of opening and saving every report.
-    """
-    part = docx.part
-    for rid, rel in list(part.rels.items()):
-        if rel.reltype.endswith("/stylesWithEffects"):
-            part.drop_rel(rid)
-    root = docx.styles.element
-    for style in root.findall(qn("w:style")):
-        if style.get(qn("w:type")) == "table" and style.get(qn("w:default")) not in ("1", "true"):
-            root.remove(style)
+    def __init__(self, data: bytes, formats: dict[Role, RoleFormat]) -> None:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            # Names, dates and bytes only: a ZipInfo is filled in by the archive it is written to.
+            self.parts = [(info.filename, info.date_time, archive.read(info)) for info in archive.infolist()]
+        parts = {name: part for name, _, part in self.parts}
+        body = parts[BODY_PART].decode()
+        # python-docx keeps the section properties last in the body; paragraphs go before them.
+        cut = body.index("<w:sectPr", body.index("<w:body>"))
+        self.head, self.tail = body[:cut], body[cut:]
+        styles = parts["word/styles.xml"].decode()
+        ids = {_unescape(name): _unescape(style_id) for style_id, name in _STYLE.findall(styles)}
+        self.style_ids = {role: ids[form.style] for role, form in formats.items()}
 
 
 class DocxWriter:
@@ -151,171 +90,60 @@ class DocxWriter:
         self.sealed = sealed  # REPORTBOT_SEAL: wins over the document's (the profile's) choice
         self.cache = cache
         self.role_formats = role_formats(self.fonts)
-        self._base: bytes | None = None
-        self._style_ids: dict[Role, str] = {}
+        self._base: _Base | None = None
+        self._run_props = {
+            (form.font, form.size): _run_properties(form.font, form.size)
+            for form in self.role_formats.values()
+        }
 
-    def _new_document(self) -> Any:
-        """A document with page set-up, styles and footers in place, built once and reused.
-
-        Setting up styles and looking them up by name is most of python-docx's cost, so it is
-        paid once per writer, not once per report; with a disk cache, once per change of the
-        code or the fonts, not once per process.
-        """
+    def _opened_base(self) -> _Base:
+        """The set-up document, built once per writer; with a disk cache, once per change of the
+        code, python-docx or the fonts, not once per process."""
         if self._base is None:
-            self._base = self._base_bytes()
-            docx = new_docx(io.BytesIO(self._base))
-            ids = {style.name: style.style_id for style in docx.styles}
-            self._style_ids = {role: ids[form.style] for role, form in self.role_formats.items()}
-            return docx
-        return new_docx(io.BytesIO(self._base))
+            self._base = _Base(self._base_bytes(), self.role_formats)
+        return self._base
 
     def _base_bytes(self) -> bytes:
-        """The set-up document's bytes, from the disk cache if it holds them for this code and these fonts."""
-        name = "base-" + key(source_of(__file__), docx_version, repr(self.fonts)) + ".docx"
+        # python-docx's own package source stands for its version, without importing it.
+        spec = find_spec("docx")
+        python_docx = source_of(spec.origin) if spec and spec.origin else b""
+        name = "base-" + key(source_of(*BASE_SOURCES), python_docx, repr(self.fonts)) + ".docx"
         cached = self.cache.get(name) if self.cache else None
         if cached is not None:
             return cached
-        docx = new_docx()
-        _trim_blank_document(docx)
-        self._setup(docx)
-        buffer = io.BytesIO()
-        docx.save(buffer)
+        from bot.document.docx_base import base_document
+
+        data = base_document(self.fonts, self.role_formats)
         if self.cache:
-            self.cache.put(name, buffer.getvalue())
-        return buffer.getvalue()
+            self.cache.put(name, data)
+        return data
 
-    def _add(self, docx: Any, role: Role) -> Any:
-        paragraph = docx.add_paragraph()
-        paragraph._p.style = self._style_ids[role]  # by id: no lookup by name per paragraph
-        return paragraph
-
-    def _setup(self, docx: Any) -> None:
-        doc = docx
-        section = doc.sections[0]
-        section.page_width, section.page_height = Mm(210), Mm(297)
-        section.top_margin, section.bottom_margin = Mm(37), Mm(35)
-        section.left_margin, section.right_margin = Mm(28), Mm(26)
-        section.header_distance = Mm(15)
-        # The page number's dash sits 7 mm below the type area: 35 mm − 7 mm, less half a 4号 line.
-        section.footer_distance = Mm(25.5)
-        grid = _child(section._sectPr, "w:docGrid")
-        grid.set(qn("w:type"), "lines")
-        grid.set(qn("w:linePitch"), str(LINE_PITCH_TWIPS))
-        doc.settings.odd_and_even_pages_header_footer = True
-        self._styles(doc)
-        self._footer(section.footer, WD_ALIGN_PARAGRAPH.RIGHT)
-        self._footer(section.even_page_footer, WD_ALIGN_PARAGRAPH.LEFT)
-
-    def _styles(self, doc: Any) -> None:
-        styles = doc.styles
-        root = styles.element
-        defaults = root.find(qn("w:docDefaults"))
-        rpr = _child(_child(defaults, "w:rPrDefault"), "w:rPr")
-        set_fonts(rpr, self.fonts.body, BODY_PT)
-        lang = _child(rpr, "w:lang")
-        lang.set(qn("w:val"), "en-US")
-        lang.set(qn("w:eastAsia"), "zh-CN")
-        _spacing(_child(_child(defaults, "w:pPrDefault"), "w:pPr"))
-        normal = styles["Normal"]
-        normal.font.color.rgb = RGBColor(0, 0, 0)
-        set_fonts(normal.element.get_or_add_rPr(), self.fonts.body, BODY_PT)
-        _spacing(normal.element.get_or_add_pPr())
-        normal.paragraph_format.widow_control = True  # a split paragraph leaves 2 lines each side
-        for role, role_format in self.role_formats.items():
-            style = styles.add_style(role_format.style, WD_STYLE_TYPE.PARAGRAPH)
-            style.base_style = normal
-            style.quick_style = True
-            set_fonts(style.element.get_or_add_rPr(), role_format.font, role_format.size)
-            style.font.color.rgb = RGBColor(0, 0, 0)
-            ppr = style.element.get_or_add_pPr()
-            _spacing(ppr)
-            style.paragraph_format.alignment = role_format.align
-            _indent(ppr, role_format, role_format.size)
-            if role in (Role.TITLE, Role.AUTHOR, Role.HEADING1, Role.HEADING2, Role.HEADING3):
-                style.paragraph_format.keep_with_next = True  # never the last line of a page
-            if role is Role.TITLE:
-                # Off the line grid: LibreOffice would give a 2号 line two grid lines (57.9 pt).
-                _child(ppr, "w:snapToGrid").set(qn("w:val"), "0")
-        footer_style = styles.add_style("页码", WD_STYLE_TYPE.PARAGRAPH)
-        footer_style.base_style = normal
-        set_fonts(footer_style.element.get_or_add_rPr(), self.fonts.page_number, PAGE_NUMBER_PT)
-        # No style may keep a theme font: Word would prefer it to the names set here.
-        for fonts in root.iter(qn("w:rFonts")):
-            if any(fonts.get(qn(attr)) for attr in THEME_ATTRS) or not fonts.get(qn("w:eastAsia")):
-                set_fonts(fonts.getparent(), self.fonts.body)
-
-    def _run(self, paragraph: Any, text: str, font: str, size: float, placeholder: bool = False) -> None:
-        run = paragraph.add_run(text)
-        set_fonts(run._r.get_or_add_rPr(), font, size)
-        run.font.color.rgb = RGBColor(0, 0, 0)
-        if placeholder:
-            run.font.highlight_color = WD_COLOR_INDEX.YELLOW
-
-    def _field_run(self, paragraph: Any, parts: list[tuple[str, str]]) -> None:
-        for kind, value in parts:
-            run = paragraph.add_run()
-            set_fonts(run._r.get_or_add_rPr(), self.fonts.page_number, PAGE_NUMBER_PT)
-            if kind == "text":
-                run.text = value
-            elif kind == "instr":
-                instr = OxmlElement("w:instrText")
-                instr.set(qn("xml:space"), "preserve")
-                instr.text = value
-                run._r.append(instr)
-            else:
-                fld = OxmlElement("w:fldChar")
-                fld.set(qn("w:fldCharType"), value)
-                run._r.append(fld)
-
-    def _footer(self, footer: Any, align: WD_ALIGN_PARAGRAPH) -> None:
-        footer.is_linked_to_previous = False
-        paragraph = footer.paragraphs[0]
-        paragraph.style = "页码"
-        paragraph.alignment = align
-        ppr = paragraph._p.get_or_add_pPr()
-        _spacing(ppr, PAGE_NUMBER_PT * 20)
-        side = "right" if align == WD_ALIGN_PARAGRAPH.RIGHT else "left"
-        ind = _child(ppr, "w:ind")
-        ind.set(qn(f"w:{side}Chars"), "100")
-        ind.set(qn(f"w:{side}"), str(PAGE_NUMBER_PT * 20))
-        self._field_run(
-            paragraph,
-            [
-                ("text", f"{EM_DASH} "),
-                ("char", "begin"),
-                ("instr", " PAGE "),
-                ("char", "separate"),
-                ("text", "1"),
-                ("char", "end"),
-                ("text", f" {EM_DASH}"),
-            ],
-        )
-
-    def _paragraph(self, docx: Any, para: Paragraph, right_chars: float | None = None) -> Any:
-        role_format = self.role_formats[para.role]
-        out = self._add(docx, para.role)
+    def _paragraph(self, style_id: str, para: Paragraph, keep: bool, right_chars: float | None) -> str:
+        form = self.role_formats[para.role]
+        out = [f'<w:p><w:pPr><w:pStyle w:val="{_attr(style_id)}"/>']
+        if keep:
+            out.append("<w:keepNext/>")
         if right_chars is not None:
-            ind = _child(out._p.get_or_add_pPr(), "w:ind")
-            ind.set(qn("w:rightChars"), str(round(right_chars * 100)))
-            ind.set(qn("w:right"), str(round(right_chars * role_format.size * 20)))
+            twips = round(right_chars * form.size * 20)
+            out.append(f'<w:ind w:rightChars="{round(right_chars * 100)}" w:right="{twips}"/>')
+        out.append("</w:pPr>")
         # A title's lines break between words (a draft's 【待填写】 marks, highlighted runs,
         # included); other paragraphs wrap where Word puts them.
         cuts: set[int] = set()
         if para.role is Role.TITLE:
             cuts = set(itertools.accumulate(map(len, split_title(para.text)[:-1])))
+        props = self._run_props[(form.font, form.size)]
         offset = 0
         for run in para.runs:
             text = run.text
             bounds = [0, *(c - offset for c in sorted(cuts) if offset < c < offset + len(text)), len(text)]
             for start, end in itertools.pairwise(bounds):
-                self._run(out, text[start:end], role_format.font, role_format.size, run.placeholder)
-                if offset + end in cuts:
-                    out.runs[-1].add_break()
+                highlight = '<w:highlight w:val="yellow"/>' if run.placeholder else ""
+                out.append(f"<w:r><w:rPr>{props}{highlight}</w:rPr>{_run_text(text[start:end])}")
+                out.append("<w:br/></w:r>" if offset + end in cuts else "</w:r>")
             offset += len(text)
-        return out
-
-    def _blank(self, docx: Any) -> Any:
-        return self._add(docx, Role.BODY)
+        out.append("</w:p>")
+        return "".join(out)
 
     def _signature_block(self, document: Document) -> dict[int, float]:
         """The right indent, in characters, of each signature and date paragraph (GB/T 7.3.5)."""
@@ -331,31 +159,37 @@ class DocxWriter:
                     indents[n - 1] = sig
         return indents
 
-    def build(self, document: Document) -> Any:
-        """The python-docx document for ``document``."""
-        docx = self._new_document()
+    def body(self, document: Document) -> str:
+        """``word/document.xml`` for ``document``."""
+        base = self._opened_base()
+        ids = base.style_ids
+        blank = f'<w:p><w:pPr><w:pStyle w:val="{_attr(ids[Role.BODY])}"/></w:pPr></w:p>'
+        kept_blank = f'<w:p><w:pPr><w:pStyle w:val="{_attr(ids[Role.BODY])}"/><w:keepNext/></w:pPr></w:p>'
+        out = [base.head]
         previous: Role | None = None
         indents = self._signature_block(document)
         kept = kept_with_next(document)
         for n, para in enumerate(document.paragraphs):
             after_title = previous is Role.TITLE and para.role is not Role.AUTHOR
             if after_title or (previous is Role.AUTHOR and para.role is not Role.AUTHOR):
-                self._blank(docx)  # one blank line under the title block
+                out.append(blank)  # one blank line under the title block
             if para.role is Role.SIGNATURE or (para.role is Role.DATE and previous is not Role.SIGNATURE):
-                # One blank line between the body and the signature, on the signature's page.
-                self._blank(docx).paragraph_format.keep_with_next = True
-            out = self._paragraph(docx, para, indents.get(n))
-            if n in kept:
-                out.paragraph_format.keep_with_next = True
+                out.append(kept_blank)  # one blank line between the body and the signature, on its page
+            out.append(self._paragraph(ids[para.role], para, n in kept, indents.get(n)))
             previous = para.role
-        docx.core_properties.title = document.title
-        docx.core_properties.author = "reportbot"
-        return docx
+        out.append(base.tail)
+        return "".join(out)
 
     def to_bytes(self, document: Document) -> bytes:
         """The DOCX file's bytes."""
+        base = self._opened_base()
+        written = {BODY_PART: self.body(document).encode(), CORE_PART: _core_properties(document.title)}
         buffer = io.BytesIO()
-        self.build(document).save(buffer)
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for name, date_time, data in base.parts:
+                info = zipfile.ZipInfo(name, date_time)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                archive.writestr(info, written.get(name, data))
         return buffer.getvalue()
 
     def write(self, document: Document, path: Path) -> Path:
@@ -373,3 +207,38 @@ class DocxWriter:
             Path(tmp).unlink(missing_ok=True)
             raise
         return path
+
+
+def _run_properties(font: str, size: float) -> str:
+    """A run's fonts in all four slots, black, and its size in half points."""
+    name, half_points = _attr(font), round(size * 2)
+    return (
+        f'<w:rFonts w:ascii="{name}" w:hAnsi="{name}" w:eastAsia="{name}" w:cs="{name}"/>'
+        f'<w:color w:val="000000"/><w:sz w:val="{half_points}"/><w:szCs w:val="{half_points}"/>'
+    )
+
+
+def _run_text(text: str) -> str:
+    """A run's content as python-docx writes it: tabs and line ends as their own elements."""
+    out = []
+    for piece in _RUN_CONTROLS.split(text):
+        if piece == "\t":
+            out.append("<w:tab/>")
+        elif piece in ("\n", "\r"):
+            out.append("<w:br/>")
+        elif piece:
+            space = ' xml:space="preserve"' if piece != piece.strip() else ""
+            out.append(f"<w:t{space}>{_text(piece)}</w:t>")
+    return "".join(out)
+
+
+def _core_properties(title: str) -> bytes:
+    """``docProps/core.xml``: the report's title and reportbot as its author."""
+    return (
+        "<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
+        '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties"'
+        ' xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/"'
+        ' xmlns:dcmitype="http://purl.org/dc/dcmitype/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+        f"<dc:title>{_text(title)}</dc:title><dc:creator>reportbot</dc:creator><cp:revision>1</cp:revision>"
+        "</cp:coreProperties>"
+    ).encode()
