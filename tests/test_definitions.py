@@ -6,7 +6,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from bot.cli.main import main
 from bot.interview.definition import ITEM_KINDS, Kind, describe
@@ -15,13 +14,18 @@ from tests.support.interviews import TYPE_IDS, full_script
 from tests.support.paths import TEMPLATES
 
 
-def check(directory: Path) -> tuple[int, str]:
-    result = CliRunner().invoke(main, ["templates", "check", "--dir", str(directory)])
-    return result.exit_code, result.output
+def check(directory: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    try:
+        main(["templates", "check", "--dir", str(directory)])
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out = capsys.readouterr()
+    return code, out.out + out.err
 
 
-def test_shipped_definitions_pass_check() -> None:
-    code, output = check(TEMPLATES)
+def test_shipped_definitions_pass_check(capsys: pytest.CaptureFixture[str]) -> None:
+    code, output = check(TEMPLATES, capsys)
     assert code == 0, output
     assert "5 report definitions are valid." in output
 
@@ -103,31 +107,33 @@ def broken_copy(tmp_path: Path, type_id: str, old: str, new: str) -> Path:
         ('[[sections]]\nid = "study"', '[[sections]\nid = "study"', "not valid TOML"),
     ],
 )
-def test_check_fails_on_broken_copy(tmp_path: Path, old: str, new: str, expected: str) -> None:
-    code, output = check(broken_copy(tmp_path, "unit_periodic", old, new))
+def test_check_fails_on_broken_copy(
+    tmp_path: Path, old: str, new: str, expected: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, output = check(broken_copy(tmp_path, "unit_periodic", old, new), capsys)
     assert code != 0
     assert expected in output
     assert "unit_periodic" in output
 
 
-def test_check_fails_on_empty_phrase_bank(tmp_path: Path) -> None:
+def test_check_fails_on_empty_phrase_bank(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     bank = (
         'phrase_bank = [\n  "自主学习",\n  "集体学习",\n  "参加党组理论学习中心组学习",\n'
         '  "参加专题研讨交流",\n  "利用“学习强国”平台学习",\n]'
     )
-    code, output = check(broken_copy(tmp_path, "leader_personal", bank, "phrase_bank = []"))
+    code, output = check(broken_copy(tmp_path, "leader_personal", bank, "phrase_bank = []"), capsys)
     assert code != 0 and "(study_forms): the phrase bank is empty" in output
 
 
-def test_check_fails_on_missing_messages(tmp_path: Path) -> None:
+def test_check_fails_on_missing_messages(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     root = tmp_path / "templates"
     shutil.copytree(TEMPLATES, root)
     (root / "messages.toml").unlink()
-    code, output = check(root)
+    code, output = check(root, capsys)
     assert code != 0 and "messages.toml: file not found" in output
 
 
-def test_sixth_type_needs_no_python_change(tmp_path: Path) -> None:
+def test_sixth_type_needs_no_python_change(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     root = tmp_path / "templates"
     shutil.copytree(TEMPLATES, root)
     sixth = root / "branch_summary"
@@ -136,16 +142,16 @@ def test_sixth_type_needs_no_python_change(tmp_path: Path) -> None:
     text = text.replace('id = "study_speech"', 'id = "branch_summary"', 1)
     text = text.replace('name = "理论学习中心组意识形态专题研讨发言"', 'name = "党支部意识形态工作小结"', 1)
     (sixth / "definition.toml").write_text(text, encoding="utf-8")
-    code, output = check(root)
+    code, output = check(root, capsys)
     assert code == 0 and "6 report definitions are valid." in output
     templates = Templates.load(root)
     assert templates.types["branch_summary"].name == "党支部意识形态工作小结"
     assert full_script(templates.interview("branch_summary"))
 
 
-def test_folder_must_match_id(tmp_path: Path) -> None:
+def test_folder_must_match_id(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     root = tmp_path / "templates"
     shutil.copytree(TEMPLATES, root)
     (root / "study_speech").rename(root / "speech")
-    code, output = check(root)
+    code, output = check(root, capsys)
     assert code != 0 and "differs from its folder 'speech'" in output

@@ -69,6 +69,14 @@ def test_render_rejects_malformed_files(cli_env: dict[str, str], tmp_path: Path)
     assert result.returncode != 0 and "unknown report type 'nope'" in result.stderr
     result = run(cli_env, "render", str(write_answers(tmp_path, {"answers": {}})))
     assert result.returncode != 0 and '"type"' in result.stderr
+    for command in ("render", "lint"):
+        result = run(cli_env, command, str(tmp_path / "missing.json"))
+        assert (
+            result.returncode == 1
+            and result.stderr.strip() == f"Error: {tmp_path / 'missing.json'}: no such file"
+        )
+    result = run(cli_env, "render")
+    assert result.returncode == 2 and "ANSWERS_FILE" in result.stderr  # usage, not a traceback
 
 
 def test_export_draft_and_owner_check(cli_env: dict[str, str], tmp_path: Path) -> None:

@@ -22,7 +22,7 @@ PROBE = """
 import json, sys
 from bot.cli.main import main
 try:
-    main(sys.argv[1:], standalone_mode=False)
+    main(sys.argv[1:])
 except SystemExit:  # lint exits 1 on findings
     pass
 finally:

@@ -1,17 +1,14 @@
-"""The ``reportbot`` command line: a thin click layer over the library."""
+"""The ``reportbot`` command line: a thin argparse layer over the library."""
 
 from __future__ import annotations
 
+import argparse
 import getpass
 import json
-import logging
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import click
-
-from bot.cli import logs
 from bot.cli.live_files import live_file
 from bot.cli.settings import Settings, SettingsError
 
@@ -26,11 +23,22 @@ if TYPE_CHECKING:
     from storage import Store
 
 
+class CommandError(Exception):
+    """A command cannot do what was asked; the message says why and what to do instead."""
+
+
+def _quiet_httpx() -> None:
+    """httpx logs every request URL at INFO, and Telegram's URLs contain the bot token."""
+    import logging
+
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
 def _settings() -> Settings:
     try:
         return Settings.load()
     except SettingsError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise CommandError(str(exc)) from None
 
 
 def _templates(settings: Settings) -> Templates:
@@ -41,7 +49,7 @@ def _templates(settings: Settings) -> Templates:
     try:
         return Templates.load(settings.templates_dir)
     except (DefinitionError, MessagesError) as exc:
-        raise click.ClickException(f"report definitions are broken: {exc}") from None
+        raise CommandError(f"report definitions are broken: {exc}") from None
 
 
 def _open_store(path: Path) -> Store:
@@ -52,7 +60,7 @@ def _open_store(path: Path) -> Store:
     try:
         return Store.open(path)
     except DatabaseUnavailable as exc:
-        raise click.ClickException(
+        raise CommandError(
             f"{exc}; REPORTBOT_DB must name a file in a folder this user can create and write: "
             "fix that folder or set REPORTBOT_DB to another path"
         ) from None
@@ -76,15 +84,6 @@ def _owner(user: str | None) -> str:
     return f"console:{name}"
 
 
-@click.group()
-def main() -> None:
-    """reportbot: 意识形态工作责任制落实情况报告助手."""
-    # httpx logs every request URL at INFO, and Telegram's URLs contain the bot token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-
-
-@main.command()
-@click.option("--user", help="Console user name (default: your login name).")
 def start(user: str | None) -> None:
     """Start the Telegram bot if TELEGRAM_BOT_TOKEN is set, otherwise the console chat."""
     settings = _settings()
@@ -94,7 +93,6 @@ def start(user: str | None) -> None:
         _chat(settings, user)
 
 
-@main.command()
 def run() -> None:
     """Run the Telegram bot (long polling, or a webhook when WEBHOOK_URL is set)."""
     _run_bot(_settings())
@@ -103,21 +101,23 @@ def run() -> None:
 def _run_bot(settings: Settings) -> None:
     from telegram.error import InvalidToken
 
+    from bot.cli import logs
     from bot.telegram.wiring import run as run_bot
 
+    _quiet_httpx()
     # First of all: from here on no log line, traceback included, may show the token.
     logs.install(settings.secrets())
     try:
         settings.check_token()
         settings.check_webhook()
     except SettingsError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise CommandError(str(exc)) from None
     reports = _reports(settings)
     try:
         run_bot(settings, reports, _renderer(settings))
     except InvalidToken as exc:
         answer = logs.redact(str(exc), settings.secrets())
-        raise click.ClickException(
+        raise CommandError(
             f"the Bot API rejected TELEGRAM_BOT_TOKEN (it answered: {answer}); check the token "
             "@BotFather gave and TELEGRAM_BASE_URL (default https://api.telegram.org/bot)"
         ) from None
@@ -125,8 +125,6 @@ def _run_bot(settings: Settings) -> None:
         reports.close()
 
 
-@main.command()
-@click.option("--user", help="Console user name (default: your login name).")
 def chat(user: str | None) -> None:
     """The interview in the terminal (works with piped stdin)."""
     _chat(_settings(), user)
@@ -134,6 +132,8 @@ def chat(user: str | None) -> None:
 
 def _chat(settings: Settings, user: str | None) -> None:
     from bot.console import ConsoleChat
+
+    _quiet_httpx()  # the console's /polish talks to a model server over httpx
 
     reports = _reports(settings)
     try:
@@ -151,7 +151,7 @@ def _chat(settings: Settings, user: str | None) -> None:
         )
         sys.exit(session.run())
     except KeyboardInterrupt:
-        click.echo("\n" + reports.templates.messages.text("console.saved"))
+        print("\n" + reports.templates.messages.text("console.saved"))
     finally:
         reports.close()
 
@@ -163,30 +163,25 @@ def _types(settings: Settings) -> dict[str, ReportType]:
     try:
         return load_report_types(settings.templates_dir)
     except DefinitionError as exc:
-        raise click.ClickException(f"report definitions are broken: {exc}") from None
+        raise CommandError(f"report definitions are broken: {exc}") from None
 
 
-@main.command()
 def types() -> None:
     """List the report types with their Chinese names."""
     for type_id, definition in _types(_settings()).items():
-        click.echo(f"{type_id}\t{definition.name}")
+        print(f"{type_id}\t{definition.name}")
 
 
-@main.command()
-@click.argument("type_id")
 def schema(type_id: str) -> None:
     """Print a report type's definition as JSON."""
     from bot.interview.definition import describe
 
     loaded = _types(_settings())
     if type_id not in loaded:
-        raise click.ClickException(f"unknown report type '{type_id}'; known types: {', '.join(loaded)}")
-    click.echo(json.dumps(describe(loaded[type_id]), ensure_ascii=False, indent=2))
+        raise CommandError(f"unknown report type '{type_id}'; known types: {', '.join(loaded)}")
+    print(json.dumps(describe(loaded[type_id]), ensure_ascii=False, indent=2))
 
 
-@main.command()
-@click.option("--user", help="Console user name (default: your login name).")
 def drafts(user: str | None) -> None:
     """List a user's unfinished reports."""
     settings = _settings()
@@ -195,9 +190,9 @@ def drafts(user: str | None) -> None:
         infos = reports.drafts(_owner(user), settings.zone())
         messages = reports.templates.messages
         if not infos:
-            click.echo(messages.text("console.no_drafts"))
+            print(messages.text("console.no_drafts"))
         for info in infos:
-            click.echo(
+            print(
                 f"{info.id}\t{info.type_name}\t{info.period}\t"
                 f"{info.answered}/{info.total}\t{info.updated:%Y-%m-%d %H:%M}"
             )
@@ -205,26 +200,15 @@ def drafts(user: str | None) -> None:
         reports.close()
 
 
-@main.command()
-@click.argument("answers_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Where to write the DOCX (default: the output folder, named by the title).",
-)
 def render(answers_file: Path, output: Path | None) -> None:
     """Render ANSWERS_FILE ({"type": TYPE, "answers": {...}}) as a DOCX."""
-
     settings = _settings()
     interview, answers = _answers(settings, answers_file, complete=True)
     renderer = _renderer(settings)
     document = renderer.compose(interview.definition, answers)
-    click.echo(renderer.write(document, output, settings.output_dir))
+    print(renderer.write(document, output, settings.output_dir))
 
 
-@main.command("lint")
-@click.argument("answers_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def lint_command(answers_file: Path) -> None:
     """Compose ANSWERS_FILE (complete or not) and list what to look at before sending it: repeated
     clauses, long enumerations and paragraphs, facts still to fill in, length. Exits 1 on findings."""
@@ -237,24 +221,26 @@ def lint_command(answers_file: Path) -> None:
     document = Composer(settings.templates_dir).compose(interview.definition, answers)
     findings = lint(document, interview.definition)
     if not findings:
-        click.echo(interview.messages.text("lint.none"))
+        print(interview.messages.text("lint.none"))
         return
-    click.echo(describe_findings(findings, interview.definition, interview.messages))
+    print(describe_findings(findings, interview.definition, interview.messages))
     sys.exit(1)
 
 
 def _answers(settings: Settings, answers_file: Path, *, complete: bool) -> tuple[Interview, dict[str, Any]]:
     """The interview and the answers of an answers file, checked (for completeness too if asked)."""
+    if not answers_file.is_file():
+        raise CommandError(f"{answers_file}: no such file")
     from bot.document.render import AnswersFileError, answer_problems, read_answers_file
 
     try:
         type_id, answers = read_answers_file(answers_file)
     except AnswersFileError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise CommandError(str(exc)) from None
     interview = _interview(settings.templates_dir, type_id)
     problems = answer_problems(interview, answers, complete=complete)
     if problems:
-        raise click.ClickException("invalid answers:\n  " + "\n  ".join(problems))
+        raise CommandError("invalid answers:\n  " + "\n  ".join(problems))
     return interview, answers
 
 
@@ -268,28 +254,12 @@ def _interview(root: Path, type_id: str) -> Interview:
         folders = {folder.name: folder for folder in report_folders(root)}
         if type_id not in folders:
             known = ", ".join(folders)
-            raise click.ClickException(f"unknown report type '{type_id}'; known types: {known}")
+            raise CommandError(f"unknown report type '{type_id}'; known types: {known}")
         return Interview(load_definition(folders[type_id]), Messages.load(root))
     except (OSError, DefinitionError, MessagesError) as exc:
-        raise click.ClickException(f"report definitions are broken: {exc}") from None
+        raise CommandError(f"report definitions are broken: {exc}") from None
 
 
-@main.command()
-@click.argument("report_id", type=int)
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Where to write the DOCX (default: the output folder, named by the title).",
-)
-@click.option("--pdf", is_flag=True, help="Also write a PDF beside the DOCX (LibreOffice).")
-@click.option(
-    "--pages",
-    "pages_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Also write pictures of the first pages (JPEG) into this folder.",
-)
-@click.option("--user", help="Console user name (default: your login name).")
 def export(report_id: int, output: Path | None, pdf: bool, pages_dir: Path | None, user: str | None) -> None:
     """Write a stored report (a draft shows 【待填写】 marks) as a DOCX, maybe a PDF and page pictures."""
     from storage import ReportNotFound
@@ -300,11 +270,11 @@ def export(report_id: int, output: Path | None, pdf: bool, pages_dir: Path | Non
         renderer = _renderer(settings)
         document = reports.document(_owner(user), report_id, renderer.composer)
     except ReportNotFound:
-        raise click.ClickException(f"no report {report_id} for this user") from None
+        raise CommandError(f"no report {report_id} for this user") from None
     finally:
         reports.close()
     path = renderer.write(document, output, settings.output_dir)
-    click.echo(path)
+    print(path)
     if pdf or pages_dir is not None:
         _export_pages(settings, path, path.with_suffix(".pdf") if pdf else None, pages_dir)
 
@@ -316,17 +286,15 @@ def _export_pages(settings: Settings, docx: Path, pdf: Path | None, pages_dir: P
     try:
         written = write_pages(settings.pages, docx, pdf, pages_dir)
     except ConversionFailed as exc:
-        raise click.ClickException(f"PDF/page pictures not made ({exc}); the DOCX was written") from None
+        raise CommandError(f"PDF/page pictures not made ({exc}); the DOCX was written") from None
     if written.pdf is not None:
-        click.echo(written.pdf)
+        print(written.pdf)
     for picture in written.pictures:
-        click.echo(picture)
+        print(picture)
     if written.substitute_fonts:
-        click.echo("note: report fonts missing (fc-list); the PDF and pictures use substitutes", err=True)
+        print("note: report fonts missing (fc-list); the PDF and pictures use substitutes", file=sys.stderr)
 
 
-@main.command()
-@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 def backup(path: Path) -> None:
     """Copy the live database to PATH consistently, even while the bot runs."""
     from storage import Store
@@ -335,7 +303,7 @@ def backup(path: Path) -> None:
     settings = _settings()
     live = live_file(path, settings.db_path)
     if live is not None:
-        raise click.ClickException(
+        raise CommandError(
             f"{path} is the live database's file {live}; a backup there would destroy it. "
             "Choose a path outside the database's files"
         )
@@ -349,26 +317,14 @@ def backup(path: Path) -> None:
             copy.close()
     except (OSError, DatabaseUnavailable) as exc:
         reason = exc.reason if isinstance(exc, DatabaseUnavailable) else describe_os_error(exc)
-        raise click.ClickException(f"cannot write the backup at {path}: {reason}") from None
+        raise CommandError(f"cannot write the backup at {path}: {reason}") from None
     finally:
         store.close()
     if problem != "ok":
-        raise click.ClickException(f"the backup at {path} failed its integrity check: {problem}")
-    click.echo(path)
+        raise CommandError(f"the backup at {path} failed its integrity check: {problem}")
+    print(path)
 
 
-@main.group()
-def templates() -> None:
-    """Report definitions in templates/."""
-
-
-@templates.command("check")
-@click.option(
-    "--dir",
-    "directory",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Templates folder to check (default: the configured one).",
-)
 def templates_check(directory: Path | None) -> None:
     """Validate every report definition and the message catalogue; fail on the first problem."""
     from bot.interview.definition_file import DefinitionError, load_definition, report_folders
@@ -376,7 +332,7 @@ def templates_check(directory: Path | None) -> None:
 
     root = directory or _settings().templates_dir
     if not root.is_dir():
-        raise click.ClickException(f"{root}: not a folder")
+        raise CommandError(f"{root}: not a folder")
     try:
         Messages.load(root)
         folders = report_folders(root)
@@ -384,7 +340,73 @@ def templates_check(directory: Path | None) -> None:
             raise DefinitionError(f"{root}: no report definitions found")
         for folder in folders:
             definition = load_definition(folder)
-            click.echo(f"ok  {definition.id}: {len(definition.questions)} questions")
+            print(f"ok  {definition.id}: {len(definition.questions)} questions")
     except (DefinitionError, MessagesError) as exc:
-        raise click.ClickException(str(exc)) from None
-    click.echo(f"{len(folders)} report definitions are valid.")
+        raise CommandError(str(exc)) from None
+    print(f"{len(folders)} report definitions are valid.")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="reportbot", description="reportbot: 意识形态工作责任制落实情况报告助手."
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def command(name: str, run: Any, parent: Any = commands) -> argparse.ArgumentParser:
+        doc = " ".join((run.__doc__ or "").split())
+        sub: argparse.ArgumentParser = parent.add_parser(name, help=doc, description=doc)
+        sub.set_defaults(run=run)
+        return sub
+
+    def user_option(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("--user", help="Console user name (default: your login name).")
+
+    def output_option(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument(
+            "-o",
+            "--output",
+            type=Path,
+            help="Where to write the DOCX (default: the output folder, named by the title).",
+        )
+
+    user_option(command("start", start))
+    command("run", run)
+    user_option(command("chat", chat))
+    command("types", types)
+    command("schema", schema).add_argument("type_id", metavar="TYPE_ID")
+    user_option(command("drafts", drafts))
+    sub = command("render", render)
+    sub.add_argument("answers_file", metavar="ANSWERS_FILE", type=Path)
+    output_option(sub)
+    command("lint", lint_command).add_argument("answers_file", metavar="ANSWERS_FILE", type=Path)
+    sub = command("export", export)
+    sub.add_argument("report_id", metavar="REPORT_ID", type=int)
+    output_option(sub)
+    sub.add_argument("--pdf", action="store_true", help="Also write a PDF beside the DOCX (LibreOffice).")
+    sub.add_argument(
+        "--pages",
+        dest="pages_dir",
+        type=Path,
+        help="Also write pictures of the first pages (JPEG) into this folder.",
+    )
+    user_option(sub)
+    command("backup", backup).add_argument("path", metavar="PATH", type=Path)
+    group = commands.add_parser("templates", help="Report definitions in templates/.")
+    checks = group.add_subparsers(dest="templates_command", metavar="COMMAND", required=True)
+    command("check", templates_check, checks).add_argument(
+        "--dir", dest="directory", type=Path, help="Templates folder to check (default: the configured one)."
+    )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    """reportbot: 意识形态工作责任制落实情况报告助手."""
+    arguments = vars(_parser().parse_args(argv))
+    run = arguments.pop("run")
+    for name in ("command", "templates_command"):
+        arguments.pop(name, None)
+    try:
+        run(**arguments)
+    except CommandError as exc:
+        print(f"Error: {exc}", file=sys.stderr)
+        sys.exit(1)
