@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import argparse
 import getpass
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot.cli.live_files import live_file
+from bot.cli.parser import build_parser
 from bot.cli.settings import Settings, SettingsError
 
 # Each command imports what it uses inside its function: a process runs one command, and
@@ -346,67 +347,27 @@ def templates_check(directory: Path | None) -> None:
     print(f"{len(folders)} report definitions are valid.")
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="reportbot", description="reportbot: 意识形态工作责任制落实情况报告助手."
-    )
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-
-    def command(name: str, run: Any, parent: Any = commands) -> argparse.ArgumentParser:
-        doc = " ".join((run.__doc__ or "").split())
-        sub: argparse.ArgumentParser = parent.add_parser(name, help=doc, description=doc)
-        sub.set_defaults(run=run)
-        return sub
-
-    def user_option(sub: argparse.ArgumentParser) -> None:
-        sub.add_argument("--user", help="Console user name (default: your login name).")
-
-    def output_option(sub: argparse.ArgumentParser) -> None:
-        sub.add_argument(
-            "-o",
-            "--output",
-            type=Path,
-            help="Where to write the DOCX (default: the output folder, named by the title).",
-        )
-
-    user_option(command("start", start))
-    command("run", run)
-    user_option(command("chat", chat))
-    command("types", types)
-    command("schema", schema).add_argument("type_id", metavar="TYPE_ID")
-    user_option(command("drafts", drafts))
-    sub = command("render", render)
-    sub.add_argument("answers_file", metavar="ANSWERS_FILE", type=Path)
-    output_option(sub)
-    command("lint", lint_command).add_argument("answers_file", metavar="ANSWERS_FILE", type=Path)
-    sub = command("export", export)
-    sub.add_argument("report_id", metavar="REPORT_ID", type=int)
-    output_option(sub)
-    sub.add_argument("--pdf", action="store_true", help="Also write a PDF beside the DOCX (LibreOffice).")
-    sub.add_argument(
-        "--pages",
-        dest="pages_dir",
-        type=Path,
-        help="Also write pictures of the first pages (JPEG) into this folder.",
-    )
-    user_option(sub)
-    command("backup", backup).add_argument("path", metavar="PATH", type=Path)
-    group = commands.add_parser("templates", help="Report definitions in templates/.")
-    checks = group.add_subparsers(dest="templates_command", metavar="COMMAND", required=True)
-    command("check", templates_check, checks).add_argument(
-        "--dir", dest="directory", type=Path, help="Templates folder to check (default: the configured one)."
-    )
-    return parser
-
-
 def main(argv: list[str] | None = None) -> None:
     """reportbot: 意识形态工作责任制落实情况报告助手."""
-    arguments = vars(_parser().parse_args(argv))
-    run = arguments.pop("run")
+    commands: dict[str, Callable[..., None]] = {
+        "start": start,
+        "run": run,
+        "chat": chat,
+        "types": types,
+        "schema": schema,
+        "drafts": drafts,
+        "render": render,
+        "lint": lint_command,
+        "export": export,
+        "backup": backup,
+        "templates check": templates_check,
+    }
+    arguments = vars(build_parser(commands).parse_args(argv))
+    command = arguments.pop("run")
     for name in ("command", "templates_command"):
         arguments.pop(name, None)
     try:
-        run(**arguments)
+        command(**arguments)
     except CommandError as exc:
         print(f"Error: {exc}", file=sys.stderr)
         sys.exit(1)
