@@ -8,6 +8,7 @@ import sqlite3
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+import httpx
 from telegram import BotCommand, Update
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import (
@@ -157,14 +158,18 @@ def build_application(
         rate_limiter = AIORateLimiter(max_retries=5)
     intake = Intake()
     processor = PerUserProcessor(reports.store, intake)
+    # One TLS context for both connections, made as httpx makes its default one: each client
+    # would otherwise load the CA bundle again (about 25 ms of every start; BENCHMARKS.md).
+    tls = {"verify": httpx.create_ssl_context()} if request is None else {}
     bot = BotApiClient(
         settings.telegram_token,
         base_url=settings.base_url,
         base_file_url=settings.base_file_url,
         # Updates run concurrently, so replies need more than one connection: one per request
         # the bot may make at once.
-        request=request or HTTPXRequest(connection_pool_size=SENDING_AT_ONCE, pool_timeout=30.0),
-        get_updates_request=request or HTTPXRequest(),
+        request=request
+        or HTTPXRequest(connection_pool_size=SENDING_AT_ONCE, pool_timeout=30.0, httpx_kwargs=tls),
+        get_updates_request=request or HTTPXRequest(httpx_kwargs=tls),
         rate_limiter=rate_limiter,
         on_disk=reports.store.on_disk,
         intake=intake,
