@@ -91,8 +91,10 @@ def measure_drafts(drafts: int, workdir: Path) -> tuple[float, float, float]:
         emulator.stop()
 
 
-def play_report(emulator: Emulator, user_id: int, lines: list[str], errors: list[str]) -> None:
-    """One user: a new report, every answer, then wait for the DOCX and what follows it."""
+def play_report(
+    emulator: Emulator, user_id: int, lines: list[str], errors: list[str], previews: bool
+) -> None:
+    """One user: a new report, every answer, then wait for the DOCX (and the PDF after it)."""
     try:
         new = encode("new", list(Templates.load(DEFAULT_TEMPLATES).types).index(TYPE_ID) + 1)
         seen = len(emulator.messages_to(user_id))
@@ -108,10 +110,10 @@ def play_report(emulator: Emulator, user_id: int, lines: list[str], errors: list
                 seen,
                 300,
             )
-        # The findings are the reply's last message (after the pictures when those are on).
-        emulator.wait_for_message(
-            user_id, lambda m: m.document is None and "【第" not in m.text, seen + 1, 300
-        )
+        if previews:  # the PDF is the reply's last message, after the pictures
+            emulator.wait_for_message(
+                user_id, lambda m: m.document is not None and m.document[0].endswith(".pdf"), seen, 300
+            )
     except Exception as exc:  # counted and reported
         errors.append(f"user {user_id}: {exc!r}")
 
@@ -127,7 +129,9 @@ def measure_reports(users: int, workdir: Path, previews: bool) -> tuple[float, f
         errors: list[str] = []
         ids = range(FIRST_USER, FIRST_USER + users)
         threads = [
-            threading.Thread(target=play_report, args=(emulator, uid, script_for(uid, templates), errors))
+            threading.Thread(
+                target=play_report, args=(emulator, uid, script_for(uid, templates), errors, previews)
+            )
             for uid in ids
         ]
         started = time.monotonic()

@@ -398,9 +398,9 @@ def test_killed_while_writing_the_docx_then_asking_again_works(tmp_path: Path, t
     killed = threading.Event()
 
     def kill_on_upload(method: str, params: dict[str, object]) -> None:
-        if method == "sendChatAction" and not killed.is_set() and bot.proc is not None:
+        if method == "sendDocument" and not killed.is_set() and bot.proc is not None:
             killed.set()
-            os.kill(bot.proc.pid, signal.SIGKILL)  # the DOCX is being written right now
+            os.kill(bot.proc.pid, signal.SIGKILL)  # the DOCX is written and on its way
             raise Dropped
 
     try:
@@ -413,7 +413,7 @@ def test_killed_while_writing_the_docx_then_asking_again_works(tmp_path: Path, t
             user.send(line, question)
         emulator.on_call = kill_on_upload
         emulator.user_sends(user.id, lines[-1])
-        assert killed.wait(30), "the bot never started writing the DOCX"
+        assert killed.wait(30), "the bot never sent the DOCX"
         assert bot.proc is not None
         bot.proc.wait()
         assert not any(m.document for m in emulator.messages_to(user.id))  # nothing half-sent

@@ -50,9 +50,10 @@ async def test_preview_sends_pictures_and_pdf(tmp_path: Path, templates: Templat
         caption = str(album.params.get("caption") or album.params.get("media"))
         assert "版面预览" in caption
         assert "替代字体" in caption  # the licensed fonts are not installed on the test machine
-        # The DOCX first, the lint findings last: the reply's order is kept.
+        # The DOCX first, with the lint's findings as its caption; the PDF last.
         methods = [c.method for c in calls if c.method != "sendChatAction"]
-        assert methods[0] == "sendDocument" and methods[-1] == "sendMessage"
+        assert methods[0] == methods[-1] == "sendDocument"
+        assert "排版前请留意" in texts(calls[:1]) and "排版前请留意" not in texts(calls[1:])
     finally:
         await bot.close()
 

@@ -33,6 +33,7 @@ log = logging.getLogger("reportbot.outbox")
 Item = dict[str, Any]  # one Bot API call owed, as stored (JSON)
 
 ATTEMPTS = 3  # per call, before the reply is left owed for later
+HINT_AFTER = 0.5  # seconds making a DOCX takes before the chat shows "sending a file"
 
 
 def chat_owner(chat_id: int) -> str:
@@ -61,9 +62,10 @@ def answer(query_id: str, text: str | None = None) -> Item:
 
 
 def document(report_id: int, draft: bool) -> list[Item]:
-    """The report as DOCX (composed when it is sent), pictures of its pages and its PDF (when
-    they are on), then what the lint finds: three items, so that a reply resumed after a dropped
-    connection does not send the DOCX again."""
+    """The report as DOCX (composed when it is sent, the lint's findings in its caption), pictures
+    of its pages and its PDF (when they are on), then the findings that did not fit in the
+    caption: three items, so that a reply resumed after a dropped connection does not send the
+    DOCX again."""
     return [{kind: report_id, "draft": draft} for kind in ("document", "pages", "findings")]
 
 
@@ -73,8 +75,8 @@ class Docx:
 
     data: bytes
     name: str
-    caption: str | None
-    findings: str
+    caption: str
+    findings: str  # what the lint found that did not fit in the caption ("" when it did)
 
 
 def malloc_trim() -> Callable[[], object] | None:
@@ -194,6 +196,20 @@ class Outbox:
         made = self._made[update_id] = (await self.docx(chat_id, report_id, item["draft"]), Preview())
         return made
 
+    async def _made_hinting(self, update_id: int, chat_id: int, item: Item) -> tuple[Docx, Preview] | None:
+        """The report made for this reply, with Telegram's "sending a file" status shown when
+        making it takes long enough to notice (a status for a file that comes at once is one
+        more call under Telegram's limit, and only flickers)."""
+        making = asyncio.ensure_future(self._made_for(update_id, chat_id, item))
+        try:
+            done, _ = await asyncio.wait({making}, timeout=HINT_AFTER)
+            if not done:
+                with contextlib.suppress(TelegramError):  # only a hint that a file is coming
+                    await self.bot.send_chat_action(chat_id, ChatAction.UPLOAD_DOCUMENT)
+            return await making
+        finally:
+            making.cancel()  # nothing once made; stops the making if this reply was cancelled
+
     async def _call(self, update_id: int, chat_id: int, item: Item) -> None:
         bot = self.bot
         if "answer" in item:
@@ -210,17 +226,15 @@ class Outbox:
             if message_id is not None:
                 await bot.clear_keyboard(chat_id, message_id)
         elif "document" in item:
-            with contextlib.suppress(TelegramError):  # only a hint that a file is coming
-                await bot.send_chat_action(chat_id, ChatAction.UPLOAD_DOCUMENT)
-            if made := await self._made_for(update_id, chat_id, item):
+            if made := await self._made_hinting(update_id, chat_id, item):
                 docx = made[0]
                 await bot.send_document(chat_id, document=docx.data, filename=docx.name, caption=docx.caption)
         elif "pages" in item:
             if self.pages is not None and (made := await self._made_for(update_id, chat_id, item)):
                 maker, texts = self.pages
                 await send_pages(bot, chat_id, maker, texts, made[0].data, made[0].name, made[1])
-        elif "findings" in item:
-            if made := await self._made_for(update_id, chat_id, item):
+        elif "findings" in item:  # those that did not fit in the DOCX's caption
+            if (made := await self._made_for(update_id, chat_id, item)) and made[0].findings:
                 await bot.send_text(chat_id, made[0].findings)
         elif "polish" in item:
             if self.polish is not None:  # its outcome is sent by the request when it comes

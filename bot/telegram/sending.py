@@ -16,7 +16,7 @@ from bot.interview.engine import Step
 from bot.service.reports import Reports
 from bot.telegram.context import BotState, bot_of, state_of
 from bot.telegram.outbox import Docx, Item, clear, document, message
-from bot.telegram.views import Reply, step_replies
+from bot.telegram.views import Reply, step_replies, with_findings
 
 
 async def send(update: Update, context: ContextTypes.DEFAULT_TYPE, items: list[Item]) -> None:
@@ -46,12 +46,9 @@ def messages_of(replies: list[Reply]) -> list[Item]:
 def step_items(state: BotState, report_id: int, step: Step, lead: str = "") -> list[Item]:
     """What a step has to say; when the report is finished, the DOCX too."""
     position = step.prompt.position if step.prompt is not None else None
-    items = messages_of(step_replies(step, report_id, position, state.messages))
-    if lead:
-        items.insert(0, message(lead))
-    if step.finished:
-        items = [clear(), *items, message(state.messages.text("telegram.finished"))]
-        items.extend(document(report_id, draft=False))
+    items = messages_of(step_replies(step, report_id, position, state.messages, lead))
+    if step.finished:  # the DOCX's caption says the report is finished
+        items = [clear(), *items, *document(report_id, draft=False)]
     return items
 
 
@@ -74,7 +71,8 @@ def docx_maker(reports: Reports, renderer: Renderer) -> Callable[[int, int, bool
         doc = reports.document(owner, report_id, renderer.composer)
         data = await asyncio.get_running_loop().run_in_executor(_WRITER, renderer.writer.to_bytes, doc)
         name = file_name(doc.title + ("（草稿）" if draft else ""))
-        caption = reports.templates.messages.text("telegram.preview_caption") if draft else None
-        return Docx(data, name, caption, reports.findings(owner, report_id, doc))
+        key = "telegram.preview_caption" if draft else "telegram.finished"
+        caption = reports.templates.messages.text(key)
+        return Docx(data, name, *with_findings(caption, reports.findings(owner, report_id, doc)))
 
     return make

@@ -17,6 +17,7 @@ from bot.telegram.client import Button, Keyboard
 from bot.telegram.keys import encode
 
 MAX_MESSAGE = 4096
+MAX_CAPTION = 1024  # a file's caption, counted as Telegram counts: in UTF-16 code units
 BUTTON_CHARS = 28  # a button shows about this much on a phone before Telegram cuts it off
 
 
@@ -53,6 +54,20 @@ def split_text(text: str, limit: int = MAX_MESSAGE) -> list[str]:
     if current or not pieces:
         pieces.append(current)
     return pieces
+
+
+def utf16_length(text: str) -> int:
+    """Length as Telegram counts it (a character outside the BMP counts twice)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def with_findings(caption: str, findings: str) -> tuple[str, str]:
+    """A file's caption followed by the lint's findings when both fit Telegram's limit, and the
+    findings left to send as a message of their own ("" when they are in the caption)."""
+    joined = f"{caption}\n\n{findings}" if caption else findings
+    if findings and utf16_length(joined) <= MAX_CAPTION:
+        return joined, ""
+    return caption, findings
 
 
 def keyboard(rows: Iterable[Iterable[Button]]) -> Keyboard:
@@ -105,10 +120,14 @@ def prompt_keyboard(prompt: Prompt, report_id: int, position: int, messages: Mes
     return tuple(rows) if rows else None
 
 
-def step_replies(step: Step, report_id: int, position: int | None, messages: Messages) -> list[Reply]:
-    """The messages for a step: notice, review (split), then the question with its buttons."""
+def step_replies(
+    step: Step, report_id: int, position: int | None, messages: Messages, lead: str = ""
+) -> list[Reply]:
+    """The messages for a step: ``lead`` and notice, review (split), then the question with its
+    buttons; a lead shares the first message rather than take one of its own (one call fewer
+    under Telegram's limit of messages a second)."""
     replies: list[Reply] = []
-    head = step.notice
+    head = "\n\n".join(t for t in (lead, step.notice) if t)
     if step.review:
         replies += review_replies(step.review, report_id, messages, lead=head)
         head = ""

@@ -211,8 +211,8 @@ class Chat:
 
 
 def texts(calls: list[Call]) -> str:
-    """All message texts (and callback answers) in the calls, joined."""
-    return "\n".join(str(c.params.get("text", "")) for c in calls)
+    """All message texts, files' captions (and callback answers) in the calls, joined."""
+    return "\n".join(str(c.params.get("text", c.params.get("caption", ""))) for c in calls)
 
 
 def document_of(calls: list[Call]) -> tuple[str, bytes]:
