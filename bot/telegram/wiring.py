@@ -36,6 +36,7 @@ from bot.telegram.context import BotState, state_of
 from bot.telegram.outbox import Outbox
 from bot.telegram.processing import PerUserProcessor
 from bot.telegram.sending import docx_maker
+from bot.telegram.spread_request import POOL_SIZE, SpreadRequest
 
 log = logging.getLogger("reportbot.telegram")
 
@@ -166,9 +167,12 @@ def build_application(
         base_url=settings.base_url,
         base_file_url=settings.base_file_url,
         # Updates run concurrently, so replies need more than one connection: one per request
-        # the bot may make at once.
+        # the bot may make at once, in small pools (bot/telegram/spread_request.py).
         request=request
-        or HTTPXRequest(connection_pool_size=SENDING_AT_ONCE, pool_timeout=30.0, httpx_kwargs=tls),
+        or SpreadRequest(
+            lambda: HTTPXRequest(connection_pool_size=POOL_SIZE, pool_timeout=30.0, httpx_kwargs=tls),
+            most=SENDING_AT_ONCE // POOL_SIZE,
+        ),
         get_updates_request=request or HTTPXRequest(httpx_kwargs=tls),
         rate_limiter=rate_limiter,
         on_disk=reports.store.on_disk,
