@@ -170,7 +170,7 @@ def connect(
             raise DatabaseUnavailable(path, describe_os_error(exc)) from exc
     conn = sqlite3.connect(str(path), timeout=10, check_same_thread=False)
     try:
-        db = Database(conn)
+        db = Database(conn, execute_plugins=False)  # no sqlite-utils plugins on the bot's connection
         db.execute("PRAGMA foreign_keys = ON")
         db.execute("PRAGMA busy_timeout = 10000")
         if str(path) != ":memory:":

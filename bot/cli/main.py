@@ -43,12 +43,15 @@ def _settings() -> Settings:
 
 
 def _templates(settings: Settings) -> Templates:
+    from bot.disk_cache import DiskCache
     from bot.interview.definition_file import DefinitionError
     from bot.interview.messages import MessagesError
-    from bot.service.reports import Templates
+    from bot.service.templates_cache import load_templates
 
     try:
-        return Templates.load(settings.templates_dir)
+        return load_templates(
+            settings.templates_dir, DiskCache(settings.cache_dir) if settings.cache_dir else None
+        )
     except (DefinitionError, MessagesError) as exc:
         raise CommandError(f"report definitions are broken: {exc}") from None
 
@@ -102,6 +105,9 @@ def run() -> None:
 def _run_bot(settings: Settings) -> None:
     from telegram.error import InvalidToken
 
+    from bot.telegram.tls import TlsContext
+
+    tls = TlsContext()  # loads the CA bundle while the rest of the bot loads
     from bot.cli import logs
     from bot.telegram.wiring import run as run_bot
 
@@ -115,7 +121,7 @@ def _run_bot(settings: Settings) -> None:
         raise CommandError(str(exc)) from None
     reports = _reports(settings)
     try:
-        run_bot(settings, reports, _renderer(settings))
+        run_bot(settings, reports, _renderer(settings), tls)
     except InvalidToken as exc:
         answer = logs.redact(str(exc), settings.secrets())
         raise CommandError(

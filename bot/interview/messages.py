@@ -33,6 +33,9 @@ class Messages:
     def __init__(self, texts: Mapping[str, str]) -> None:
         self._texts = dict(texts)
 
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Messages) and other._texts == self._texts
+
     @classmethod
     def load(cls, root: Path) -> Messages:
         """Read ``root/messages.toml``."""

@@ -37,6 +37,7 @@ from bot.telegram.outbox import Outbox
 from bot.telegram.processing import PerUserProcessor
 from bot.telegram.sending import docx_maker
 from bot.telegram.spread_request import POOL_SIZE, SpreadRequest
+from bot.telegram.tls import TlsContext
 
 log = logging.getLogger("reportbot.telegram")
 
@@ -147,7 +148,13 @@ def _stopping(
 
 
 def build_application(
-    settings: Settings, reports: Reports, renderer: Renderer, *, request: Any = None, webhook: bool = False
+    settings: Settings,
+    reports: Reports,
+    renderer: Renderer,
+    *,
+    request: Any = None,
+    webhook: bool = False,
+    tls: TlsContext | None = None,
 ) -> Application[Any, Any, Any, Any, Any, Any]:
     """The configured Application (``request`` lets tests record calls instead of sending).
 
@@ -161,7 +168,8 @@ def build_application(
     processor = PerUserProcessor(reports.store, intake)
     # One TLS context for both connections, made as httpx makes its default one: each client
     # would otherwise load the CA bundle again (about 25 ms of every start; BENCHMARKS.md).
-    tls = {"verify": httpx.create_ssl_context()} if request is None else {}
+    # (``tls``: one being made meanwhile, bot/telegram/tls.py.)
+    context = {"verify": tls.get() if tls else httpx.create_ssl_context()} if request is None else {}
     bot = BotApiClient(
         settings.telegram_token,
         base_url=settings.base_url,
@@ -170,10 +178,10 @@ def build_application(
         # the bot may make at once, in small pools (bot/telegram/spread_request.py).
         request=request
         or SpreadRequest(
-            lambda: HTTPXRequest(connection_pool_size=POOL_SIZE, pool_timeout=30.0, httpx_kwargs=tls),
+            lambda: HTTPXRequest(connection_pool_size=POOL_SIZE, pool_timeout=30.0, httpx_kwargs=context),
             most=SENDING_AT_ONCE // POOL_SIZE,
         ),
-        get_updates_request=request or HTTPXRequest(httpx_kwargs=tls),
+        get_updates_request=request or HTTPXRequest(httpx_kwargs=context),
         rate_limiter=rate_limiter,
         on_disk=reports.store.on_disk,
         intake=intake,
@@ -203,14 +211,14 @@ def build_application(
     return application
 
 
-def run(settings: Settings, reports: Reports, renderer: Renderer) -> None:
+def run(settings: Settings, reports: Reports, renderer: Renderer, tls: TlsContext | None = None) -> None:
     """Serve until stopped: long polling, or a webhook when WEBHOOK_URL is set.
 
     Raises SettingsError for a webhook without a secret, and InvalidToken (its text without the
     token) when the Bot API rejects the token.
     """
     settings.check_webhook()  # before anything listens
-    application = build_application(settings, reports, renderer, webhook=bool(settings.webhook_url))
+    application = build_application(settings, reports, renderer, webhook=bool(settings.webhook_url), tls=tls)
     # The loop python-telegram-bot will run on (it takes the current one). Initializing the bot
     # here first (get_me) meets a rejected token before the library's start-up retry loop, which
     # would log a traceback whose last line quotes the token; the library skips the bot's
