@@ -12,8 +12,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from sqlite_utils import Database
-
+from storage.connection import Connection
 from storage.model import AlreadyApplied, ReplyAfterStep
 from storage.recent import RecentUsers
 from storage.write_batch import WriteBatch
@@ -30,7 +29,7 @@ _INSERT_APPLIED = (
 class AppliedUpdates:
     """The store's record of applied updates and owed replies (part of :class:`storage.Store`)."""
 
-    db: Database
+    db: Connection
     _now: Callable[[], str]
     batch: WriteBatch
     recent: RecentUsers

@@ -6,8 +6,7 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any
 
-from sqlite_utils import Database
-
+from storage.connection import Connection
 from storage.model import ChatState
 from storage.recent import RecentUsers
 from storage.write_batch import WriteBatch
@@ -27,7 +26,7 @@ def set_chat(column: str) -> str:
 class Chats:
     """The store's chat records (part of :class:`storage.Store`)."""
 
-    db: Database
+    db: Connection
     batch: WriteBatch
     recent: RecentUsers
 

@@ -1,4 +1,8 @@
-"""The database schema as a list of forward migrations; the version is kept in ``schema_version``."""
+"""The database schema as a list of forward migrations; the version is kept in ``schema_version``.
+
+The migrations use sqlite-utils, imported only when a database is created or migrated: a bot
+restarting on a current database never needs it (storage/connection.py).
+"""
 
 from __future__ import annotations
 
@@ -6,12 +10,18 @@ import os
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlite_utils import Database
-from sqlite_utils.db import Table
+from storage.connection import Connection
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
+    from sqlite_utils.db import Table
 
 
 def _table(db: Database, name: str) -> Table:
+    from sqlite_utils.db import Table
+
     table = db.table(name)
     assert isinstance(table, Table)
     return table
@@ -104,27 +114,37 @@ MIGRATIONS: list[Callable[[Database], None]] = [
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-def schema_version(db: Database) -> int:
+def _has_table(db: Connection, name: str) -> bool:
+    found = db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [name])
+    return found.fetchone() is not None
+
+
+def schema_version(db: Connection) -> int:
     """The version the database is at (0 for an empty file)."""
-    if not db["schema_version"].exists():
+    if not _has_table(db, "schema_version"):
         return 0
-    row = next(db.query("SELECT version FROM schema_version"), None)
-    return int(row["version"]) if row else 0
+    row = db.execute("SELECT version FROM schema_version").fetchone()
+    return int(row[0]) if row else 0
 
 
-def migrate(db: Database, target: int = SCHEMA_VERSION) -> int:
+def migrate(db: Connection, target: int = SCHEMA_VERSION) -> int:
     """Apply every migration up to ``target``, each in its own transaction; return the version."""
     current = schema_version(db)
     if current > SCHEMA_VERSION:
         raise RuntimeError(f"database schema version {current} is newer than this program ({SCHEMA_VERSION})")
+    if current >= target:
+        return current
+    from sqlite_utils import Database
+
+    tables = Database(db.conn, execute_plugins=False)  # no sqlite-utils plugins on the bot's connection
     for version in range(current + 1, target + 1):
         with db.atomic():
-            MIGRATIONS[version - 1](db)
-            if not db["schema_version"].exists():
-                _table(db, "schema_version").create({"version": int})
+            MIGRATIONS[version - 1](tables)
+            if not _has_table(db, "schema_version"):
+                _table(tables, "schema_version").create({"version": int})
             db.execute("DELETE FROM schema_version")
             db.execute("INSERT INTO schema_version (version) VALUES (?)", [version])
-    return max(current, target)
+    return target
 
 
 class DatabaseUnavailable(Exception):
@@ -151,7 +171,7 @@ def describe_os_error(exc: OSError) -> str:
 
 def connect(
     path: Path | str, *, migrate_to: int | None = SCHEMA_VERSION, synchronous: str = "FULL"
-) -> Database:
+) -> Connection:
     """Open (creating if needed, readable by its owner only) and migrate the database at ``path``.
 
     ``synchronous="NORMAL"`` (for measurements only) commits without waiting for the disk: a crash
@@ -170,11 +190,12 @@ def connect(
             raise DatabaseUnavailable(path, describe_os_error(exc)) from exc
     conn = sqlite3.connect(str(path), timeout=10, check_same_thread=False)
     try:
-        db = Database(conn, execute_plugins=False)  # no sqlite-utils plugins on the bot's connection
+        db = Connection(conn)
         db.execute("PRAGMA foreign_keys = ON")
         db.execute("PRAGMA busy_timeout = 10000")
         if str(path) != ":memory:":
-            db.enable_wal()
+            if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                db.execute("PRAGMA journal_mode = wal")
             # FULL: an acknowledged answer must survive a power cut, not only a crash.
             db.execute(f"PRAGMA synchronous = {synchronous}")
         if migrate_to is not None:

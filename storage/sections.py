@@ -9,8 +9,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 
-from sqlite_utils import Database
-
+from storage.connection import Connection
 from storage.model import ReportNotFound, SectionText
 from storage.recent import RecentUsers
 from storage.write_batch import WriteBatch
@@ -26,7 +25,7 @@ ORIGINS = ("hand", "polish")
 class SectionTexts:
     """The store's replaced section texts (part of :class:`storage.Store`)."""
 
-    db: Database
+    db: Connection
     batch: WriteBatch
     recent: RecentUsers
 

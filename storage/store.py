@@ -15,10 +15,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from sqlite_utils import Database
-
 from storage.applied import AppliedUpdates, dumps
 from storage.chats import Chats, set_chat
+from storage.connection import Connection
 from storage.model import DRAFT, STATUSES, Clock, Report, ReportNotFound, utc_now
 from storage.recent import RecentUsers
 from storage.schema import connect
@@ -34,7 +33,7 @@ _UPSERT_ANSWER = (
 class Store(Chats, AppliedUpdates, SectionTexts):
     """The reportbot database."""
 
-    def __init__(self, db: Database, clock: Clock = utc_now) -> None:
+    def __init__(self, db: Connection, clock: Clock = utc_now) -> None:
         self.db = db
         self.clock = clock
         # Kept only while this store is its users' one writer; a failed batch empties it.

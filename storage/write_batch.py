@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from typing import Any
 
-from sqlite_utils import Database
+from storage.connection import Connection
 
 log = logging.getLogger("reportbot.storage")
 
@@ -30,7 +30,7 @@ _KEEP_FAILURES = 64  # failed batches remembered, for tasks that ask about their
 class WriteBatch:
     """The open transaction shared by the steps of one turn of the event loop."""
 
-    def __init__(self, db: Database, on_failure: Callable[[], None] = lambda: None) -> None:
+    def __init__(self, db: Connection, on_failure: Callable[[], None] = lambda: None) -> None:
         self.db = db
         self.on_failure = on_failure  # called when a batch is lost: what was read from it is stale
         self.active = False  # while False, each step is a transaction of its own

@@ -90,3 +90,26 @@ def test_the_bot_starts_without_jinja2_or_python_docx() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, cwd=REPO, timeout=60, check=True
     )
     assert result.stdout.split() == ["['telegram']"]
+
+
+def test_a_current_database_opens_without_sqlite_utils(tmp_path: Path) -> None:
+    # sqlite-utils creates and migrates the schema; the store's statements do not need it.
+    probe = (
+        "import sys; from storage import Store; Store.open(sys.argv[1]).close();"
+        "print('sqlite_utils' in sys.modules)"
+    )
+
+    def opens(path: Path) -> str:
+        result = subprocess.run(
+            [sys.executable, "-c", probe, str(path)],
+            capture_output=True,
+            text=True,
+            cwd=REPO,
+            timeout=60,
+            check=True,
+        )
+        return result.stdout.strip()
+
+    path = tmp_path / "bot.db"
+    assert opens(path) == "True"  # created: the migrations ran
+    assert opens(path) == "False"

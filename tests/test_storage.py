@@ -12,14 +12,15 @@ import pytest
 
 from storage import COMPLETE, DRAFT, AlreadyApplied, ChatState, ReportNotFound, Store
 from storage.schema import SCHEMA_VERSION, connect, migrate, schema_version
+from tests.support.tables import tables
 
 
 def test_fresh_database(tmp_path: Path) -> None:
     path = tmp_path / "sub" / "fresh.db"
     store = Store.open(path)
     assert schema_version(store.db) == SCHEMA_VERSION
-    assert {"users", "reports", "answers", "schema_version"} <= set(store.db.table_names())
-    assert store.db.journal_mode == "wal"
+    assert {"users", "reports", "answers", "schema_version"} <= set(tables(store).table_names())
+    assert tables(store).journal_mode == "wal"
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert store.list_reports("nobody") == []
     assert store.profile("nobody") == {}
@@ -42,8 +43,8 @@ def test_migration_from_version_1_keeps_data(tmp_path: Path) -> None:
 
     store = Store.open(path)  # opening migrates forward
     assert schema_version(store.db) == SCHEMA_VERSION
-    assert "idx_reports_owner_status" in {i.name for i in store.db.table("reports").indexes}
-    assert store.db["processed_updates"].exists() and store.active_report("u") is None
+    assert "idx_reports_owner_status" in {i.name for i in tables(store).table("reports").indexes}
+    assert tables(store)["processed_updates"].exists() and store.active_report("u") is None
     report = store.load_report("u", 1)
     assert report.answers == {"unit_name": "某局"} and report.cursor == {"question": "year"}
     assert store.profile("u") == {"unit_name": "某局"}
@@ -96,7 +97,7 @@ def test_migration_to_chat_records_moves_each_users_chat_state(tmp_path: Path) -
     assert store.chat("u") == ChatState(active_report=1)
     assert store.chat("v") == ChatState(editing="unit_name")
     assert store.chat("w") == ChatState()
-    assert {"active_report", "editing"}.isdisjoint(store.db["users"].columns_dict)
+    assert {"active_report", "editing"}.isdisjoint(tables(store)["users"].columns_dict)
     store.close()
 
 
@@ -168,7 +169,7 @@ def test_answer_overwrite_is_one_row(store: Store) -> None:
     rid = store.create_report("alice", "unit_periodic", {})
     store.save_step("alice", rid, {"year": 2022}, {})
     store.save_step("alice", rid, {"year": 2023}, {})
-    assert store.db["answers"].count == 1
+    assert tables(store)["answers"].count == 1
     assert store.load_report("alice", rid).answers == {"year": 2023}
 
 
@@ -223,7 +224,7 @@ def test_several_drafts_newest_first_and_delete(tmp_path: Path) -> None:
     assert store.list_reports("alice", status=COMPLETE)[0].status == COMPLETE
     store.delete_report("alice", first)
     assert [r.id for r in store.list_reports("alice", DRAFT)] == [second]
-    assert store.db["answers"].count == 0
+    assert tables(store)["answers"].count == 0
     store.close()
 
 

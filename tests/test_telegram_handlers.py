@@ -18,6 +18,7 @@ from bot.telegram.wiring import register_commands
 from tests.support.fakes import Call, document_of, docx_text, texts
 from tests.support.interviews import TYPE_IDS
 from tests.support.paths import TEMPLATES
+from tests.support.tables import tables
 from tests.support.telegram_app import Bot, make_bot
 from tests.support.telegram_play import answer_current, readme_lengths
 
@@ -258,7 +259,7 @@ async def test_not_allowed_users_refused_once_and_nothing_stored(
         first = await stranger.send("/start")
         second = await stranger.send("/new")
         assert "没有使用本机器人的权限" in texts(first) and second == []
-        assert b.reports.store.db["users"].count == 0
+        assert tables(b.reports.store)["users"].count == 0
         friend = b.chat(2)
         assert "报告助手" in texts(await friend.send("/start"))
     finally:
@@ -273,7 +274,7 @@ async def test_refused_button_presses_change_nothing(tmp_path: Path, templates: 
         assert "没有使用本机器人的权限" in calls[0].params["text"]
         calls = await b.chat(1, chat_type="group").press_data("new:1")
         assert [c.method for c in calls] == ["answerCallbackQuery"] and "只在私聊中使用" in texts(calls)
-        assert b.reports.store.db["users"].count == 0
+        assert tables(b.reports.store)["users"].count == 0
     finally:
         await b.close()
 
