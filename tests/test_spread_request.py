@@ -4,6 +4,7 @@ has connections, pools made only when needed, every pool closed."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -51,14 +52,20 @@ class HeldPool(BaseRequest):
             self.now -= 1
 
 
-async def test_requests_at_once_are_spread_over_pools_of_two() -> None:
-    release = asyncio.Event()
+def maker(release: asyncio.Event) -> tuple[list[HeldPool], Callable[[], HeldPool]]:
+    """The pools made so far, and what makes one."""
     made: list[HeldPool] = []
 
     def make() -> HeldPool:
         made.append(HeldPool(release))
         return made[-1]
 
+    return made, make
+
+
+async def test_requests_at_once_are_spread_over_pools_of_two() -> None:
+    release = asyncio.Event()
+    made, make = maker(release)
     spread = SpreadRequest(make, most=SENDING_AT_ONCE // POOL_SIZE)
     calls = [asyncio.create_task(spread.do_request(f"/m{n}", "POST")) for n in range(SENDING_AT_ONCE)]
     async with asyncio.timeout(LIMIT):
@@ -77,12 +84,7 @@ async def test_requests_at_once_are_spread_over_pools_of_two() -> None:
 async def test_a_quiet_bot_keeps_one_pool() -> None:
     release = asyncio.Event()
     release.set()
-    made: list[HeldPool] = []
-
-    def make() -> HeldPool:
-        made.append(HeldPool(release))
-        return made[-1]
-
+    made, make = maker(release)
     spread = SpreadRequest(make, most=8)
     for n in range(20):
         await asyncio.wait_for(spread.do_request(f"/m{n}", "POST"), LIMIT)
@@ -91,12 +93,7 @@ async def test_a_quiet_bot_keeps_one_pool() -> None:
 
 async def test_more_requests_than_connections_queue_in_the_least_busy_pool() -> None:
     release = asyncio.Event()
-    made: list[HeldPool] = []
-
-    def make() -> HeldPool:
-        made.append(HeldPool(release))
-        return made[-1]
-
+    made, make = maker(release)
     spread = SpreadRequest(make, most=2)
     calls = [asyncio.create_task(spread.do_request("/m", "POST")) for _ in range(6)]
     async with asyncio.timeout(LIMIT):
