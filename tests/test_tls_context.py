@@ -19,7 +19,10 @@ from tests.support.interviews import TODAY
 from tests.support.paths import TEMPLATES
 
 
-def test_the_context_verifies_servers() -> None:
+def test_the_context_verifies_servers(monkeypatch: pytest.MonkeyPatch) -> None:
+    # certifi's bundle, loaded at once (a CA folder named by SSL_CERT_DIR would load lazily)
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
     context = TlsContext().get()
     assert context.verify_mode is ssl.CERT_REQUIRED and context.check_hostname
     assert context.cert_store_stats()["x509_ca"] > 0  # the CA bundle is loaded
