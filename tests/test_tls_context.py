@@ -11,7 +11,7 @@ import pytest
 from bot.cli.settings import Settings
 from bot.document.render import Renderer
 from bot.service.reports import Reports, Templates
-from bot.telegram.tls import TlsContext
+from bot.telegram.tls import tls_context_soon
 from bot.telegram.wiring import build_application
 from storage import Store
 from tests.support.fakes import TOKEN
@@ -23,7 +23,7 @@ def test_the_context_verifies_servers(monkeypatch: pytest.MonkeyPatch) -> None:
     # certifi's bundle, loaded at once (a CA folder named by SSL_CERT_DIR would load lazily)
     monkeypatch.delenv("SSL_CERT_FILE", raising=False)
     monkeypatch.delenv("SSL_CERT_DIR", raising=False)
-    context = TlsContext().get()
+    context = tls_context_soon().result()
     assert context.verify_mode is ssl.CERT_REQUIRED and context.check_hostname
     assert context.cert_store_stats()["x509_ca"] > 0  # the CA bundle is loaded
 
@@ -32,13 +32,13 @@ def test_a_missing_ca_bundle_is_raised_to_whoever_needs_the_context(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "missing.pem"))
-    tls = TlsContext()
+    tls = tls_context_soon()
     with pytest.raises(FileNotFoundError):
-        tls.get()
+        tls.result()
 
 
 async def test_both_connections_use_the_context_made_at_start(tmp_path: Path, templates: Templates) -> None:
-    tls = TlsContext()
+    tls = tls_context_soon()
     settings = Settings.load(
         {"TELEGRAM_BOT_TOKEN": TOKEN, "REPORTBOT_PAGE_PREVIEW": "off"}, dotenv=tmp_path / "none"
     )
@@ -47,6 +47,6 @@ async def test_both_connections_use_the_context_made_at_start(tmp_path: Path, te
         app = build_application(settings, reports, Renderer.create(TEMPLATES), tls=tls)
         clients = [app.bot.request.pools[0]._client, app.bot._request[0]._client]
         contexts = {id(c._transport._pool._ssl_context) for c in clients}
-        assert contexts == {id(tls.get())}
+        assert contexts == {id(tls.result())}
     finally:
         reports.close()

@@ -105,9 +105,9 @@ def run() -> None:
 def _run_bot(settings: Settings) -> None:
     from telegram.error import InvalidToken
 
-    from bot.telegram.tls import TlsContext
+    from bot.telegram.tls import tls_context_soon
 
-    tls = TlsContext()  # loads the CA bundle while the rest of the bot loads
+    tls = tls_context_soon()  # loads the CA bundle while the rest of the bot loads
     from bot.cli import logs
     from bot.telegram.wiring import run as run_bot
 

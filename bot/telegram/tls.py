@@ -9,30 +9,14 @@ or SSL_CERT_FILE / SSL_CERT_DIR.
 from __future__ import annotations
 
 import ssl
-import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import httpx
 
 
-class TlsContext:
-    """A TLS context being made; :meth:`get` waits for it (and raises what making it raised)."""
-
-    def __init__(self) -> None:
-        self._context: ssl.SSLContext | None = None
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._make, name="reportbot-tls", daemon=True)
-        self._thread.start()
-
-    def _make(self) -> None:
-        try:
-            self._context = httpx.create_ssl_context()
-        except BaseException as exc:  # raised to the caller of get()
-            self._error = exc
-
-    def get(self) -> ssl.SSLContext:
-        """The context, once made."""
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-        assert self._context is not None
-        return self._context
+def tls_context_soon() -> Future[ssl.SSLContext]:
+    """Start making the context; ``result()`` waits for it (and raises what making it raised)."""
+    maker = ThreadPoolExecutor(1, thread_name_prefix="reportbot-tls")
+    context = maker.submit(httpx.create_ssl_context)
+    maker.shutdown(wait=False)  # its thread ends once the context is made
+    return context

@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
+import ssl
 from collections.abc import Callable, Coroutine
+from concurrent.futures import Future
 from typing import Any
 
 import httpx
@@ -37,7 +39,6 @@ from bot.telegram.outbox import Outbox
 from bot.telegram.processing import PerUserProcessor
 from bot.telegram.sending import docx_maker
 from bot.telegram.spread_request import POOL_SIZE, SpreadRequest
-from bot.telegram.tls import TlsContext
 
 log = logging.getLogger("reportbot.telegram")
 
@@ -154,7 +155,7 @@ def build_application(
     *,
     request: Any = None,
     webhook: bool = False,
-    tls: TlsContext | None = None,
+    tls: Future[ssl.SSLContext] | None = None,
 ) -> Application[Any, Any, Any, Any, Any, Any]:
     """The configured Application (``request`` lets tests record calls instead of sending).
 
@@ -169,7 +170,7 @@ def build_application(
     # One TLS context for both connections, made as httpx makes its default one: each client
     # would otherwise load the CA bundle again (about 25 ms of every start; BENCHMARKS.md).
     # (``tls``: one being made meanwhile, bot/telegram/tls.py.)
-    context = {"verify": tls.get() if tls else httpx.create_ssl_context()} if request is None else {}
+    context = {"verify": tls.result() if tls else httpx.create_ssl_context()} if request is None else {}
     bot = BotApiClient(
         settings.telegram_token,
         base_url=settings.base_url,
@@ -211,7 +212,9 @@ def build_application(
     return application
 
 
-def run(settings: Settings, reports: Reports, renderer: Renderer, tls: TlsContext | None = None) -> None:
+def run(
+    settings: Settings, reports: Reports, renderer: Renderer, tls: Future[ssl.SSLContext] | None = None
+) -> None:
     """Serve until stopped: long polling, or a webhook when WEBHOOK_URL is set.
 
     Raises SettingsError for a webhook without a secret, and InvalidToken (its text without the
