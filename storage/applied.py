@@ -40,9 +40,12 @@ class AppliedUpdates:
         self._recorded: dict[int, int] = {}
 
     def _insert_applied(
-        self, update_id: int, now: str, chat_id: int | None = None, owed: str | None = None
+        self, update_id: int | None, now: str, chat_id: int | None = None, owed: str | None = None
     ) -> None:
-        """Within a step: record the update as applied (AlreadyApplied if it was before)."""
+        """Within a step: record the update as applied (AlreadyApplied if it was before); None
+        (a step no update asked for: the console, the command line) records nothing."""
+        if update_id is None:
+            return
         cur = self.db.execute(_INSERT_APPLIED, [update_id, now, chat_id, owed])
         if cur.rowcount != 1:
             raise AlreadyApplied(update_id)

@@ -67,8 +67,7 @@ class SectionTexts:
             else:
                 self.db.execute(_UPSERT, [report_id, section_id, text.text, text.origin, now])
             self.db.execute("UPDATE chats SET rewriting = NULL WHERE owner = ?", [owner])
-            if update_id is not None:
-                self._insert_applied(update_id, now)
+            self._insert_applied(update_id, now)
         self._recorded_now(update_id)
         kept = self.recent.get(owner)
         if kept is None:

@@ -149,8 +149,7 @@ class Store(Chats, AppliedUpdates, SectionTexts):
         """
         now = self._now()
         with self.batch.step():
-            if update_id is not None:
-                self._insert_applied(update_id, now)
+            self._insert_applied(update_id, now)
             merged = self._merge_profile(user_id, updates, now)
             self.db.execute("UPDATE chats SET editing = NULL WHERE owner = ?", [user_id])
         self._recorded_now(update_id)
@@ -175,8 +174,7 @@ class Store(Chats, AppliedUpdates, SectionTexts):
         """
         now = self._now()
         with self.batch.step():
-            if update_id is not None:
-                self._insert_applied(update_id, now)
+            self._insert_applied(update_id, now)
             self._ensure_user(owner, now)
             cur = self.db.execute(
                 "INSERT INTO reports (owner, type, status, cursor, created, updated) "
@@ -227,8 +225,7 @@ class Store(Chats, AppliedUpdates, SectionTexts):
                 _UPSERT_ANSWER, [(report_id, q, dumps(v), now) for q, v in changes.items()]
             )
             merged = self._merge_profile(owner, profile, now) if profile else None
-            if update_id is not None:
-                self._insert_applied(update_id, now)
+            self._insert_applied(update_id, now)
         self._recorded_now(update_id)
         kept = self.recent.get(owner)
         if kept is None:

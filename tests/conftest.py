@@ -12,11 +12,13 @@ from pathlib import Path
 
 import pytest
 
+from bot.document.render import Renderer
 from bot.interview.definition import ReportType
 from bot.interview.definition_file import parse_definition
 from bot.interview.engine import Interview
 from bot.interview.messages import Messages
 from bot.service.reports import Reports, Templates
+from bot.service.sections import SectionDrafts
 from storage import Store
 from tests.support.bot_process import TOKEN
 from tests.support.emulator import Emulator
@@ -69,6 +71,18 @@ def store(tmp_path: Path) -> Iterator[Store]:
 def reports(store: Store, templates: Templates) -> Reports:
     """The application service over a fresh database, with 'today' fixed."""
     return Reports(store, templates, lambda: TODAY)
+
+
+@pytest.fixture
+def renderer() -> Renderer:
+    """The renderer over the shipped templates."""
+    return Renderer.create(TEMPLATES)
+
+
+@pytest.fixture
+def drafts(reports: Reports, renderer: Renderer) -> SectionDrafts:
+    """Section texts over the fresh database's reports."""
+    return SectionDrafts(reports, lambda: renderer.composer)
 
 
 @pytest.fixture

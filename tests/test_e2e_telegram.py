@@ -22,6 +22,7 @@ from tests.support.emulator import Emulator
 from tests.support.emulator_calls import SentMessage, document, either, has_button, press_answered, says
 from tests.support.interviews import TODAY, TYPE_IDS
 from tests.support.paths import REPO
+from tests.support.telegram_play import choice_label
 
 NEXT = either(question, document)  # what answering a question ends with: the next one, or the DOCX
 EDITED = says("已修改")  # a changed answer is confirmed (then the review or the question follows)
@@ -50,10 +51,7 @@ def answer_current(user: User, reports: Reports, report_id: int) -> list[SentMes
     assert step.prompt is not None
     q = step.prompt.question
     if q.kind in (Kind.SINGLE_CHOICE, Kind.PERIOD):
-        label = "第三季度" if q.kind is Kind.PERIOD else q.options[0]
-        if step.prompt.suggestion == label:
-            label = f"✓ {label}"  # a default among the options is marked on its button
-        return user.press(label, NEXT)
+        return user.press(choice_label(step.prompt), NEXT)
     if q.kind is Kind.MULTI_CHOICE:
         user.press("1.", has_button("✓ 1."))  # the question redrawn with the tick
         return user.press("完成", NEXT)

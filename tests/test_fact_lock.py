@@ -15,16 +15,9 @@ from bot.document.facts import extract, person_names
 from bot.document.model import Role
 from bot.service.reports import Templates
 from tests.support.paths import REPO, TEMPLATES
+from tests.support.polish_texts import FAITHFUL, GENERATED
 
 SOURCES = ["3次", "46篇", "近200人次", "2026年3月5日", "《关于加强意识形态工作的通知》"]
-GENERATED = (
-    "今年以来，局党组共召开专题会议3次，编发信息46篇，组织干部职工近200人次参加培训。"
-    "2026年3月5日，传达学习《关于加强意识形态工作的通知》精神，推动责任落实。"
-)
-FAITHFUL = (
-    "今年以来，局党组专题研究意识形态工作3次，编发各类信息46篇，组织干部职工近200人次参加专题培训。"
-    "2026年3月5日，及时传达学习《关于加强意识形态工作的通知》精神，层层压实工作责任。"
-)
 
 
 def kinds(violations: list[Violation]) -> set[tuple[str, str]]:

@@ -15,6 +15,7 @@ from bot.document.fact_lock import Violation
 from bot.service.polish import Polished, polish_section, rejection_message
 from tests.support.fake_llm import FakeLlm, Reply, fake_llm_server
 from tests.support.paths import REPO
+from tests.support.polish_texts import FAITHFUL, GENERATED
 
 KEY = "sk-local-9f8e7d6c5b4a39281706"
 HEADING = "一、强化组织领导，压实意识形态工作责任"
@@ -24,14 +25,6 @@ ANSWERS = [
     ("参加培训人次", "近200人次"),
     ("传达学习的文件", "2026年3月5日传达学习《关于加强意识形态工作的通知》"),
 ]
-GENERATED = (
-    "今年以来，局党组共召开专题会议3次，编发信息46篇，组织干部职工近200人次参加培训。"
-    "2026年3月5日，传达学习《关于加强意识形态工作的通知》精神，推动责任落实。"
-)
-FAITHFUL = (
-    "今年以来，局党组专题研究意识形态工作3次，编发各类信息46篇，组织干部职工近200人次参加专题培训。"
-    "2026年3月5日，及时传达学习《关于加强意识形态工作的通知》精神，层层压实工作责任。"
-)
 
 
 @pytest.fixture

@@ -17,7 +17,6 @@ from bot.service.reports import Reports, Templates
 from bot.service.sections import MAX_SECTION_CHARS, SectionDrafts, SectionUnavailable
 from storage import COMPLETE, SectionText, Store
 from tests.support.interviews import TODAY, complete_answers
-from tests.support.paths import TEMPLATES
 
 OWNER = "console:ann"
 OWN_TEXT = (
@@ -35,16 +34,6 @@ def complete_report(reports: Reports, templates: Templates, owner: str = OWNER) 
     answers = complete_answers(templates.interview("unit_periodic"))
     reports.store.save_step(owner, report_id, answers, {"question": None}, status=COMPLETE)
     return report_id
-
-
-@pytest.fixture
-def renderer() -> Renderer:
-    return Renderer.create(TEMPLATES)
-
-
-@pytest.fixture
-def drafts(reports: Reports, renderer: Renderer) -> SectionDrafts:
-    return SectionDrafts(reports, lambda: renderer.composer)
 
 
 def test_section_body_is_the_text_under_its_heading(

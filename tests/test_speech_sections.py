@@ -8,7 +8,6 @@ import io
 from pathlib import Path
 
 import docx
-import pytest
 
 from bot.document.model import Role
 from bot.document.render import Renderer
@@ -19,7 +18,6 @@ from storage import COMPLETE
 from tests.support.console_play import play_console
 from tests.support.fakes import document_of, texts
 from tests.support.interviews import complete_answers
-from tests.support.paths import TEMPLATES
 from tests.support.telegram_app import Bot
 
 OWNER = "console:eve"
@@ -35,16 +33,6 @@ OWN_POINTS = [
 def docx_paragraphs(path_or_bytes: Path | bytes) -> list[str]:
     source = io.BytesIO(path_or_bytes) if isinstance(path_or_bytes, bytes) else str(path_or_bytes)
     return [p.text for p in docx.Document(source).paragraphs if p.text]
-
-
-@pytest.fixture
-def renderer() -> Renderer:
-    return Renderer.create(TEMPLATES)
-
-
-@pytest.fixture
-def drafts(reports: Reports, renderer: Renderer) -> SectionDrafts:
-    return SectionDrafts(reports, lambda: renderer.composer)
 
 
 def speech(reports: Reports, templates: Templates, **changes: object) -> int:

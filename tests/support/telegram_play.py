@@ -6,9 +6,18 @@ from __future__ import annotations
 import re
 
 from bot.interview.definition import Kind
+from bot.interview.engine import Prompt
 from tests.support.fakes import Call, Chat, texts
 from tests.support.paths import REPO
 from tests.support.telegram_app import Bot
+
+
+def choice_label(prompt: Prompt) -> str:
+    """The button a player presses for a single choice or a period: the first option (第三季度)."""
+    q = prompt.question
+    label = "第三季度" if q.kind is Kind.PERIOD else q.options[0]
+    # A default among the options is marked on its button.
+    return f"✓ {label}" if prompt.suggestion == label else label
 
 
 async def answer_current(bot: Bot, chat: Chat, owner: str, report_id: int) -> list[Call]:
@@ -21,10 +30,7 @@ async def answer_current(bot: Bot, chat: Chat, owner: str, report_id: int) -> li
     assert step.prompt is not None
     q = step.prompt.question
     if q.kind in (Kind.SINGLE_CHOICE, Kind.PERIOD):
-        label = "第三季度" if q.kind is Kind.PERIOD else q.options[0]
-        if step.prompt.suggestion == label:
-            label = f"✓ {label}"  # a default among the options is marked on its button
-        return await chat.press(label)
+        return await chat.press(choice_label(step.prompt))
     if q.kind is Kind.MULTI_CHOICE:
         await chat.press("1.")
         await chat.press("2.")
